@@ -1,0 +1,31 @@
+/**
+ * Serving an instance's file bytes to the renderer by id (the custom protocol in Electron, HTTP in
+ * the browser host). The renderer names an instance id, never a path.
+ */
+import { createReadStream, statSync, type ReadStream } from 'node:fs';
+import { CourierError } from '../../shared/errors.ts';
+import type { Services } from '../services.ts';
+
+/** The file of an instance, opened for reading. */
+export interface InstanceBytes {
+  size: number;
+  stream: ReadStream;
+}
+
+/** Parses the instance id out of a URL path ending in `/instances/<id>`; null when it does not match. */
+export function instanceIdFromPath(pathname: string): number | null {
+  const m = /\/instances\/(\d{1,12})$/.exec(pathname);
+  return m ? Number(m[1]) : null;
+}
+
+/** Opens the file of instance `instanceId`; NOT_FOUND when there is none or it vanished. */
+export function openInstanceBytes(services: Services, instanceId: number): InstanceBytes {
+  const file = services.library.fileOfInstance(instanceId);
+  if (!file) throw new CourierError('NOT_FOUND', `No instance ${instanceId} in the library`);
+  try {
+    const { size } = statSync(file.path);
+    return { size, stream: createReadStream(file.path) };
+  } catch (err) {
+    throw new CourierError('NOT_FOUND', `The file of instance ${instanceId} is no longer readable: ${(err as Error).message}`);
+  }
+}

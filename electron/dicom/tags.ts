@@ -1,0 +1,52 @@
+/**
+ * Tags Courier reads by name, in dicom-parser's "xggggeeee" form (PS3.6).
+ */
+export const Tag = {
+  MediaStorageSOPClassUID: 'x00020002',
+  MediaStorageSOPInstanceUID: 'x00020003',
+  TransferSyntaxUID: 'x00020010',
+  SpecificCharacterSet: 'x00080005',
+  ImageType: 'x00080008',
+  SOPClassUID: 'x00080016',
+  SOPInstanceUID: 'x00080018',
+  StudyDate: 'x00080020',
+  SeriesDate: 'x00080021',
+  ContentDate: 'x00080023',
+  StudyTime: 'x00080030',
+  ContentTime: 'x00080033',
+  AccessionNumber: 'x00080050',
+  Modality: 'x00080060',
+  ReferringPhysicianName: 'x00080090',
+  StudyDescription: 'x00081030',
+  SeriesDescription: 'x0008103e',
+  PatientName: 'x00100010',
+  PatientID: 'x00100020',
+  PatientBirthDate: 'x00100030',
+  PatientSex: 'x00100040',
+  BodyPartExamined: 'x00180015',
+  StudyInstanceUID: 'x0020000d',
+  SeriesInstanceUID: 'x0020000e',
+  StudyID: 'x00200010',
+  SeriesNumber: 'x00200011',
+  InstanceNumber: 'x00200013',
+  SamplesPerPixel: 'x00280002',
+  PhotometricInterpretation: 'x00280004',
+  NumberOfFrames: 'x00280008',
+  Rows: 'x00280010',
+  Columns: 'x00280011',
+  BitsAllocated: 'x00280100',
+  // DICOMDIR (PS3.3 F.3)
+  OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity: 'x00041200',
+  DirectoryRecordSequence: 'x00041220',
+  DirectoryRecordType: 'x00041430',
+  ReferencedFileID: 'x00041500',
+  ReferencedSOPClassUIDInFile: 'x00041510',
+  ReferencedSOPInstanceUIDInFile: 'x00041511',
+  ReferencedTransferSyntaxUIDInFile: 'x00041512',
+  PixelData: 'x7fe00010',
+  FloatPixelData: 'x7fe00008',
+  DoubleFloatPixelData: 'x7fe00009',
+} as const;
+
+/** The Media Storage Directory Storage SOP Class: a DICOMDIR (PS3.10 §8, PS3.4 Annex B). */
+export const MEDIA_STORAGE_DIRECTORY_SOP_CLASS = '1.2.840.10008.1.3.10';

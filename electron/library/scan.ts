@@ -1,0 +1,92 @@
+/**
+ * Walking a folder for candidate files, and finding the files a DICOMDIR references.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readHeader } from '../dicom/header.ts';
+import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from '../dicom/tags.ts';
+
+/** Every regular file below `root`, depth first, in name order; unreadable folders are reported. */
+export function walkFiles(root: string, onError: (path: string, message: string) => void): string[] {
+  const out: string[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      onError(dir, `The folder could not be read: ${(err as Error).message}`);
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      // Symbolic links to folders are not followed (they can loop); links to files are read.
+      if (e.isDirectory()) stack.push(path);
+      else if (e.isFile() || e.isSymbolicLink()) out.push(path);
+    }
+  }
+  // Folders were pushed in reverse so they pop in name order; files within a folder likewise.
+  return out.sort();
+}
+
+/** True when the file at `path` is named DICOMDIR (any case), the name PS3.10 §8.6 requires. */
+export function isDicomdirName(path: string): boolean {
+  return basename(path).toUpperCase() === 'DICOMDIR';
+}
+
+/** Finds DICOMDIR in `folder` whatever the case of its name (CD file systems vary). */
+export function findDicomdir(folder: string): string | null {
+  try {
+    const name = readdirSync(folder).find((n) => n.toUpperCase() === 'DICOMDIR');
+    return name ? join(folder, name) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The files a DICOMDIR references (Referenced File ID, PS3.3 F.3.2.2), resolved on disk. */
+export function dicomdirFiles(dicomdirPath: string): { files: string[]; missing: string[] } {
+  const h = readHeader(dicomdirPath);
+  const sopClass = h.meta?.MediaStorageSOPClassUID;
+  if (sopClass && sopClass !== MEDIA_STORAGE_DIRECTORY_SOP_CLASS) throw new Error('The file is not a DICOMDIR');
+  const seq = h.dataSet.elements[Tag.DirectoryRecordSequence];
+  const files: string[] = [];
+  const missing: string[] = [];
+  const base = dirname(dicomdirPath);
+  for (const item of seq?.items ?? []) {
+    const ds = item.dataSet;
+    const id = ds?.string(Tag.ReferencedFileID);
+    if (!id) continue;
+    const components = id.replace(/\0/g, '').trim().split('\\').filter(Boolean);
+    const resolved = resolveCaseInsensitive(base, components);
+    if (resolved) files.push(resolved);
+    else missing.push(join(base, ...components));
+  }
+  return { files: [...new Set(files)], missing };
+}
+
+function resolveCaseInsensitive(base: string, components: string[]): string | null {
+  let current = base;
+  for (const c of components) {
+    const exact = join(current, c);
+    try {
+      statSync(exact);
+      current = exact;
+      continue;
+    } catch {
+      // fall through to a case-insensitive match (ISO 9660 names may be shown in lower case)
+    }
+    let names: string[];
+    try {
+      names = readdirSync(current);
+    } catch {
+      return null;
+    }
+    const match = names.find((n) => n.toUpperCase() === c.toUpperCase() || n.toUpperCase() === `${c.toUpperCase()};1` || n.toUpperCase() === `${c.toUpperCase()}.`);
+    if (!match) return null;
+    current = join(current, match);
+  }
+  return current;
+}

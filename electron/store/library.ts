@@ -1,0 +1,292 @@
+/**
+ * Library queries: writing what indexing found, and reading patients → studies → series →
+ * instances for the UI, the CLI and the other services.
+ */
+import type { InstanceRow, PatientRow, SeriesRow, StudyRow } from '../../shared/contract/index.ts';
+import type { InstanceRecord } from '../library/summary.ts';
+import type { Db } from './db.ts';
+
+/** What the store remembers of a path from an earlier index. */
+export interface KnownPath {
+  size: number;
+  mtimeMs: number;
+  kind: 'file' | 'error' | 'skipped';
+  instanceId: number | null;
+  message: string | null;
+}
+
+/** A file that holds an instance, as the senders and exporters need it. */
+export interface InstanceFile {
+  fileId: number;
+  instanceId: number;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  TransferSyntaxUID: string;
+  datasetOffset: number;
+  hasPart10Header: boolean;
+  SOPInstanceUID: string;
+  SOPClassUID: string;
+}
+
+/** Counts of distinct entities. */
+export interface EntityCounts {
+  patients: number;
+  studies: number;
+  series: number;
+  instances: number;
+}
+
+/** Library reads and writes over one database. */
+export class LibraryStore {
+  private readonly db: Db;
+  private readonly patientIds = new Map<string, number>();
+  private readonly studyIds = new Map<string, number>();
+  private readonly seriesIds = new Map<string, number>();
+  private readonly stmt;
+
+  constructor(db: Db) {
+    this.db = db;
+    this.stmt = {
+      patient: db.prepare(
+        `INSERT INTO patients (patient_key, PatientID, PatientName, PatientBirthDate, PatientSex) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(patient_key) DO UPDATE SET PatientBirthDate = coalesce(nullif(excluded.PatientBirthDate, ''), PatientBirthDate),
+           PatientSex = coalesce(nullif(excluded.PatientSex, ''), PatientSex)
+         RETURNING id`,
+      ),
+      study: db.prepare(
+        `INSERT INTO studies (patient_id, StudyInstanceUID, StudyDate, StudyTime, StudyDescription, AccessionNumber, StudyID, ReferringPhysicianName)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(StudyInstanceUID) DO UPDATE SET StudyDescription = coalesce(nullif(StudyDescription, ''), excluded.StudyDescription)
+         RETURNING id`,
+      ),
+      series: db.prepare(
+        `INSERT INTO series (study_id, SeriesInstanceUID, Modality, SeriesNumber, SeriesDescription, BodyPartExamined) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(SeriesInstanceUID) DO UPDATE SET SeriesDescription = coalesce(nullif(SeriesDescription, ''), excluded.SeriesDescription)
+         RETURNING id`,
+      ),
+      instance: db.prepare(
+        `INSERT INTO instances (series_id, SOPInstanceUID, SOPClassUID, InstanceNumber, Rows, Columns, NumberOfFrames, has_pixels)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(SOPInstanceUID) DO UPDATE SET InstanceNumber = coalesce(InstanceNumber, excluded.InstanceNumber)
+         RETURNING id`,
+      ),
+      file: db.prepare(
+        `INSERT INTO files (path, instance_id, size, mtime_ms, TransferSyntaxUID, dataset_offset, has_part10_header, indexed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(path) DO UPDATE SET instance_id = excluded.instance_id, size = excluded.size, mtime_ms = excluded.mtime_ms,
+           TransferSyntaxUID = excluded.TransferSyntaxUID, dataset_offset = excluded.dataset_offset,
+           has_part10_header = excluded.has_part10_header, indexed_at = excluded.indexed_at`,
+      ),
+      error: db.prepare('INSERT OR REPLACE INTO index_errors (path, size, mtime_ms, message) VALUES (?, ?, ?, ?)'),
+      skipped: db.prepare('INSERT OR REPLACE INTO skipped_files (path, size, mtime_ms) VALUES (?, ?, ?)'),
+      forgetFile: db.prepare('DELETE FROM files WHERE path = ?'),
+      forgetError: db.prepare('DELETE FROM index_errors WHERE path = ?'),
+      forgetSkipped: db.prepare('DELETE FROM skipped_files WHERE path = ?'),
+    };
+  }
+
+  /** Everything known about paths under `prefix` (a folder ending in the separator, or one file). */
+  knownPaths(prefix: string): Map<string, KnownPath> {
+    const known = new Map<string, KnownPath>();
+    const range = [prefix, prefix + '\uffff'];
+    for (const r of this.db.prepare('SELECT path, size, mtime_ms, instance_id FROM files WHERE path >= ? AND path < ?').all(...range) as {
+      path: string; size: number; mtime_ms: number; instance_id: number;
+    }[]) known.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, kind: 'file', instanceId: r.instance_id, message: null });
+    for (const r of this.db.prepare('SELECT path, size, mtime_ms, message FROM index_errors WHERE path >= ? AND path < ?').all(...range) as {
+      path: string; size: number; mtime_ms: number; message: string;
+    }[]) known.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, kind: 'error', instanceId: null, message: r.message });
+    for (const r of this.db.prepare('SELECT path, size, mtime_ms FROM skipped_files WHERE path >= ? AND path < ?').all(...range) as {
+      path: string; size: number; mtime_ms: number;
+    }[]) known.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, kind: 'skipped', instanceId: null, message: null });
+    return known;
+  }
+
+  /** Records a file and the instance it holds; returns the instance id. */
+  putFile(path: string, size: number, mtimeMs: number, rec: InstanceRecord): number {
+    const patientKey = `${rec.PatientID}\\${rec.PatientName}`;
+    let patientId = this.patientIds.get(patientKey);
+    if (patientId === undefined) {
+      patientId = (this.stmt.patient.get(patientKey, rec.PatientID, rec.PatientName, rec.PatientBirthDate, rec.PatientSex) as { id: number }).id;
+      this.patientIds.set(patientKey, patientId);
+    }
+    let studyId = this.studyIds.get(rec.StudyInstanceUID);
+    if (studyId === undefined) {
+      studyId = (this.stmt.study.get(patientId, rec.StudyInstanceUID, rec.StudyDate, rec.StudyTime, rec.StudyDescription,
+        rec.AccessionNumber, rec.StudyID, rec.ReferringPhysicianName) as { id: number }).id;
+      this.studyIds.set(rec.StudyInstanceUID, studyId);
+    }
+    let seriesId = this.seriesIds.get(rec.SeriesInstanceUID);
+    if (seriesId === undefined) {
+      seriesId = (this.stmt.series.get(studyId, rec.SeriesInstanceUID, rec.Modality, rec.SeriesNumber, rec.SeriesDescription,
+        rec.BodyPartExamined) as { id: number }).id;
+      this.seriesIds.set(rec.SeriesInstanceUID, seriesId);
+    }
+    const instanceId = (this.stmt.instance.get(seriesId, rec.SOPInstanceUID, rec.SOPClassUID, rec.InstanceNumber, rec.Rows, rec.Columns,
+      rec.NumberOfFrames, rec.hasPixels ? 1 : 0) as { id: number }).id;
+    this.stmt.file.run(path, instanceId, size, Math.trunc(mtimeMs), rec.TransferSyntaxUID, rec.datasetOffset, rec.hasPart10Header ? 1 : 0,
+      new Date().toISOString());
+    this.stmt.forgetError.run(path);
+    this.stmt.forgetSkipped.run(path);
+    return instanceId;
+  }
+
+  /** Records a DICOM file that could not be read, with the reason. */
+  putError(path: string, size: number, mtimeMs: number, message: string): void {
+    this.stmt.forgetFile.run(path);
+    this.stmt.forgetSkipped.run(path);
+    this.stmt.error.run(path, size, Math.trunc(mtimeMs), message);
+  }
+
+  /** Records a file that is not DICOM, so the next index does not read it again. */
+  putSkipped(path: string, size: number, mtimeMs: number): void {
+    this.stmt.forgetFile.run(path);
+    this.stmt.forgetError.run(path);
+    this.stmt.skipped.run(path, size, Math.trunc(mtimeMs));
+  }
+
+  /** Forgets a path that no longer exists; instances left without files are removed too. */
+  forgetPath(path: string): void {
+    this.stmt.forgetFile.run(path);
+    this.stmt.forgetError.run(path);
+    this.stmt.forgetSkipped.run(path);
+  }
+
+  /** Removes instances, series, studies and patients that no longer have any file. */
+  pruneOrphans(): void {
+    this.db.exec(`
+      DELETE FROM instances WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.instance_id = instances.id);
+      DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_id = series.id);
+      DELETE FROM studies WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.study_id = studies.id);
+      DELETE FROM patients WHERE NOT EXISTS (SELECT 1 FROM studies s WHERE s.patient_id = patients.id);
+    `);
+    this.patientIds.clear();
+    this.studyIds.clear();
+    this.seriesIds.clear();
+  }
+
+  /** Distinct patients, studies, series and instances among the given instance ids. */
+  countsFor(instanceIds: Iterable<number>): EntityCounts {
+    const ids = JSON.stringify([...new Set(instanceIds)]);
+    return this.db
+      .prepare(
+        `SELECT count(DISTINCT st.patient_id) AS patients, count(DISTINCT se.study_id) AS studies,
+                count(DISTINCT i.series_id) AS series, count(DISTINCT i.id) AS instances
+         FROM json_each(?) j JOIN instances i ON i.id = j.value JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id`,
+      )
+      .get(ids) as unknown as EntityCounts;
+  }
+
+  /** Counts over the whole library. */
+  counts(): EntityCounts {
+    return this.db
+      .prepare(
+        `SELECT (SELECT count(*) FROM patients) AS patients, (SELECT count(*) FROM studies) AS studies,
+                (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM instances) AS instances`,
+      )
+      .get() as unknown as EntityCounts;
+  }
+
+  /** Patients, optionally filtered by name, ID or study date (substring, case-insensitive). */
+  patients(filter?: string): PatientRow[] {
+    const like = `%${(filter ?? '').trim().replace(/[%_\\]/g, (c) => '\\' + c)}%`;
+    return this.db
+      .prepare(
+        `SELECT p.id, p.PatientID, p.PatientName, p.PatientBirthDate, p.PatientSex, count(s.id) AS studyCount
+         FROM patients p LEFT JOIN studies s ON s.patient_id = p.id
+         WHERE ? = '%%' OR p.PatientName LIKE ? ESCAPE '\\' OR p.PatientID LIKE ? ESCAPE '\\'
+            OR EXISTS (SELECT 1 FROM studies s2 WHERE s2.patient_id = p.id AND (s2.StudyDate LIKE ? ESCAPE '\\' OR s2.StudyDescription LIKE ? ESCAPE '\\'))
+         GROUP BY p.id ORDER BY p.PatientName COLLATE NOCASE, p.PatientID`,
+      )
+      .all(like, like, like, like.replace(/-/g, ''), like) as unknown as PatientRow[];
+  }
+
+  /** Studies of a patient, newest first. */
+  studies(patientId: number): StudyRow[] {
+    return this.db
+      .prepare(
+        `SELECT st.id, st.patient_id AS patientId, st.StudyInstanceUID, st.StudyDate, st.StudyTime, st.StudyDescription,
+                st.AccessionNumber, st.StudyID,
+                (SELECT group_concat(DISTINCT se.Modality) FROM series se WHERE se.study_id = st.id) AS modalities,
+                (SELECT count(*) FROM series se WHERE se.study_id = st.id) AS seriesCount,
+                (SELECT count(*) FROM instances i JOIN series se ON se.id = i.series_id WHERE se.study_id = st.id) AS instanceCount
+         FROM studies st WHERE st.patient_id = ? ORDER BY st.StudyDate DESC, st.StudyTime DESC`,
+      )
+      .all(patientId)
+      .map((r) => ({ ...r, modalities: (r.modalities as string | null) ?? '' })) as unknown as StudyRow[];
+  }
+
+  /** Series of a study, by series number. */
+  series(studyId: number): SeriesRow[] {
+    return this.db
+      .prepare(
+        `SELECT se.id, se.study_id AS studyId, se.SeriesInstanceUID, se.Modality, se.SeriesNumber, se.SeriesDescription,
+                (SELECT count(*) FROM instances i WHERE i.series_id = se.id) AS instanceCount
+         FROM series se WHERE se.study_id = ? ORDER BY se.SeriesNumber IS NULL, se.SeriesNumber, se.id`,
+      )
+      .all(studyId) as unknown as SeriesRow[];
+  }
+
+  /** Instances of a series, by instance number. */
+  instances(seriesId: number): InstanceRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT i.id, i.series_id AS seriesId, i.SOPInstanceUID, i.SOPClassUID, i.InstanceNumber, i.Rows, i.Columns,
+                  i.NumberOfFrames AS frames, i.has_pixels AS hasPixels,
+                  (SELECT f.TransferSyntaxUID FROM files f WHERE f.instance_id = i.id ORDER BY f.id LIMIT 1) AS TransferSyntaxUID
+           FROM instances i WHERE i.series_id = ? ORDER BY i.InstanceNumber IS NULL, i.InstanceNumber, i.id`,
+        )
+        .all(seriesId) as unknown as InstanceRow[]
+    ).map((r) => ({ ...r, hasPixels: Boolean(r.hasPixels) }));
+  }
+
+  /** The first file that holds an instance, or null. */
+  fileOfInstance(instanceId: number): InstanceFile | null {
+    const r = this.db.prepare(`${FILE_SELECT} WHERE i.id = ? ORDER BY f.id LIMIT 1`).get(instanceId);
+    return r ? toInstanceFile(r) : null;
+  }
+
+  /** One file per instance of the given patients, studies or series (for send and export). */
+  filesOf(scope: { patientIds?: number[]; studyIds?: number[]; seriesIds?: number[]; instanceIds?: number[] }): InstanceFile[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    const add = (ids: number[] | undefined, column: string) => {
+      if (ids?.length) {
+        where.push(`${column} IN (SELECT value FROM json_each(?))`);
+        args.push(JSON.stringify(ids));
+      }
+    };
+    add(scope.patientIds, 'st.patient_id');
+    add(scope.studyIds, 'se.study_id');
+    add(scope.seriesIds, 'i.series_id');
+    add(scope.instanceIds, 'i.id');
+    if (!where.length) return [];
+    const rows = this.db
+      .prepare(
+        `${FILE_SELECT} WHERE f.id = (SELECT min(f2.id) FROM files f2 WHERE f2.instance_id = i.id) AND (${where.join(' OR ')})
+         ORDER BY st.id, se.SeriesNumber, se.id, i.InstanceNumber, i.id`,
+      )
+      .all(...args);
+    return rows.map(toInstanceFile);
+  }
+}
+
+const FILE_SELECT = `SELECT f.id AS fileId, i.id AS instanceId, f.path, f.size, f.mtime_ms, f.TransferSyntaxUID, f.dataset_offset,
+  f.has_part10_header, i.SOPInstanceUID, i.SOPClassUID
+  FROM files f JOIN instances i ON i.id = f.instance_id JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id`;
+
+function toInstanceFile(r: Record<string, unknown>): InstanceFile {
+  return {
+    fileId: r.fileId as number,
+    instanceId: r.instanceId as number,
+    path: r.path as string,
+    size: r.size as number,
+    mtimeMs: r.mtime_ms as number,
+    TransferSyntaxUID: r.TransferSyntaxUID as string,
+    datasetOffset: r.dataset_offset as number,
+    hasPart10Header: Boolean(r.has_part10_header),
+    SOPInstanceUID: r.SOPInstanceUID as string,
+    SOPClassUID: r.SOPClassUID as string,
+  };
+}

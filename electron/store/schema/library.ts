@@ -1,0 +1,79 @@
+/**
+ * Library tables: patients → studies → series → instances, and the files that hold them
+ * (one instance may be in several files).
+ */
+import type { Migration } from '../migrations.ts';
+
+/** Migrations of the library tables. */
+export const libraryMigrations: Migration[] = [
+  {
+    id: '2026-11-28-library',
+    sql: `
+      CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        patient_key TEXT NOT NULL UNIQUE,
+        PatientID TEXT NOT NULL,
+        PatientName TEXT NOT NULL,
+        PatientBirthDate TEXT NOT NULL,
+        PatientSex TEXT NOT NULL
+      );
+      CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        patient_id INTEGER NOT NULL REFERENCES patients(id),
+        StudyInstanceUID TEXT NOT NULL UNIQUE,
+        StudyDate TEXT NOT NULL,
+        StudyTime TEXT NOT NULL,
+        StudyDescription TEXT NOT NULL,
+        AccessionNumber TEXT NOT NULL,
+        StudyID TEXT NOT NULL,
+        ReferringPhysicianName TEXT NOT NULL
+      );
+      CREATE INDEX studies_patient ON studies(patient_id);
+      CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies(id),
+        SeriesInstanceUID TEXT NOT NULL UNIQUE,
+        Modality TEXT NOT NULL,
+        SeriesNumber INTEGER,
+        SeriesDescription TEXT NOT NULL,
+        BodyPartExamined TEXT NOT NULL
+      );
+      CREATE INDEX series_study ON series(study_id);
+      CREATE TABLE instances (
+        id INTEGER PRIMARY KEY,
+        series_id INTEGER NOT NULL REFERENCES series(id),
+        SOPInstanceUID TEXT NOT NULL UNIQUE,
+        SOPClassUID TEXT NOT NULL,
+        InstanceNumber INTEGER,
+        Rows INTEGER,
+        Columns INTEGER,
+        NumberOfFrames INTEGER NOT NULL DEFAULT 1,
+        has_pixels INTEGER NOT NULL
+      );
+      CREATE INDEX instances_series ON instances(series_id);
+      CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        instance_id INTEGER NOT NULL REFERENCES instances(id),
+        size INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL,
+        TransferSyntaxUID TEXT NOT NULL,
+        dataset_offset INTEGER NOT NULL,
+        has_part10_header INTEGER NOT NULL,
+        indexed_at TEXT NOT NULL
+      );
+      CREATE INDEX files_instance ON files(instance_id);
+      CREATE TABLE index_errors (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL,
+        message TEXT NOT NULL
+      );
+      CREATE TABLE skipped_files (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL
+      );
+    `,
+  },
+];

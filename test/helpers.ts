@@ -1,0 +1,65 @@
+/**
+ * Shared test helpers: temporary folders, a fresh library home, free ports, running the CLI,
+ * and where Debian's packages put the peers and fixtures the tests use.
+ */
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** pydicom's test files as Debian's python3-pydicom installs them. */
+export const PYDICOM_DATA = '/usr/lib/python3/dist-packages/pydicom/data';
+export const PYDICOM_TEST_FILES = join(PYDICOM_DATA, 'test_files');
+export const PYDICOM_CHARSET_FILES = join(PYDICOM_DATA, 'charset_files');
+/** Debian's python3 (with pydicom and numpy), not whatever python3 is first on PATH. */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+/** The repository root (tests run from it). */
+export const ROOT = process.cwd();
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'courier-test-'): { path: string; cleanup: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `courier <args>` (the real CLI, as `npm run courier` does) with COURIER_HOME set. */
+export function runCli(args: string[], home: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'electron/cli/main.ts'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, COURIER_HOME: home, ...opts.env },
+    timeout: opts.timeoutMs ?? 300_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+}
+
+/** Starts `courier <args>` in the background; the caller must kill it. */
+export function spawnCli(args: string[], home: string, env: NodeJS.ProcessEnv = {}) {
+  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'electron/cli/main.ts'), ...args], {
+    env: { ...process.env, COURIER_HOME: home, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs a Python snippet or script with Debian's python3 and parses its JSON output. */
+export function python<T = unknown>(args: string[]): T {
+  return JSON.parse(execFileSync(SYSTEM_PYTHON, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] })) as T;
+}
+
+/** True when a command exists on PATH. */
+export function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
