@@ -2,16 +2,15 @@
  * Indexing a folder, a DICOMDIR or a CD root into the library: headers only, incremental by size
  * and modification time, bad files listed with a reason and the scan going on.
  */
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { IndexError, IndexSummary } from '../../shared/contract/index.ts';
 import { CourierError } from '../../shared/errors.ts';
-import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '../dicom/header.ts';
-import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
 import { transaction, type Db } from '../store/db.ts';
-import type { KnownPath, LibraryStore } from '../store/library.ts';
+import type { LibraryStore } from '../store/library.ts';
+import { examineFile, type Examined, type Stamp } from './examine.ts';
+import { examineInWorkers, poolSize } from './headerPool.ts';
 import { dicomdirFiles, findDicomdir, isDicomdirName, walkFiles } from './scan.ts';
-import { summarize } from './summary.ts';
 
 /** Options for one index run. */
 export interface IndexOptions {
@@ -22,6 +21,8 @@ export interface IndexOptions {
 /** How many files to write per transaction, and how long to work before yielding to the event loop. */
 const BATCH_FILES = 2000;
 const SLICE_MS = 40;
+/** From this many new files on, header workers pay for their start-up (about 50 ms). */
+const PARALLEL_FROM = 1500;
 
 /** Indexes `target` (a folder, a DICOMDIR file, or a single DICOM file) into the store. */
 export async function indexPath(db: Db, store: LibraryStore, target: string, opts: IndexOptions = {}): Promise<IndexSummary> {
@@ -36,33 +37,68 @@ export async function indexPath(db: Db, store: LibraryStore, target: string, opt
   const files = listFiles(root, rootStat.isDirectory(), errors);
   const prefix = rootStat.isDirectory() ? (root.endsWith(sep) ? root : root + sep) : root;
   const known = store.knownPaths(prefix);
-  const seen = new Set<string>();
   const instanceIds: number[] = [];
+  let done = 0;
   let filesRead = 0;
   let filesUnchanged = 0;
 
-  let i = 0;
-  while (i < files.length) {
-    if (opts.signal?.aborted) break;
-    const sliceEnd = Date.now() + SLICE_MS;
-    transaction(db, () => {
-      const batchEnd = Math.min(files.length, i + BATCH_FILES);
-      for (; i < batchEnd && Date.now() < sliceEnd; i++) {
-        const path = files[i];
-        seen.add(path);
-        const outcome = indexOne(store, path, known.get(path));
-        if (outcome.unchanged) filesUnchanged++;
-        else filesRead++;
-        if (outcome.instanceId !== undefined) instanceIds.push(outcome.instanceId);
-        if (outcome.error) errors.push({ path, message: outcome.error });
-      }
-    });
-    opts.onProgress?.(i, files.length, files[i - 1] ?? root);
-    await new Promise<void>((r) => setImmediate(r));
-  }
-  if (opts.signal?.aborted) throw new CourierError('CANCELLED', `Indexing cancelled after ${i} of ${files.length} files`);
+  /** Records what examining one file found; runs inside a transaction. */
+  const apply = (path: string, outcome: Examined) => {
+    const before = known.get(path);
+    done++;
+    if (outcome.kind === 'unreadable') {
+      errors.push({ path, message: outcome.message });
+      return;
+    }
+    if (outcome.kind === 'unchanged' && before) {
+      filesUnchanged++;
+      if (before.kind === 'file') instanceIds.push(before.instanceId!);
+      else if (before.kind === 'error') errors.push({ path, message: before.message! });
+      return;
+    }
+    filesRead++;
+    if (outcome.kind === 'instance') instanceIds.push(store.putFile(path, outcome.size, outcome.mtimeMs, outcome.record));
+    else if (outcome.kind === 'skipped') store.putSkipped(path, outcome.size, outcome.mtimeMs);
+    else if (outcome.kind === 'error') {
+      store.putError(path, outcome.size, outcome.mtimeMs, outcome.message);
+      errors.push({ path, message: outcome.message });
+    }
+  };
+  const stampOf = (path: string): Stamp | undefined => {
+    const k = known.get(path);
+    return k && { size: k.size, mtimeMs: k.mtimeMs };
+  };
 
-  // Files that were under this root before and are gone now (only when we walked the folder).
+  const unknown = files.reduce((n, p) => (known.has(p) ? n : n + 1), 0);
+  if (unknown >= PARALLEL_FROM && poolSize() > 1) {
+    // Many new files: workers read and parse on every core; this thread only writes the database.
+    // (A re-index of known files is a stat per file: faster here than a worker's start-up.)
+    await examineInWorkers(
+      files.map((path) => ({ path, known: stampOf(path) })),
+      (paths, outcomes) => {
+        transaction(db, () => paths.forEach((p, k) => apply(p, outcomes[k])));
+        opts.onProgress?.(done, files.length, paths.at(-1)!);
+      },
+      opts.signal,
+    );
+  } else {
+    let i = 0;
+    while (i < files.length && !opts.signal?.aborted) {
+      const sliceEnd = Date.now() + SLICE_MS;
+      transaction(db, () => {
+        for (const batchEnd = Math.min(files.length, i + BATCH_FILES); i < batchEnd && Date.now() < sliceEnd; i++) {
+          apply(files[i], examineFile(files[i], stampOf(files[i])));
+        }
+      });
+      opts.onProgress?.(i, files.length, files[i - 1] ?? root);
+      // Yield so the app stays responsive (IPC, other jobs) while a large folder is indexed.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+  if (opts.signal?.aborted) throw new CourierError('CANCELLED', `Indexing cancelled after ${done} of ${files.length} files`);
+
+  // Files that were under this root before and are gone now.
+  const seen = new Set(files);
   transaction(db, () => {
     for (const path of known.keys()) if (!seen.has(path) && files.length > 0) store.forgetPath(path);
     store.pruneOrphans();
@@ -87,58 +123,3 @@ function listFiles(root: string, isDirectory: boolean, errors: IndexError[]): st
   return isDirectory ? walkFiles(root, onError) : [root];
 }
 
-interface Outcome {
-  unchanged: boolean;
-  instanceId?: number;
-  error?: string;
-}
-
-function indexOne(store: LibraryStore, path: string, known: KnownPath | undefined): Outcome {
-  // open + fstat rather than stat + open: one path lookup per file (this loop is the hot path).
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    return { unchanged: false, error: `The file could not be opened: ${(err as Error).message}` };
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { unchanged: false };
-    const mtimeMs = Math.trunc(st.mtimeMs);
-    if (known && known.size === st.size && known.mtimeMs === mtimeMs) {
-      if (known.kind === 'file') return { unchanged: true, instanceId: known.instanceId! };
-      if (known.kind === 'error') return { unchanged: true, error: known.message! };
-      return { unchanged: true };
-    }
-    try {
-      const h = readHeaderFromFd(fd, st.size);
-      if (h.meta?.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_SOP_CLASS) {
-        // A DICOMDIR describes a file-set; it is not an instance itself (PS3.10 §8.6).
-        store.putSkipped(path, st.size, mtimeMs);
-        return { unchanged: false };
-      }
-      return { unchanged: false, instanceId: store.putFile(path, st.size, mtimeMs, summarize(h)) };
-    } catch (err) {
-      if (err instanceof NotDicomError || isDirectoryFile(path)) {
-        store.putSkipped(path, st.size, mtimeMs);
-        return { unchanged: false };
-      }
-      const message = err instanceof DicomFileError ? err.message : `The file could not be read: ${(err as Error).message}`;
-      store.putError(path, st.size, mtimeMs, message);
-      return { unchanged: false, error: message };
-    }
-  } catch (err) {
-    return { unchanged: false, error: `The file could not be read: ${(err as Error).message}` };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A DICOMDIR that failed to parse is still a directory, not a broken instance. */
-function isDirectoryFile(path: string): boolean {
-  try {
-    return readFileMeta(path)?.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_SOP_CLASS;
-  } catch {
-    return false;
-  }
-}

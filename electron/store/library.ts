@@ -168,23 +168,25 @@ export class LibraryStore {
   /** Distinct patients, studies, series and instances among the given instance ids. */
   countsFor(instanceIds: Iterable<number>): EntityCounts {
     const ids = JSON.stringify([...new Set(instanceIds)]);
-    return this.db
+    const counts = this.db
       .prepare(
         `SELECT count(DISTINCT st.patient_id) AS patients, count(DISTINCT se.study_id) AS studies,
                 count(DISTINCT i.series_id) AS series, count(DISTINCT i.id) AS instances
          FROM json_each(?) j JOIN instances i ON i.id = j.value JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id`,
       )
       .get(ids) as unknown as EntityCounts;
+    return { ...counts };
   }
 
   /** Counts over the whole library. */
   counts(): EntityCounts {
-    return this.db
+    const counts = this.db
       .prepare(
         `SELECT (SELECT count(*) FROM patients) AS patients, (SELECT count(*) FROM studies) AS studies,
                 (SELECT count(*) FROM series) AS series, (SELECT count(*) FROM instances) AS instances`,
       )
       .get() as unknown as EntityCounts;
+    return { ...counts };
   }
 
   /** Patients, optionally filtered by name, ID or study date (substring, case-insensitive). */

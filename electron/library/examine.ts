@@ -1,0 +1,63 @@
+/**
+ * Examining one file for the library: unchanged since last time, an instance (with its header
+ * record), not DICOM, or a broken DICOM file with a reason. Pure of the database, so it runs the
+ * same in the indexing thread and in header workers.
+ */
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '../dicom/header.ts';
+import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
+import { summarize, type InstanceRecord } from './summary.ts';
+
+/** Size and modification time recorded at the last index. */
+export interface Stamp {
+  size: number;
+  mtimeMs: number;
+}
+
+/** What examining a file found. */
+export type Examined =
+  | ({ kind: 'unchanged' } & Stamp)
+  | ({ kind: 'instance'; record: InstanceRecord } & Stamp)
+  | ({ kind: 'skipped' } & Stamp)
+  | ({ kind: 'error'; message: string } & Stamp)
+  | { kind: 'unreadable'; message: string };
+
+/** Examines the file at `path`; `known` skips reading when size and mtime are unchanged. Never throws. */
+export function examineFile(path: string, known?: Stamp): Examined {
+  // open + fstat rather than stat + open: one path lookup per file (this is the hot path).
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    return { kind: 'unreadable', message: `The file could not be opened: ${(err as Error).message}` };
+  }
+  try {
+    const st = fstatSync(fd);
+    const stamp = { size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+    if (!st.isFile()) return { kind: 'skipped', ...stamp };
+    if (known && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs) return { kind: 'unchanged', ...stamp };
+    try {
+      const h = readHeaderFromFd(fd, st.size);
+      // A DICOMDIR describes a file-set; it is not an instance itself (PS3.10 §8.6).
+      if (h.meta?.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_SOP_CLASS) return { kind: 'skipped', ...stamp };
+      return { kind: 'instance', record: summarize(h), ...stamp };
+    } catch (err) {
+      if (err instanceof NotDicomError || isDirectoryFile(path)) return { kind: 'skipped', ...stamp };
+      const message = err instanceof DicomFileError ? err.message : `The file could not be read: ${(err as Error).message}`;
+      return { kind: 'error', message, ...stamp };
+    }
+  } catch (err) {
+    return { kind: 'unreadable', message: `The file could not be read: ${(err as Error).message}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A DICOMDIR that failed to parse is still a directory, not a broken instance. */
+function isDirectoryFile(path: string): boolean {
+  try {
+    return readFileMeta(path)?.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_SOP_CLASS;
+  } catch {
+    return false;
+  }
+}

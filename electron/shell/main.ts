@@ -1,0 +1,99 @@
+/**
+ * The Electron main process: starts the services, opens the window, wires IPC, the courier://
+ * protocol and the menu. The only module (with the preload) that imports 'electron' values.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createDispatcher, createHandlers } from '../api/handlers.ts';
+import { courierHome, createServices, type Services } from '../services.ts';
+import { forwardEvents, registerIpc } from './ipc.ts';
+import { buildMenu } from './menu.ts';
+import { createProtocolHandler, SCHEME, SCHEME_PRIVILEGES } from './protocol.ts';
+import { CONTENT_SECURITY_POLICY, createSenderCheck, hardenWebContents, secureWebPreferences } from './security.ts';
+
+// The bundle lives in dist/electron (an ES module); the renderer in dist/renderer.
+const distDir = join(import.meta.dirname, '..');
+const rendererIndex = join(distDir, 'renderer', 'index.html');
+const rendererUrl = pathToFileURL(rendererIndex).toString();
+const isOurPage = createSenderCheck(rendererUrl);
+
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: SCHEME_PRIVILEGES }]);
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let services: Services | undefined;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Courier',
+    icon: join(distDir, '..', 'assets', 'icon.png'),
+    backgroundColor: '#111418',
+    show: false,
+    webPreferences: secureWebPreferences(join(distDir, 'electron', 'preload.cjs')),
+  });
+  hardenWebContents(win.webContents, (url) => isOurPage({ url, parent: null }));
+  win.once('ready-to-show', () => win.show());
+  void win.loadFile(rendererIndex);
+  return win;
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  services = createServices(courierHome(app.getPath('userData')));
+  const s = services;
+  // The CSP for our own pages, whatever their meta tags say.
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  protocol.handle(SCHEME, createProtocolHandler(s));
+
+  const handlers = createHandlers(s, {
+    kind: 'electron',
+    version: app.getVersion(),
+    chooseFolder: async () => {
+      const win = BrowserWindow.getFocusedWindow();
+      const options = { title: 'Open a folder, CD or DICOMDIR', properties: ['openDirectory' as const] };
+      const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? null : (result.filePaths[0] ?? null);
+    },
+  });
+  registerIpc(ipcMain, createDispatcher(handlers), (frame) => isOurPage(frame));
+  forwardEvents(s.events, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+
+  Menu.setApplicationMenu(
+    buildMenu(Menu, {
+      isMac: process.platform === 'darwin',
+      openLogs: () => void shell.openPath(s.home),
+    }),
+  );
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let closing = false;
+app.on('before-quit', (event) => {
+  if (!services || closing) return;
+  // Let running jobs stop cleanly and the database close before the process ends.
+  event.preventDefault();
+  closing = true;
+  void services.close().finally(() => app.quit());
+});
+
+process.on('uncaughtException', (err) => console.error('[main] uncaught exception:', err));
+process.on('unhandledRejection', (err) => console.error('[main] unhandled rejection:', err));
+
+void start().catch((err) => {
+  dialog.showErrorBox('Courier could not start', err instanceof Error ? err.message : String(err));
+  app.exit(1);
+});

@@ -1,0 +1,18 @@
+// The menu template: standard roles and our items, built with a fake Menu.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildMenu, menuTemplate } from '../../../electron/shell/menu.ts';
+
+test('the menu has File, Edit, View and Window, and the app menu on macOS only', () => {
+  let opened = 0;
+  const linux = menuTemplate({ isMac: false, openLogs: () => opened++ });
+  assert.deepEqual(linux.map((m) => m.label ?? m.role), ['File', 'editMenu', 'View', 'windowMenu']);
+  const mac = menuTemplate({ isMac: true, openLogs: () => opened++ });
+  assert.equal(mac[0].role, 'appMenu');
+  const file = linux[0].submenu as { label?: string; click?: () => void }[];
+  file.find((i) => i.label === 'Show Library Folder')!.click!();
+  assert.equal(opened, 1);
+  let built: unknown;
+  buildMenu({ buildFromTemplate: (t) => ((built = t), {} as never) }, { isMac: false, openLogs: () => {} });
+  assert.ok(Array.isArray(built));
+});
