@@ -28,6 +28,15 @@ export async function buildApp(): Promise<number> {
       format: 'esm',
       packages: 'external',
     }),
+    // Header workers (electron/library/headerPool.ts) load this file beside main.mjs.
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'electron/library/headerWorker.ts')],
+      outfile: join(ROOT, 'dist/electron/headerWorker.mjs'),
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+    }),
     build({ ...common, entryPoints: [join(ROOT, 'electron/preload.ts')], outfile: join(ROOT, 'dist/electron/preload.cjs'), platform: 'browser', format: 'cjs' }),
     buildRenderer(),
   ]);

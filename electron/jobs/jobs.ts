@@ -45,6 +45,7 @@ export class JobRunner {
     const done = (async (): Promise<JobFinished> => {
       await Promise.resolve(); // let the caller receive the id before the first event
       try {
+        throwIfCancelled(controller.signal); // cancelled before it began
         const result = await work(ctx);
         return { jobId, kind, status: controller.signal.aborted ? 'cancelled' : 'done', result };
       } catch (err) {

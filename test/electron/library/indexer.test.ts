@@ -1,7 +1,7 @@
 // Indexing: agreement with pydicom, incremental re-index, DICOMDIRs, duplicates, errors, cancel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { indexPath } from '../../../electron/library/indexer.ts';
 import { createServices, type Services } from '../../../electron/services.ts';
@@ -162,5 +162,80 @@ test(
   'a missing folder is a clear IO error',
   withServices(async (s) => {
     await assert.rejects(indexPath(s.db, s.library, '/nonexistent/courier'), /does not exist/);
+  }),
+);
+
+test(
+  'a large folder indexed by header workers gives the same library as one indexed in-thread',
+  withServices(async (s) => {
+    const work = tempDir();
+    const other = tempDir();
+    const otherServices = createServices(other.path);
+    try {
+      generateSmallCorpus(work.path, 1600);
+      writeFileSync(join(work.path, 'broken.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from([2, 0, 0x10, 0, 0x55, 0x49, 200, 0])]));
+      const parallel = await indexPath(s.db, s.library, work.path);
+      assert.equal(parallel.instances, 1600);
+      assert.equal(parallel.errors.length, 1);
+      assert.equal(parallel.errors[0].path, join(work.path, 'broken.dcm'));
+      // The same folder again, in-thread (all files known now): same answer.
+      const again = await indexPath(s.db, s.library, work.path);
+      assert.equal(again.filesUnchanged, 1601);
+      assert.deepEqual({ ...again, filesRead: 0, filesUnchanged: 0 }, { ...parallel, filesRead: 0, filesUnchanged: 0 });
+      // A second library indexed from a subfolder (in-thread) agrees on what it holds.
+      const sub = await indexPath(otherServices.db, otherServices.library, join(work.path, 'PID00000'));
+      const rows = (db: typeof s.db) =>
+        db.prepare(`SELECT i.SOPInstanceUID, se.SeriesInstanceUID, st.StudyInstanceUID, p.PatientName FROM instances i JOIN series se ON se.id = i.series_id
+          JOIN studies st ON st.id = se.study_id JOIN patients p ON p.id = st.patient_id WHERE p.PatientID = 'PID00000' ORDER BY 1`).all();
+      assert.equal(sub.instances, 100);
+      assert.deepEqual(rows(otherServices.db), rows(s.db));
+    } finally {
+      await otherServices.close();
+      other.cleanup();
+      work.cleanup();
+    }
+  }),
+);
+
+test(
+  'a CD whose file system shows DICOMDIR file IDs in lower case is still indexed through its DICOMDIR',
+  withServices(async (s) => {
+    const work = tempDir();
+    try {
+      const src = join(PYDICOM_TEST_FILES, 'dicomdirtests');
+      // Copy the file-set with every name lower-cased, as some CD drivers present ISO 9660 names.
+      const copyLower = (from: string, to: string) => {
+        mkdirSync(to, { recursive: true });
+        for (const e of readdirSync(from, { withFileTypes: true })) {
+          if (e.isDirectory()) copyLower(join(from, e.name), join(to, e.name.toLowerCase()));
+          else copyFileSync(join(from, e.name), join(to, e.name.toLowerCase()));
+        }
+      };
+      for (const d of ['77654033', '98892001', '98892003']) copyLower(join(src, d), join(work.path, d));
+      copyFileSync(join(src, 'DICOMDIR'), join(work.path, 'dicomdir'));
+      const summary = await indexPath(s.db, s.library, work.path);
+      assert.deepEqual(summary.errors, []);
+      assert.ok(summary.instances >= 30, `${summary.instances} instances`);
+    } finally {
+      work.cleanup();
+    }
+  }),
+);
+
+test(
+  'a DICOMDIR that lists files missing from the media reports them and indexes the rest',
+  withServices(async (s) => {
+    const work = tempDir();
+    try {
+      const src = join(PYDICOM_TEST_FILES, 'dicomdirtests');
+      for (const d of ['77654033', '98892001']) cpSync(join(src, d), join(work.path, d), { recursive: true });
+      copyFileSync(join(src, 'DICOMDIR'), join(work.path, 'DICOMDIR'));
+      const summary = await indexPath(s.db, s.library, work.path);
+      assert.ok(summary.instances > 0);
+      assert.ok(summary.errors.length > 0);
+      assert.ok(summary.errors.every((e) => e.path.includes('98892003') && /not on the media/.test(e.message)), JSON.stringify(summary.errors[0]));
+    } finally {
+      work.cleanup();
+    }
   }),
 );
