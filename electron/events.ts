@@ -3,6 +3,7 @@
  * forward them to the renderer. `on` returns its unsubscribe function.
  */
 import type { EventName, Events } from '../shared/contract/index.ts';
+import { logger } from './log.ts';
 
 type Listener<E extends EventName> = (payload: Events[E]) => void;
 
@@ -36,6 +37,6 @@ function safeCall(fn: () => void): void {
   try {
     fn();
   } catch (err) {
-    console.error('event listener failed:', err);
+    logger('main').error('event listener failed:', err);
   }
 }

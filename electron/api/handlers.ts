@@ -5,10 +5,17 @@
  */
 import { channels, isChannelName, type ChannelName, type InvokeResult, type RequestOf, type ResponseOf } from '../../shared/contract/index.ts';
 import { CourierError, toErrorShape } from '../../shared/errors.ts';
+import { logger } from '../log.ts';
 import type { Services } from '../services.ts';
 import { appHandlers, type HostEnvironment } from './app.ts';
 import { libraryHandlers } from './library.ts';
+import { exportHandlers } from './export.ts';
 import { viewerHandlers } from './viewer.ts';
+import { commitHandlers } from './commit.ts';
+import { nodeHandlers } from './nodes.ts';
+import { sendHandlers } from './send.ts';
+
+const log = logger('ipc');
 
 /** A handler for one channel: validated request in, response out. */
 export type Handler<C extends ChannelName> = (request: RequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
@@ -20,7 +27,11 @@ export function createHandlers(services: Services, host: HostEnvironment): Handl
   return {
     ...appHandlers(services, host),
     ...libraryHandlers(services),
+    ...exportHandlers(services, host),
     ...viewerHandlers(services),
+    ...commitHandlers(services),
+    ...nodeHandlers(services),
+    ...sendHandlers(services),
     'job.cancel': ({ jobId }) => ({ cancelled: services.jobs.cancel(jobId) }),
   };
 }
@@ -35,7 +46,7 @@ export function createDispatcher(handlers: Handlers) {
       return { ok: true, value: await handler(request) };
     } catch (err) {
       const error = toErrorShape(err);
-      if (error.code === 'INTERNAL') console.error(`[ipc] ${String(channel)} failed:`, err);
+      if (error.code === 'INTERNAL') log.error(`${String(channel).slice(0, 64)} failed:`, err);
       return { ok: false, error };
     }
   };

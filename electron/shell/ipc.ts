@@ -5,7 +5,10 @@
 import type { IpcMainInvokeEvent } from 'electron';
 import type { InvokeResult } from '../../shared/contract/index.ts';
 import type { EventHub } from '../events.ts';
+import { logger } from '../log.ts';
 import type { SenderFrame } from './security.ts';
+
+const log = logger('ipc');
 
 /** The wire channels between preload and main (nothing else crosses). */
 export const IPC_INVOKE = 'courier:invoke';
@@ -25,7 +28,7 @@ export function registerIpc(
 ): () => void {
   ipcMain.handle(IPC_INVOKE, async (event, channel, request) => {
     if (!isTrustedSender(event.senderFrame as SenderFrame | null)) {
-      console.warn(`[ipc] refused ${String(channel).slice(0, 64)} from ${event.senderFrame?.url ?? 'an unknown frame'}`);
+      log.warn(`refused ${String(channel).slice(0, 64)} from ${event.senderFrame?.url ?? 'an unknown frame'}`);
       return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not call Courier' } } satisfies InvokeResult<never>;
     }
     return dispatch(channel, request);

@@ -6,6 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } f
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDispatcher, createHandlers } from '../api/handlers.ts';
+import { logger, setLogFile } from '../log.ts';
 import { courierHome, createServices, type Services } from '../services.ts';
 import { forwardEvents, registerIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
@@ -22,6 +23,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: SCHEME_PRIVI
 if (!app.requestSingleInstanceLock()) app.quit();
 
 let services: Services | undefined;
+const log = logger('main');
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -44,7 +46,13 @@ function createWindow(): BrowserWindow {
 async function start(): Promise<void> {
   await app.whenReady();
   services = createServices(courierHome(app.getPath('userData')));
+  setLogFile(join(services.home, 'logs', 'courier.log'));
+  log.info(`Courier ${app.getVersion()} started; library in ${services.home}`);
   const s = services;
+  // Storage commitment: the accepter listens (nodes report to it) and interrupted transactions resume.
+  void s.commit.startBackground(Number(process.env.COURIER_LISTEN_PORT) || 11113);
+  // Send jobs a quit or crash interrupted go on (electron/send/service.ts).
+  s.send.resumeInterrupted();
   // The CSP for our own pages, whatever their meta tags say.
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
@@ -90,8 +98,9 @@ app.on('before-quit', (event) => {
   void services.close().finally(() => app.quit());
 });
 
-process.on('uncaughtException', (err) => console.error('[main] uncaught exception:', err));
-process.on('unhandledRejection', (err) => console.error('[main] unhandled rejection:', err));
+// The process never dies of one bad message or file: log it and go on (DESIGN.md, invariant 4).
+process.on('uncaughtException', (err) => log.error('uncaught exception:', err));
+process.on('unhandledRejection', (err) => log.error('unhandled rejection:', err));
 
 void start().catch((err) => {
   dialog.showErrorBox('Courier could not start', err instanceof Error ? err.message : String(err));

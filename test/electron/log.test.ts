@@ -1,0 +1,29 @@
+// Area loggers: lines with timestamp, level and area in the log file; a broken log file is harmless.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { logger, setConsoleLevel, setLogFile } from '../../electron/log.ts';
+import { tempDir } from '../helpers.ts';
+
+test('log lines carry time, level and area; debug stays out of the file', () => {
+  const dir = tempDir();
+  try {
+    setConsoleLevel('error');
+    setLogFile(join(dir.path, 'logs', 'courier.log'));
+    const log = logger('library');
+    log.debug('not written');
+    log.info('indexed', { files: 3 });
+    log.warn('odd file', new Error('boom'));
+    const lines = readFileSync(join(dir.path, 'logs', 'courier.log'), 'utf8').trim().split('\n');
+    assert.match(lines[0], /^\d{4}-\d\d-\d\dT.* INFO \[library\] indexed \{ files: 3 \}$/);
+    assert.match(lines[1], /WARN \[library\] odd file Error: boom/);
+    assert.ok(!lines.some((l) => l.includes('not written')));
+    assert.equal(setLogFile('/proc/version/cannot-write-here'), false);
+    logger('main').info('after a failed log file: no throw');
+  } finally {
+    setLogFile(null);
+    setConsoleLevel('warn');
+    dir.cleanup();
+  }
+});
