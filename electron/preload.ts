@@ -2,7 +2,7 @@
  * The preload: exposes `window.courier` (the CourierApi of shared/contract) and nothing else.
  * Runs sandboxed; bundled to dist/electron/preload.cjs.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { CourierApi, EventName, InvokeResult } from '../shared/contract/index.ts';
 
 // Kept in step with electron/shell/ipc.ts (the preload cannot import main-process modules).
@@ -25,7 +25,8 @@ const api: CourierApi = {
       ipcRenderer.removeListener(IPC_EVENT, handler);
     };
   },
-  instanceUrl: (instanceId) => `courier://instances/${Math.trunc(instanceId)}`,
+  instanceUrl: (instanceId) => `courier://app/instances/${Math.trunc(instanceId)}`,
+  pathForFile: (file) => webUtils.getPathForFile(file),
 };
 
 contextBridge.exposeInMainWorld('courier', api);

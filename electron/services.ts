@@ -8,6 +8,9 @@ import { openDatabase, type Db } from './store/db.ts';
 import { LibraryStore } from './store/library.ts';
 import { JobRunner } from './jobs/jobs.ts';
 import { EventHub } from './events.ts';
+import { CommitService } from './commit/service.ts';
+import { SendService } from './send/service.ts';
+import type { NodeStore } from './store/nodes.ts';
 
 /** Everything a front end (Electron shell, CLI, browser host) talks to. */
 export interface Services {
@@ -16,6 +19,12 @@ export interface Services {
   library: LibraryStore;
   events: EventHub;
   jobs: JobRunner;
+  /** Storage commitment: requests, the accepter, reports, deletion (electron/commit). */
+  commit: CommitService;
+  /** The C-STORE send queue (electron/send); `send.resumeInterrupted()` at app start. */
+  send: SendService;
+  /** Remote nodes and our own AE (electron/store/nodes.ts). */
+  nodes: NodeStore;
   close(): Promise<void>;
 }
 
@@ -30,14 +39,21 @@ export function createServices(home: string): Services {
   const events = new EventHub();
   const jobs = new JobRunner(events);
   const library = new LibraryStore(db);
+  const commit = new CommitService(db, events, library);
+  const send = new SendService({ db, library, jobs, events });
+  commit.knownNodes = () => send.nodes.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host }));
   return {
     home,
     db,
     library,
     events,
     jobs,
+    commit,
+    send,
+    nodes: send.nodes,
     async close() {
       await jobs.cancelAll();
+      await commit.close();
       db.close();
     },
   };

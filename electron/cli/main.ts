@@ -10,11 +10,12 @@ import { toErrorShape } from '../../shared/errors.ts';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    printUsage(name && name !== '--help' && name !== 'help' ? `unknown command "${name}"` : undefined);
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
+    await printUsage(name && name !== '--help' && name !== 'help' ? `unknown command "${name}"` : undefined);
     return name && name !== '--help' && name !== 'help' ? 2 : 0;
   }
+  const command = await entry.load();
   const json = rest.includes('--json');
   const out: Output = {
     line: (text) => process.stdout.write(text + '\n'),
@@ -54,8 +55,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function printUsage(problem?: string) {
-  const lines = commands.map((c) => `  courier ${c.usage}`);
+async function printUsage(problem?: string) {
+  const lines = (await Promise.all(commands.map((c) => c.load()))).map((c) => `  courier ${c.usage}`);
   process.stderr.write(`${problem ? `courier: ${problem}\n` : ''}usage:\n${lines.join('\n')}\n`);
 }
 

@@ -70,17 +70,28 @@ export async function indexPath(db: Db, store: LibraryStore, target: string, opt
   };
 
   const unknown = files.reduce((n, p) => (known.has(p) ? n : n + 1), 0);
-  if (unknown >= PARALLEL_FROM && poolSize() > 1) {
+  if (unknown >= PARALLEL_FROM && poolSize() > 1 && process.env.COURIER_INDEX_WORKERS !== '0') {
     // Many new files: workers read and parse on every core; this thread only writes the database.
     // (A re-index of known files is a stat per file: faster here than a worker's start-up.)
+    // Outcomes are written in few large transactions: each commit is an fsync (synchronous=FULL).
+    let pending: [string, Examined][] = [];
+    let lastFlush = Date.now();
+    const flush = () => {
+      const batch = pending;
+      pending = [];
+      lastFlush = Date.now();
+      transaction(db, () => batch.forEach(([p, o]) => apply(p, o)));
+      if (batch.length) opts.onProgress?.(done, files.length, batch.at(-1)![0]);
+    };
     await examineInWorkers(
       files.map((path) => ({ path, known: stampOf(path) })),
       (paths, outcomes) => {
-        transaction(db, () => paths.forEach((p, k) => apply(p, outcomes[k])));
-        opts.onProgress?.(done, files.length, paths.at(-1)!);
+        paths.forEach((p, k) => pending.push([p, outcomes[k]]));
+        if (pending.length >= BATCH_FILES || Date.now() - lastFlush >= 4 * SLICE_MS) flush();
       },
       opts.signal,
     );
+    flush();
   } else {
     let i = 0;
     while (i < files.length && !opts.signal?.aborted) {

@@ -4,20 +4,18 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createDispatcher, createHandlers } from '../api/handlers.ts';
 import { logger, setLogFile } from '../log.ts';
 import { courierHome, createServices, type Services } from '../services.ts';
 import { forwardEvents, registerIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
-import { createProtocolHandler, SCHEME, SCHEME_PRIVILEGES } from './protocol.ts';
-import { CONTENT_SECURITY_POLICY, createSenderCheck, hardenWebContents, secureWebPreferences } from './security.ts';
+import { APP_INDEX_URL, createProtocolHandler, SCHEME, SCHEME_PRIVILEGES } from './protocol.ts';
+import { createSenderCheck, hardenWebContents, secureWebPreferences } from './security.ts';
 
 // The bundle lives in dist/electron (an ES module); the renderer in dist/renderer.
 const distDir = join(import.meta.dirname, '..');
-const rendererIndex = join(distDir, 'renderer', 'index.html');
-const rendererUrl = pathToFileURL(rendererIndex).toString();
-const isOurPage = createSenderCheck(rendererUrl);
+const rendererDir = join(distDir, 'renderer');
+const isOurPage = createSenderCheck(APP_INDEX_URL);
 
 protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: SCHEME_PRIVILEGES }]);
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -39,7 +37,7 @@ function createWindow(): BrowserWindow {
   });
   hardenWebContents(win.webContents, (url) => isOurPage({ url, parent: null }));
   win.once('ready-to-show', () => win.show());
-  void win.loadFile(rendererIndex);
+  void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
@@ -49,16 +47,16 @@ async function start(): Promise<void> {
   setLogFile(join(services.home, 'logs', 'courier.log'));
   log.info(`Courier ${app.getVersion()} started; library in ${services.home}`);
   const s = services;
-  // Storage commitment: the accepter listens (nodes report to it) and interrupted transactions resume.
-  void s.commit.startBackground(Number(process.env.COURIER_LISTEN_PORT) || 11113);
+  // Storage commitment: the accepter listens on our configured AE/port (nodes report to it) and
+  // interrupted transactions resume.
+  const local = s.nodes.local();
+  s.commit.options.aeTitle = local.aeTitle;
+  void s.commit.startBackground(local.port);
   // Send jobs a quit or crash interrupted go on (electron/send/service.ts).
   s.send.resumeInterrupted();
-  // The CSP for our own pages, whatever their meta tags say.
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  protocol.handle(SCHEME, createProtocolHandler(s));
+  // Pages, workers and instance bytes all come through courier://app, each with its own CSP (rendererFiles.ts).
+  protocol.handle(SCHEME, createProtocolHandler(s, rendererDir));
 
   const handlers = createHandlers(s, {
     kind: 'electron',

@@ -22,20 +22,6 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-/** The Content-Security-Policy sent with the renderer's pages: our own code, our protocol, workers from blob:. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self' courier: data: blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 /** What a sender check needs to know of the frame a message came from. */
 export interface SenderFrame {
   url: string;

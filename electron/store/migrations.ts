@@ -4,6 +4,7 @@
  */
 import { libraryMigrations } from './schema/library.ts';
 import { commitMigrations } from './schema/commit.ts';
+import { sendMigrations } from './schema/send.ts';
 
 /** One migration: a stable id and the SQL that applies it. */
 export interface Migration {
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [...libraryMigrations, ...commitMigrations];
+export const migrations: readonly Migration[] = [...libraryMigrations, ...commitMigrations, ...sendMigrations];

@@ -4,24 +4,33 @@
  */
 import type { Channel } from './channel.ts';
 import { appChannels } from './app.ts';
+import { exportChannels } from './export.ts';
 import { jobChannels, type JobFinished, type JobProgress } from './jobs.ts';
 import { libraryChannels } from './library.ts';
 import { viewerChannels } from './viewer.ts';
 import { commitChannels, type CommitChanged } from './commit.ts';
+import { nodeChannels } from './nodes.ts';
+import { sendChannels, type SendChanged, type SendProgress } from './send.ts';
 
 export type * from './app.ts';
+export type * from './export.ts';
 export type * from './jobs.ts';
 export type * from './library.ts';
 export type * from './viewer.ts';
 export type * from './commit.ts';
+export type * from './nodes.ts';
+export type * from './send.ts';
 
 /** All channels, by name. */
 export const channels = {
   ...appChannels,
+  ...exportChannels,
   ...jobChannels,
   ...libraryChannels,
   ...viewerChannels,
   ...commitChannels,
+  ...nodeChannels,
+  ...sendChannels,
 } as const;
 
 /** A channel name. */
@@ -39,6 +48,10 @@ export interface Events {
   'library.changed': Record<string, never>;
   /** A storage commitment transaction changed (report, timeout, deletion). */
   'commit.changed': CommitChanged;
+  /** Progress of a running send job. */
+  'send.progress': SendProgress;
+  /** A send job or its instances changed state. */
+  'send.changed': SendChanged;
 }
 /** An event name. */
 export type EventName = keyof Events;
@@ -55,6 +68,8 @@ export interface CourierApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   /** URL at which an instance's file bytes are served (custom protocol or host HTTP). */
   instanceUrl(instanceId: number): string;
+  /** Electron only: the path of a file or folder dropped on the window. */
+  pathForFile?(file: File): string;
 }
 
 /** How a failed invoke is encoded on the wire. */

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { CONTENT_SECURITY_POLICY, createSenderCheck, hardenWebContents, secureWebPreferences } from '../../../electron/shell/security.ts';
+import { RENDERER_CSP as CONTENT_SECURITY_POLICY } from '../../../electron/api/rendererFiles.ts';
+import { createSenderCheck, hardenWebContents, secureWebPreferences } from '../../../electron/shell/security.ts';
 
 test('windows run isolated and sandboxed, without node integration', () => {
   const prefs = secureWebPreferences('/app/dist/electron/preload.cjs');
@@ -15,7 +16,7 @@ test('windows run isolated and sandboxed, without node integration', () => {
   assert.equal(prefs.preload, '/app/dist/electron/preload.cjs');
 });
 
-test('the CSP allows only our own code, workers from blob: and our protocol', () => {
+test('the page CSP allows only our own code: no eval, no blob: workers, no remote hosts', () => {
   assert.match(CONTENT_SECURITY_POLICY, /default-src 'self'/);
   assert.match(CONTENT_SECURITY_POLICY, /object-src 'none'/);
   assert.doesNotMatch(CONTENT_SECURITY_POLICY, /'unsafe-eval'/);
@@ -23,13 +24,17 @@ test('the CSP allows only our own code, workers from blob: and our protocol', ()
 });
 
 test('only main frames showing our renderer pages are trusted senders', () => {
-  const check = createSenderCheck('file:///opt/Courier/resources/app/dist/renderer/index.html');
-  assert.equal(check({ url: 'file:///opt/Courier/resources/app/dist/renderer/index.html', parent: null }), true);
-  assert.equal(check({ url: 'file:///opt/Courier/resources/app/dist/renderer/index.html#/viewer', parent: null }), true);
-  assert.equal(check({ url: 'file:///opt/Courier/resources/app/dist/renderer/index.html', parent: {} }), false, 'subframe');
+  const check = createSenderCheck('courier://app/index.html');
+  assert.equal(check({ url: 'courier://app/index.html', parent: null }), true);
+  assert.equal(check({ url: 'courier://app/index.html?series=3#viewer', parent: null }), true);
+  assert.equal(check({ url: 'courier://app/index.html', parent: {} }), false, 'subframe');
+  assert.equal(check({ url: 'courier://evil/index.html', parent: null }), false);
   assert.equal(check({ url: 'file:///etc/passwd', parent: null }), false);
-  assert.equal(check({ url: 'file:///opt/Courier/resources/app/dist/renderer/../../evil.html', parent: null }), false);
-  assert.equal(check({ url: 'https://example.com/dist/renderer/index.html', parent: null }), false);
+  assert.equal(check({ url: 'https://app/index.html', parent: null }), false);
+  // A file:// renderer (another way to load the app) is checked by path prefix.
+  const fileCheck = createSenderCheck('file:///opt/Courier/resources/app/dist/renderer/index.html');
+  assert.equal(fileCheck({ url: 'file:///opt/Courier/resources/app/dist/renderer/index.html', parent: null }), true);
+  assert.equal(fileCheck({ url: 'file:///opt/Courier/resources/app/dist/renderer/../../evil.html', parent: null }), false);
   assert.equal(check({ url: 'not a url', parent: null }), false);
   assert.equal(check(null), false);
 });

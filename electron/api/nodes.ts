@@ -1,0 +1,43 @@
+/**
+ * Node channels: the remote AEs, our own AE, and "Test connection" (C-ECHO).
+ */
+import type { EchoOutcome } from '../../shared/contract/nodes.ts';
+import { CourierError } from '../../shared/errors.ts';
+import { echo } from '../dimse/echo.ts';
+import type { Services } from '../services.ts';
+import type { Handlers } from './handlers.ts';
+
+/** C-ECHO as an outcome for people: never throws for network failures. */
+export async function echoOutcome(target: { aeTitle: string; host: string; port: number }, callingAe: string): Promise<EchoOutcome> {
+  const started = performance.now();
+  try {
+    const r = await echo({ host: target.host, port: target.port, calledAe: target.aeTitle, callingAe, timeouts: { connect: 5000, associate: 10_000, response: 10_000 } });
+    return { ok: r.status.category === 'success', message: `${r.status.hex} ${r.status.meaning}${r.peerImplementation ? ` (${r.peerImplementation})` : ''}`, ms: r.ms };
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err), ms: Math.round(performance.now() - started) };
+  }
+}
+
+/** Handlers of the node channels. */
+export function nodeHandlers(services: Services): Handlers<'nodes.list' | 'nodes.save' | 'nodes.remove' | 'nodes.echo' | 'nodes.local' | 'nodes.setLocal'> {
+  const { nodes } = services;
+  return {
+    'nodes.list': () => nodes.list(),
+    'nodes.save': (req) => nodes.save(req),
+    'nodes.remove': ({ id }) => ({ removed: nodes.remove(id) }),
+    'nodes.echo': async (req) => {
+      let target;
+      if (req.id !== undefined) {
+        target = nodes.get(req.id);
+        if (!target) throw new CourierError('NOT_FOUND', `No node ${req.id}`);
+        if (target.tls) return { ok: false, message: 'DICOM over TLS is not implemented yet', ms: 0 };
+      } else {
+        if (!req.aeTitle || !req.host || !req.port) throw new CourierError('BAD_REQUEST', 'Give a node id, or an AE title, host and port');
+        target = { aeTitle: req.aeTitle, host: req.host, port: req.port };
+      }
+      return echoOutcome(target, nodes.local().aeTitle);
+    },
+    'nodes.local': () => nodes.local(),
+    'nodes.setLocal': (req) => nodes.setLocal(req),
+  };
+}

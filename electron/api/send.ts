@@ -1,0 +1,42 @@
+/**
+ * Send channels: queue a selection for a node, list jobs and instances, pause, resume, cancel,
+ * retry failed, remove.
+ */
+import { CourierError } from '../../shared/errors.ts';
+import type { Services } from '../services.ts';
+import type { Handlers } from './handlers.ts';
+
+/** Handlers of the send channels. */
+export function sendHandlers(
+  services: Services,
+): Handlers<'send.start' | 'send.jobs' | 'send.instances' | 'send.pause' | 'send.resume' | 'send.cancel' | 'send.retryFailed' | 'send.remove'> {
+  const { send } = services;
+  const known = (id: number) => {
+    if (!send.store.job(id)) throw new CourierError('NOT_FOUND', `No send job ${id}`);
+  };
+  return {
+    'send.start': ({ allowTranscode, ...scope }) => ({ sendJobId: send.queueSelection(scope, { allowTranscode }) }),
+    'send.jobs': ({ limit }) => send.store.jobs(limit ?? 100),
+    'send.instances': ({ sendJobId, state, offset, limit }) => {
+      known(sendJobId);
+      return send.store.instances(sendJobId, { state, offset, limit: limit ?? 1000 });
+    },
+    'send.pause': ({ sendJobId }) => {
+      known(sendJobId);
+      return { ok: send.pause(sendJobId) };
+    },
+    'send.resume': ({ sendJobId }) => ({ ok: send.resume(sendJobId) }),
+    'send.cancel': ({ sendJobId }) => {
+      known(sendJobId);
+      return { ok: send.cancel(sendJobId) };
+    },
+    'send.retryFailed': ({ sendJobId }) => {
+      known(sendJobId);
+      return { requeued: send.retryFailed(sendJobId) };
+    },
+    'send.remove': ({ sendJobId }) => {
+      known(sendJobId);
+      return { removed: send.store.remove(sendJobId) };
+    },
+  };
+}

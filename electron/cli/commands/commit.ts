@@ -1,0 +1,51 @@
+/**
+ * `courier commit`: storage commitment after the fact. By default it resumes: finishes deletions
+ * a crash interrupted, sends N-ACTIONs that never went out, collects or re-requests reports that
+ * are due and times out the rest (the accepter listens on --listen meanwhile). `--list` prints
+ * the transaction history instead.
+ */
+import { aeTitleProblem } from '../../../shared/dicomValues.ts';
+import type { Command } from '../command.ts';
+import { intOption, UsageError, value } from '../args.ts';
+
+/** The commit command. */
+export const commitCommand: Command = {
+  name: 'commit',
+  usage: 'commit [--resume] [--list] [--listen <port>] [--ae <AE>] [--commit-timeout <s>] [--json]',
+  valued: ['listen', 'ae', 'commit-timeout'],
+  async run(args, { services, out, signal }) {
+    const { commit } = services;
+    const json = args.flags.has('json');
+    if (args.flags.has('list')) {
+      const rows = commit.store.transactions(100);
+      if (json) out.json({ transactions: rows });
+      else for (const t of rows) out.line(`${t.createdAt}  ${t.transactionUid}  ${t.node}  ${t.state}  ${t.counts.committed}/${t.counts.total} committed, ${t.counts.failed} failed, ${t.counts.timedOut} timed out, ${t.counts.deleted} deleted`);
+      return 0;
+    }
+    const ae = value(args, 'ae');
+    if (ae) {
+      const problem = aeTitleProblem(ae);
+      if (problem) throw new UsageError(problem);
+      commit.options.aeTitle = ae;
+    }
+    if (args.values.has('commit-timeout')) {
+      // Bounds how long this run waits for reports: deadlines further away are brought forward.
+      const ms = intOption(args, 'commit-timeout', 60, 1, 86_400) * 1000;
+      commit.options.timeoutMs = ms;
+      commit.options.collectAfterMs = Math.min(commit.options.collectAfterMs, Math.ceil(ms / 2));
+      commit.store.capDeadlines(Date.now() + ms);
+    }
+    if (args.values.has('listen')) await commit.startAccepter(intOption(args, 'listen', 0, 0, 65535));
+    const deletedBefore = commit.store.deletions(1_000_000).length;
+    const open = await commit.resume(signal);
+    const ids = await commit.settle(open, signal);
+    const transactions = ids.map((id) => commit.store.transactions(1_000_000).find((t) => t.id === id)!).filter(Boolean);
+    const deleted = commit.store.deletions(1_000_000).length - deletedBefore;
+    if (json) out.json({ resumed: open.length, transactions, deleted });
+    else {
+      out.line(`${open.length} open transaction(s) resumed, ${deleted} file(s) deleted`);
+      for (const t of transactions) out.line(`${t.transactionUid}  ${t.node}  ${t.state}  ${t.counts.committed}/${t.counts.total} committed`);
+    }
+    return 0;
+  },
+};

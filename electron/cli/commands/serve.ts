@@ -1,0 +1,64 @@
+/**
+ * `courier serve [--port <p>] [--open <folder>]`: the browser host. Prints its URL (with the access
+ * token) as one line on stdout and runs until SIGINT/SIGTERM. With --open, the folder is indexed
+ * first and the page opens on its first series.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { ensureRenderer, ROOT } from '../../../scripts/buildRenderer.ts';
+import { indexPath } from '../../library/indexer.ts';
+import { startHost } from '../../host/server.ts';
+import type { LibraryStore } from '../../store/library.ts';
+import type { Command } from '../command.ts';
+import { intOption, UsageError, value } from '../args.ts';
+
+/** The serve command. */
+export const serveCommand: Command = {
+  name: 'serve',
+  usage: 'serve [--port <p>] [--open <folder>]',
+  valued: ['port', 'open'],
+  async run(args, { services, out, signal, progress }) {
+    if (args.positionals.length) throw new UsageError('serve takes no positional arguments');
+    const port = intOption(args, 'port', 0, 0, 65535);
+    const open = value(args, 'open');
+    const rendererDir = await ensureRenderer(process.env.COURIER_RENDERER_DIR || undefined);
+    let seriesId: number | null = null;
+    if (open) {
+      const summary = await indexPath(services.db, services.library, open, {
+        signal,
+        onProgress: (done, total) => progress(`indexed ${done}/${total} files`),
+      });
+      process.stderr.write(`indexed ${open}: ${summary.series} series, ${summary.instances} instances, ${summary.errors.length} errors\n`);
+      seriesId = firstSeriesUnder(services.library, open);
+    }
+    if (signal.aborted) return 130;
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const host = await startHost({ services, rendererDir, version, port });
+    out.line(seriesId === null ? host.url : `${host.url}&series=${seriesId}`);
+    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+    await host.close();
+    return 0;
+  },
+};
+
+/** The first series (library order, images before non-image objects) with an instance from a file under `target`. */
+export function firstSeriesUnder(library: LibraryStore, target: string): number | null {
+  const root = resolve(target);
+  const prefix = statSync(root).isDirectory() ? (root.endsWith(sep) ? root : root + sep) : root;
+  const ids = new Set<number>();
+  for (const k of library.knownPaths(prefix).values()) if (k.instanceId !== null) ids.add(k.instanceId);
+  // A DICOMDIR may reference files outside the prefix only in broken file-sets; fall back to the library's first.
+  let fallback: number | null = null;
+  for (const p of library.patients()) {
+    for (const st of library.studies(p.id)) {
+      for (const se of library.series(st.id)) {
+        const instances = library.instances(se.id);
+        const ours = ids.size === 0 || instances.some((i) => ids.has(i.id));
+        if (!ours) continue;
+        if (instances.some((i) => i.hasPixels)) return se.id;
+        fallback ??= se.id;
+      }
+    }
+  }
+  return fallback;
+}

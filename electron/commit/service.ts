@@ -1,0 +1,508 @@
+/**
+ * The storage commitment service (PS3.4 Annex J, Push Model, we are the SCU): records each
+ * transaction before its N-ACTION goes out, accepts the report however it comes — on the same
+ * association (we linger after the N-ACTION-RSP), on a new association to our accepter, or on an
+ * association we open to collect it — times out and re-requests within limits, and deletes what
+ * was committed when asked to. The app, the CLI and the tests all use this one class.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { Association, type IncomingRequest, type Reply, type Timeouts } from '../dimse/association.ts';
+import { CommandField } from '../dimse/command.ts';
+import {
+  ACTION_REQUEST_COMMIT,
+  CommitDatasetError,
+  STORAGE_COMMITMENT_SOP_CLASS,
+  STORAGE_COMMITMENT_SOP_INSTANCE,
+  decodeCommitReport,
+  encodeCommitRequest,
+} from '../dimse/commitMessages.ts';
+import { EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
+import type { EventHub } from '../events.ts';
+import type { LibraryStore } from '../store/library.ts';
+import { CommitStore, nodeText, type CommitNode, type CommitTransaction, type NewCommitInstance } from '../store/commit.ts';
+import type { Db } from '../store/db.ts';
+import { deleteCommitted, type DeleteHooks, type DeletionOutcome } from './delete.ts';
+import { normaliseAddress, processReport, sameAeTitle, type IncomingReport, type ReportDelivery } from './report.ts';
+import { newTransactionUid } from './uid.ts';
+import { startAccepter, type Accepter } from './accepter.ts';
+
+/** Tunables; every time is in milliseconds. */
+export interface CommitOptions {
+  /** Our AE title (calling AE of our requests, called AE of the accepter). */
+  aeTitle: string;
+  /** Keep the N-ACTION association open this long for a report on it (delivery a). */
+  lingerMs: number;
+  /** With no report after this long, open an association to the node to collect it (delivery c). */
+  collectAfterMs: number;
+  /** How long a collecting association waits for reports. */
+  collectMs: number;
+  /** No report within this long after the request: re-request (attempts left) or time out. */
+  timeoutMs: number;
+  /** N-ACTION attempts per set of instances, the first included. */
+  maxAttempts: number;
+  /** At most this many references per N-ACTION (larger sends are split into several transactions). */
+  chunkSize: number;
+  /** Association timeouts for commitment associations. */
+  timeouts?: Partial<Timeouts>;
+}
+
+/** Defaults for the app; the CLI overrides some from its options. */
+export const DEFAULT_COMMIT_OPTIONS: CommitOptions = {
+  aeTitle: 'COURIER',
+  lingerMs: 3_000,
+  collectAfterMs: 20_000,
+  collectMs: 3_000,
+  timeoutMs: 120_000,
+  maxAttempts: 3,
+  chunkSize: 2_000,
+  timeouts: { connect: 5_000, associate: 10_000, response: 30_000, release: 5_000 },
+};
+
+/** The node to ask, as typed by the user. */
+export interface NodeTarget {
+  aeTitle: string;
+  host: string;
+  port: number;
+}
+
+/** What `request` needs: the stored instances and what to do once committed. */
+export interface CommitRequest {
+  node: NodeTarget;
+  instances: NewCommitInstance[];
+  deleteAfterCommit: boolean;
+  /** The folders or files the user sent from. */
+  roots: string[];
+  sendJobId?: string | null;
+}
+
+/** Contexts a send association can add so the node can deliver reports on it (delivery c). */
+export const COMMITMENT_CONTEXT = { abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE, EXPLICIT_LE] };
+
+const isOpen = (t: CommitTransaction | null) => t !== null && (t.state === 'created' || t.state === 'requested');
+
+/** Resolves a host to the addresses a report from it may come from. */
+export async function resolveAddresses(host: string): Promise<string[]> {
+  const h = host.replace(/^\[|\]$/g, '');
+  if (isIP(h)) return [normaliseAddress(h)];
+  try {
+    const all = await lookup(h, { all: true });
+    return [...new Set(all.map((a) => normaliseAddress(a.address)))];
+  } catch {
+    return [];
+  }
+}
+
+/** The storage commitment service. */
+export class CommitService {
+  readonly store: CommitStore;
+  readonly options: CommitOptions;
+  private readonly events: EventHub | null;
+  private readonly library: LibraryStore | null;
+  private accepter: Accepter | null = null;
+  private readonly waiters = new Set<() => void>();
+  private deletions: Promise<unknown> = Promise.resolve();
+  /** Why the accepter is not listening (e.g. the port is taken), for the UI. */
+  accepterProblem: string | null = null;
+  /** Extra AEs the accepter admits (configured nodes); set by whoever owns the node list. */
+  knownNodes: () => { aeTitle: string; host: string }[] = () => [];
+  /** Test hooks for deletion (the crash test pauses there). */
+  deleteHooks: DeleteHooks = {};
+  /** Per-file outcomes of deletions run by this process, by commit instance id. */
+  readonly deletionOutcomes = new Map<number, DeletionOutcome>();
+
+  constructor(db: Db, events: EventHub | null, library: LibraryStore | null, options: Partial<CommitOptions> = {}) {
+    this.store = new CommitStore(db);
+    this.events = events;
+    this.library = library;
+    this.options = { ...DEFAULT_COMMIT_OPTIONS, ...options, timeouts: { ...DEFAULT_COMMIT_OPTIONS.timeouts, ...options.timeouts } };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The accepter
+
+  /** Starts our SCP (Verification + Storage Commitment) on `port`; resolves once listening. */
+  async startAccepter(port: number, host = '0.0.0.0'): Promise<Accepter> {
+    if (this.accepter) return this.accepter;
+    try {
+      this.accepter = await this.listen(port, host);
+      this.accepterProblem = null;
+      return this.accepter;
+    } catch (err) {
+      this.accepterProblem = `Could not listen on port ${port}: ${err instanceof Error ? err.message : String(err)}`;
+      throw err;
+    }
+  }
+
+  private listen(port: number, host: string): Promise<Accepter> {
+    return startAccepter({
+      aeTitle: this.options.aeTitle,
+      port,
+      host,
+      acceptCalling: (ae, address) => this.isKnownCaller(ae, address),
+      onReport: (req) => this.onIncomingRequest(req, 'new'),
+    });
+  }
+
+  /** The running accepter, or null. */
+  get listening(): Accepter | null {
+    return this.accepter;
+  }
+
+  /** Stops the accepter. */
+  async stopAccepter(): Promise<void> {
+    const a = this.accepter;
+    this.accepter = null;
+    await a?.close();
+  }
+
+  /** True for a calling AE we know: a configured node, or the node of a transaction still open. */
+  isKnownCaller(callingAe: string, address: string): boolean {
+    const peer = normaliseAddress(address);
+    for (const t of this.store.open()) {
+      if (sameAeTitle(t.node.aeTitle, callingAe) && t.node.addresses.some((a) => normaliseAddress(a) === peer)) return true;
+    }
+    for (const t of this.store.recentNodes()) {
+      if (sameAeTitle(t.aeTitle, callingAe) && t.addresses.some((a) => normaliseAddress(a) === peer)) return true;
+    }
+    return this.knownNodes().some((n) => sameAeTitle(n.aeTitle, callingAe));
+  }
+
+  /** Handles N-EVENT-REPORT-RQ on any association (ours or the accepter's). */
+  onIncomingRequest(req: IncomingRequest, delivery: ReportDelivery, peerAe?: string): Reply {
+    const cmd = req.command;
+    if (cmd.CommandField !== CommandField.NEventReportRq) return { status: 0x0211 };
+    let dataset: IncomingReport['dataset'];
+    try {
+      if (!req.dataset) throw new CommitDatasetError('no Event Information');
+      dataset = decodeCommitReport(req.dataset, req.transferSyntax !== IMPLICIT_LE);
+    } catch (err) {
+      dataset = { error: err instanceof Error ? err.message : String(err) };
+    }
+    const assoc = req.association;
+    const status = this.handleReport({
+      // On an association the node opened, its calling AE; on ours, the AE we called.
+      peerAeTitle: peerAe ?? (assoc.role === 'acceptor' ? assoc.callingAe : assoc.calledAe),
+      peerAddress: assoc.socket.remoteAddress ?? '',
+      delivery,
+      AffectedSOPClassUID: cmd.AffectedSOPClassUID ?? '',
+      AffectedSOPInstanceUID: cmd.AffectedSOPInstanceUID ?? '',
+      EventTypeID: cmd.EventTypeID ?? 0,
+      dataset,
+    });
+    return { status, fields: { EventTypeID: cmd.EventTypeID } };
+  }
+
+  /** Processes a report (durably), schedules deletion when asked for, wakes waiters; returns the RSP status. */
+  handleReport(report: IncomingReport): number {
+    const decision = processReport(this.store, this.events, report);
+    if (decision.accepted && decision.transaction) {
+      const t = this.store.byId(decision.transaction.id)!;
+      if (t.deleteAfterCommit) this.scheduleDeletion(t);
+    }
+    this.wake();
+    return decision.status;
+  }
+
+  private wake() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private scheduleDeletion(t: CommitTransaction): Promise<unknown> {
+    this.deletions = this.deletions.then(() => this.runDeletion(t)).catch((err) => console.error('[commit] deletion failed:', err));
+    return this.deletions;
+  }
+
+  private async runDeletion(t: CommitTransaction): Promise<void> {
+    const outcomes = await deleteCommitted(this.store, t, {
+      ...this.deleteHooks,
+      afterDelete: (path) => {
+        this.library?.forgetPath(path);
+        this.deleteHooks.afterDelete?.(path);
+      },
+    });
+    for (const o of outcomes) this.deletionOutcomes.set(o.instanceId, o);
+    if (outcomes.length) {
+      if (this.library && outcomes.some((o) => o.deleted)) {
+        this.library.pruneOrphans();
+        this.events?.emit('library.changed', {});
+      }
+      this.events?.emit('commit.changed', {
+        transactionId: t.id,
+        transactionUid: t.transactionUid,
+        state: this.store.byId(t.id)!.state,
+        counts: this.store.counts(t.id),
+        instances: outcomes.slice(0, 5000).map((o) => ({ id: o.instanceId, state: 'committed' as const, failureReason: null, deleted: o.deleted })),
+      });
+    }
+    this.wake();
+  }
+
+  /** Resolves when every deletion scheduled so far has run. */
+  async deletionsIdle(): Promise<void> {
+    let last: Promise<unknown>;
+    do {
+      last = this.deletions;
+      await last;
+    } while (last !== this.deletions);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Requesting
+
+  /** Records the transactions (split at chunkSize) and sends their N-ACTIONs; returns them. */
+  async request(r: CommitRequest, signal?: AbortSignal): Promise<CommitTransaction[]> {
+    const node: CommitNode = { ...r.node, addresses: await resolveAddresses(r.node.host) };
+    const ids: number[] = [];
+    for (let at = 0; at < r.instances.length; at += this.options.chunkSize) {
+      ids.push(
+        this.store.createTransaction({
+          transactionUid: newTransactionUid(),
+          node,
+          callingAe: this.options.aeTitle,
+          timeoutMs: this.options.timeoutMs,
+          maxAttempts: this.options.maxAttempts,
+          deleteAfterCommit: r.deleteAfterCommit,
+          roots: r.roots,
+          sendJobId: r.sendJobId ?? null,
+          instances: r.instances.slice(at, at + this.options.chunkSize),
+        }),
+      );
+    }
+    const txns = ids.map((id) => this.store.byId(id)!);
+    this.emitState(txns);
+    await this.sendActions(txns, signal);
+    return ids.map((id) => this.store.byId(id)!);
+  }
+
+  private emitState(txns: CommitTransaction[]) {
+    for (const t of txns) {
+      const now = this.store.byId(t.id)!;
+      this.events?.emit('commit.changed', { transactionId: t.id, transactionUid: t.transactionUid, state: now.state, counts: this.store.counts(t.id) });
+    }
+  }
+
+  /**
+   * Sends the N-ACTION of each transaction (all to one node) on one association and lingers for
+   * a report on it. Failures are recorded on the transactions, never thrown.
+   */
+  async sendActions(txns: CommitTransaction[], signal?: AbortSignal): Promise<void> {
+    if (!txns.length) return;
+    const node = txns[0].node;
+    // Each try counts, even when the node cannot be reached, so retries always end.
+    for (const t of txns) this.store.noteAttempt(t.id);
+    let assoc: Association | undefined;
+    try {
+      assoc = await this.connect(node, 'same', signal);
+      const ctx = assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS);
+      if (!ctx) throw new Error(`${node.aeTitle} did not accept the Storage Commitment Push Model SOP Class`);
+      for (const t of txns) {
+        const refs = this.store.refs(t.id);
+        try {
+          const rsp = await assoc.request(
+            {
+              CommandField: CommandField.NActionRq,
+              RequestedSOPClassUID: STORAGE_COMMITMENT_SOP_CLASS,
+              RequestedSOPInstanceUID: STORAGE_COMMITMENT_SOP_INSTANCE,
+              ActionTypeID: ACTION_REQUEST_COMMIT,
+              CommandDataSetType: 0,
+            },
+            ctx.id,
+            encodeCommitRequest({ TransactionUID: t.transactionUid, referenced: refs }, ctx.transferSyntax !== IMPLICIT_LE),
+          );
+          if (rsp.status.category === 'success' || rsp.status.category === 'warning') this.store.markRequested(t.id);
+          else this.failAttempt(t.id, `N-ACTION refused: ${rsp.status.hex} ${rsp.status.meaning}`);
+        } catch (err) {
+          this.failAttempt(t.id, `N-ACTION failed: ${err instanceof Error ? err.message : String(err)}`);
+          if (!assoc.isOpen) break;
+        }
+      }
+      this.emitState(txns);
+      await this.waitFor(() => txns.every((t) => !isOpen(this.store.byId(t.id))), this.options.lingerMs, signal);
+    } catch (err) {
+      for (const t of txns) {
+        if (this.store.byId(t.id)!.state === 'created') this.failAttempt(t.id, `N-ACTION not sent: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      this.emitState(txns);
+    } finally {
+      await assoc?.release().catch(() => assoc?.abort());
+    }
+  }
+
+  private failAttempt(id: number, message: string) {
+    const t = this.store.byId(id)!;
+    this.store.markRequestFailed(id, message, t.attempts >= t.maxAttempts);
+  }
+
+  private async connect(node: CommitNode, delivery: ReportDelivery, signal?: AbortSignal): Promise<Association> {
+    return Association.connect({
+      host: node.host,
+      port: node.port,
+      callingAe: this.options.aeTitle,
+      calledAe: node.aeTitle,
+      contexts: [COMMITMENT_CONTEXT],
+      // Orthanc never answers an N-ACTION from an AE it does not know: do not wait past the report deadline.
+      timeouts: { ...this.options.timeouts, response: Math.min(this.options.timeouts?.response ?? 30_000, this.options.timeoutMs) },
+      signal,
+      onRequest: (req) => this.onIncomingRequest(req, delivery, node.aeTitle),
+    });
+  }
+
+  /** Opens an association to the node so it can deliver pending reports on it (delivery c). */
+  async collect(node: CommitNode, awaiting: number[], signal?: AbortSignal): Promise<void> {
+    let assoc: Association | undefined;
+    try {
+      assoc = await this.connect(node, 'next', signal);
+      await this.waitFor(() => awaiting.every((id) => !isOpen(this.store.byId(id))), this.options.collectMs, signal);
+    } catch {
+      // The node is unreachable: the deadline will re-request or time out.
+    } finally {
+      await assoc?.release().catch(() => assoc?.abort());
+    }
+  }
+
+  /** Waits until `done()` or `ms` elapsed or `signal` fired; re-checks on every report. */
+  private waitFor(done: () => boolean, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (done() || signal?.aborted) return resolve();
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        signal?.removeEventListener('abort', finish);
+        resolve();
+      };
+      const check = () => {
+        if (done()) finish();
+      };
+      const timer = setTimeout(finish, Math.max(0, ms));
+      this.waiters.add(check);
+      signal?.addEventListener('abort', finish, { once: true });
+    });
+  }
+
+  /**
+   * Drives transactions to an end: collects reports the node holds back, re-requests after a
+   * timeout while attempts remain (a new transaction for what is still pending), times out the
+   * rest, and waits for scheduled deletions. Resolves with the ids of every transaction involved.
+   */
+  async settle(ids: number[], signal?: AbortSignal): Promise<number[]> {
+    const all = [...ids];
+    const collected = new Set<string>();
+    for (;;) {
+      const open = all.map((id) => this.store.byId(id)!).filter(isOpen);
+      if (!open.length || signal?.aborted) break;
+      const now = Date.now();
+      let next = Infinity;
+      for (const t of open) {
+        if (t.deadlineMs <= now) {
+          const retry = this.retryOrTimeOut(t);
+          if (retry) {
+            all.push(retry.id);
+            await this.sendActions([retry], signal);
+          }
+          continue;
+        }
+        const collectAt = t.deadlineMs - t.timeoutMs + this.options.collectAfterMs;
+        const key = `${t.id}:${t.attempts}`;
+        const canCollect = t.state === 'requested' && !collected.has(key) && collectAt < t.deadlineMs;
+        if (canCollect && collectAt <= now) {
+          collected.add(key);
+          await this.collect(t.node, open.filter((o) => o.node.host === t.node.host && o.node.port === t.node.port).map((o) => o.id), signal);
+          continue;
+        }
+        next = Math.min(next, t.deadlineMs, canCollect ? collectAt : Infinity);
+      }
+      if (next === Infinity) continue;
+      const watched = open.map((t) => t.id);
+      await this.waitFor(() => watched.some((id) => !isOpen(this.store.byId(id))), next - Date.now(), signal);
+    }
+    await this.deletionsIdle();
+    return all;
+  }
+
+  /** At a transaction's deadline: a new transaction for its pending instances (attempts left), else time out. */
+  private retryOrTimeOut(t: CommitTransaction): CommitTransaction | null {
+    const pending = this.store.pendingInstances(t.id);
+    if (t.attempts < t.maxAttempts && pending.length) {
+      const id = this.store.createTransaction({
+        transactionUid: newTransactionUid(),
+        node: t.node,
+        callingAe: t.callingAe,
+        timeoutMs: Math.min(t.timeoutMs, this.options.timeoutMs),
+        maxAttempts: t.maxAttempts - Math.max(t.attempts, 1),
+        deleteAfterCommit: t.deleteAfterCommit,
+        roots: t.roots,
+        retryOf: t.id,
+        instances: pending,
+      });
+      const retry = this.store.byId(id)!;
+      this.store.timeOut(t.id, `no report within ${Math.round(t.timeoutMs / 1000)} s; re-requested as ${retry.transactionUid}`);
+      this.emitState([t, retry]);
+      return retry;
+    }
+    this.store.timeOut(t.id, `no report from ${nodeText(t.node)} within ${Math.round(t.timeoutMs / 1000)} s`);
+    this.emitState([t]);
+    return null;
+  }
+
+  /** The user asks again: a new transaction for the instances of `transactionId` that are not committed. */
+  async rerequest(transactionId: number, signal?: AbortSignal): Promise<CommitTransaction> {
+    const t = this.store.byId(transactionId);
+    if (!t) throw new Error(`No transaction ${transactionId}`);
+    const instances = this.store.uncommitted(transactionId);
+    if (!instances.length) throw new Error('Every instance of this transaction is committed');
+    const id = this.store.createTransaction({
+      transactionUid: newTransactionUid(),
+      node: { ...t.node, addresses: (await resolveAddresses(t.node.host)).concat(t.node.addresses).filter((a, i, l) => l.indexOf(a) === i) },
+      callingAe: this.options.aeTitle,
+      timeoutMs: this.options.timeoutMs,
+      maxAttempts: this.options.maxAttempts,
+      deleteAfterCommit: t.deleteAfterCommit,
+      roots: t.roots,
+      retryOf: t.id,
+      instances,
+    });
+    if (isOpen(t)) this.store.timeOut(t.id, 're-requested by the user');
+    const retry = this.store.byId(id)!;
+    await this.sendActions([retry], signal);
+    return this.store.byId(id)!;
+  }
+
+  /**
+   * After a restart: finishes interrupted deletions, sends N-ACTIONs that never went out,
+   * re-requests or times out transactions past their deadline. Returns the open transactions'
+   * ids (pass them to `settle` to wait for their reports).
+   */
+  async resume(signal?: AbortSignal): Promise<number[]> {
+    for (const id of this.store.transactionsWithDeletionsDue()) void this.scheduleDeletion(this.store.byId(id)!);
+    await this.deletionsIdle();
+    const open = this.store.open();
+    const neverSent = open.filter((t) => t.state === 'created' && t.attempts === 0);
+    const byNode = new Map<string, CommitTransaction[]>();
+    for (const t of neverSent) {
+      const key = nodeText(t.node);
+      byNode.set(key, [...(byNode.get(key) ?? []), t]);
+    }
+    for (const group of byNode.values()) await this.sendActions(group, signal);
+    return open.map((t) => t.id);
+  }
+
+  /**
+   * What the app does at start: listens on `port` (our configured accepter port; null = do not
+   * listen) and resumes interrupted transactions in the background. Never throws: a port in use
+   * is reported through `accepterProblem` (the UI shows it).
+   */
+  startBackground(port: number | null, host = '0.0.0.0'): Promise<void> {
+    return (async () => {
+      if (port !== null) await this.startAccepter(port, host).catch(() => {});
+      const open = await this.resume();
+      await this.settle(open);
+    })().catch((err) => console.error('[commit] resume failed:', err));
+  }
+
+  /** Stops the accepter and waits for deletions in flight. */
+  async close(): Promise<void> {
+    await this.stopAccepter();
+    await this.deletionsIdle();
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Reading a source file for export and turning it into what a profile allows: the file's own bytes
+ * when they already conform, else a new Part 10 file in Explicit VR Little Endian (re-encoded, and
+ * decompressed when the profile does not allow its compression).
+ */
+import { readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
+import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
+import {
+  ascii,
+  DatasetError,
+  encodedListLength,
+  find,
+  put,
+  readDatasetUntil,
+  remove,
+  T,
+  textElement,
+  uint16,
+  ulElement,
+  writeElements,
+  type Element,
+  type Encoding,
+} from './dataset.ts';
+import { codecFor, decodePixels, lossyMethod } from './pixels.ts';
+
+/** Courier's implementation identity in file meta headers (PS3.7 D.3.3.2; UID under 2.25). */
+export const IMPLEMENTATION_CLASS_UID = '2.25.207112837512064929717434405960431355009';
+/** Implementation Version Name (SH, ≤ 16). */
+export const IMPLEMENTATION_VERSION_NAME = 'COURIER_010';
+
+/** A source file, parsed. */
+export interface Source {
+  path: string;
+  bytes: Uint8Array;
+  /** The transfer syntax declared in the meta header ('' without one). */
+  declaredTs: string;
+  /** How the dataset really is encoded (the declared syntax unless the file lies or has no meta). */
+  ts: string;
+  /** The syntax the pixel data is compressed with: the declared one when it is encapsulated. */
+  pixelTs: string;
+  /** The dataset has Pixel Data (or Float / Double Float Pixel Data). */
+  hasPixels: boolean;
+  hasPart10Header: boolean;
+  metaComplete: boolean;
+  /** The top-level dataset elements (values little endian, pixel data included). */
+  elements: Element[];
+  SOPClassUID: string;
+  SOPInstanceUID: string;
+}
+
+const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
+
+/** Reads and parses a file for export; throws DatasetError with a reason for a person. */
+export function readSource(path: string): Source {
+  return parseSource(path, readFileSync(path), true);
+}
+
+/** Parses a file's bytes; with `complete` false (only the head of the file), reading stops before Pixel Data. */
+export function parseSource(path: string, bytes: Uint8Array, complete: boolean): Source {
+  const latin1 = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  const hasPart10Header = bytes.length >= 132 && latin1(128, 132) === 'DICM';
+  let declaredTs = '';
+  let metaElements: Element[] = [];
+  let offset = 0;
+  const metaAt = hasPart10Header ? 132 : bytes.length >= 8 && bytes[0] === 2 && bytes[1] === 0 ? 0 : -1;
+  if (metaAt >= 0) {
+    const explicit = VRS.has(latin1(metaAt + 4, metaAt + 6));
+    const r = readDatasetUntil(bytes, metaAt, { explicitVr: explicit, littleEndian: true }, 0x00030000);
+    metaElements = r.elements;
+    offset = r.end;
+    declaredTs = ascii(metaElements, T.TransferSyntaxUID);
+  }
+  let data: Uint8Array = bytes;
+  let ts = declaredTs;
+  if (declaredTs === DEFLATED_LE) {
+    if (!complete) throw new DatasetError('a deflated file is read whole');
+    try {
+      data = inflateRawSync(bytes.subarray(offset));
+    } catch (err) {
+      throw new DatasetError(`The deflated dataset could not be inflated: ${(err as Error).message}`);
+    }
+    offset = 0;
+  } else {
+    ts = sniff(bytes, offset, declaredTs);
+  }
+  const info = transferSyntaxInfo(ts === DEFLATED_LE ? EXPLICIT_LE : ts);
+  const enc: Encoding = { explicitVr: info.explicitVr, littleEndian: info.littleEndian };
+  const { elements, end } = readDatasetUntil(data, offset, enc, complete ? undefined : T.PixelData);
+  // A head that ends before Pixel Data may have cut an element off: only a head that reached Pixel Data is used.
+  const tagAt = (at: number) => {
+    const v = new DataView(data.buffer, data.byteOffset + at, 4);
+    return ((v.getUint16(0, enc.littleEndian) << 16) | v.getUint16(2, enc.littleEndian)) >>> 0;
+  };
+  const stoppedAtPixels = end + 4 <= data.length && tagAt(end) === T.PixelData;
+  if (!complete && !stoppedAtPixels) throw new DatasetError('the head read ends before Pixel Data: the file is read whole (not truncated)');
+  const hasPixels = complete ? elements.some((e) => e.tag === T.PixelData || e.tag === 0x7fe00008 || e.tag === 0x7fe00009) : true;
+  const SOPClassUID = ascii(elements, T.SOPClassUID) || ascii(metaElements, 0x00020002);
+  const SOPInstanceUID = ascii(elements, T.SOPInstanceUID) || ascii(metaElements, 0x00020003);
+  if (!SOPClassUID || !SOPInstanceUID) throw new DatasetError('The file has no SOP Class UID or SOP Instance UID (0008,0016/0018)');
+  const metaComplete =
+    Boolean(declaredTs) &&
+    ascii(metaElements, 0x00020002) === SOPClassUID &&
+    ascii(metaElements, 0x00020003) === SOPInstanceUID &&
+    Boolean(find(metaElements, 0x00020001)) &&
+    Boolean(ascii(metaElements, 0x00020012)) &&
+    Boolean(find(metaElements, T.FileMetaGroupLength));
+  const pixelTs = declaredTs && transferSyntaxInfo(declaredTs).encapsulated ? declaredTs : ts;
+  return { path, bytes, declaredTs, ts, pixelTs, hasPixels, hasPart10Header, metaComplete, elements, SOPClassUID, SOPInstanceUID };
+}
+
+/** How the dataset at `at` is encoded: the declared syntax when its first element agrees, else what it shows. */
+function sniff(b: Uint8Array, at: number, declared: string): string {
+  if (b.length < at + 8) throw new DatasetError('The file is too short to hold a dataset');
+  const explicit = VRS.has(String.fromCharCode(b[at + 4], b[at + 5]));
+  if (declared) {
+    const info = transferSyntaxInfo(declared);
+    if (!info.littleEndian) return explicit ? declared : IMPLICIT_LE;
+    if (info.explicitVr === explicit) return declared;
+    return explicit ? EXPLICIT_LE : IMPLICIT_LE;
+  }
+  const groupLE = b[at] | (b[at + 1] << 8);
+  if (groupLE >= 0x0002 && groupLE <= 0x0010 && groupLE % 2 === 0) return explicit ? EXPLICIT_LE : IMPLICIT_LE;
+  const groupBE = (b[at] << 8) | b[at + 1];
+  if (groupBE >= 0x0008 && groupBE <= 0x0010 && explicit) return EXPLICIT_BE;
+  throw new DatasetError('The file has no DICOM preamble and no recognisable dataset');
+}
+
+/** What export does with one file. */
+export interface Prepared {
+  /** The bytes to write. */
+  bytes: Uint8Array;
+  /** The transfer syntax of the written file. */
+  ts: string;
+  /** The written file differs from the source's transfer syntax. */
+  transcoded: boolean;
+  /** A note for the report (e.g. "decompressed from JPEG Baseline; lossy original"). */
+  note?: string;
+}
+
+/** Prepares `src` for a profile allowing `allowed` transfer syntaxes (Explicit VR LE always allowed). */
+export function prepare(src: Source, allowed: ReadonlySet<string>): Prepared {
+  const conforming = allowed.has(src.ts) && src.ts === src.declaredTs;
+  if (conforming && src.hasPart10Header && src.metaComplete) return { bytes: src.bytes, ts: src.ts, transcoded: false };
+  // Group lengths (retired, and wrong once the encoding changes) and trailing padding are left out, at every depth.
+  const clean = (list: Element[]): Element[] =>
+    list.filter((e) => e.tag !== 0xfffcfffc && (e.tag & 0xffff) !== 0).map((e) => (e.items ? { ...e, items: e.items.map(clean) } : e));
+  const elements = clean(src.elements);
+  let ts = EXPLICIT_LE;
+  let note: string | undefined;
+  const info = transferSyntaxInfo(src.pixelTs);
+  const pixel = find(elements, T.PixelData);
+  if (allowed.has(src.pixelTs) && info.encapsulated && pixel?.fragments) {
+    ts = src.pixelTs;
+  } else if (pixel?.fragments) {
+    if (!codecFor(src.pixelTs)) throw new DatasetError(`${info.name} pixel data cannot be decompressed by Courier, and the profile does not allow it`);
+    let decoded;
+    try {
+      decoded = decodePixels(elements, src.pixelTs);
+    } catch (err) {
+      throw new DatasetError(`${info.name} pixel data could not be decompressed: ${String((err as Error).message ?? err).trim()}`);
+    }
+    const bitsAllocated = uint16(elements, T.BitsAllocated) ?? 8;
+    put(elements, { tag: T.PixelData, vr: bitsAllocated <= 8 ? 'OB' : 'OW', value: decoded.pixels });
+    put(elements, textElement(T.PhotometricInterpretation, 'CS', decoded.photometric));
+    if ((uint16(elements, T.SamplesPerPixel) ?? 1) > 1) {
+      put(elements, { tag: T.PlanarConfiguration, vr: 'US', value: new Uint8Array([decoded.planarConfiguration, 0]) });
+    }
+    remove(elements, T.ExtendedOffsetTable);
+    remove(elements, T.ExtendedOffsetTableLengths);
+    const method = lossyMethod(src.pixelTs);
+    if (info.lossy || ascii(elements, T.LossyImageCompression) === '01') {
+      // Once lossy, always flagged as lossy (PS3.3 C.7.6.1.1.5).
+      put(elements, textElement(T.LossyImageCompression, 'CS', '01'));
+      if (method && !find(elements, T.LossyImageCompressionMethod)) put(elements, textElement(T.LossyImageCompressionMethod, 'CS', method));
+      note = `decompressed from ${info.name} (lossy original: Lossy Image Compression = 01)`;
+    } else {
+      note = `decompressed from ${info.name}`;
+    }
+  } else if (src.ts !== EXPLICIT_LE) {
+    note = `re-encoded from ${info.name}`;
+  } else {
+    note = 'file meta information rewritten';
+  }
+  return { bytes: part10(elements, ts, src.SOPClassUID, src.SOPInstanceUID), ts, transcoded: ts !== src.ts || ts !== src.declaredTs, note };
+}
+
+/** The File Meta Information elements for a file (PS3.10 §7.1). */
+export function metaElements(ts: string, sopClass: string, sopInstance: string): Element[] {
+  return [
+    { tag: 0x00020001, vr: 'OB', value: new Uint8Array([0, 1]) },
+    textElement(0x00020002, 'UI', sopClass),
+    textElement(0x00020003, 'UI', sopInstance),
+    textElement(0x00020010, 'UI', ts),
+    textElement(0x00020012, 'UI', IMPLEMENTATION_CLASS_UID),
+    textElement(0x00020013, 'SH', IMPLEMENTATION_VERSION_NAME),
+  ];
+}
+
+/** Encodes a Part 10 file: preamble, "DICM", meta header with group length, dataset (Explicit VR LE). */
+export function part10(elements: readonly Element[], ts: string, sopClass: string, sopInstance: string): Uint8Array {
+  const meta = metaElements(ts, sopClass, sopInstance);
+  const metaLength = encodedListLength(meta);
+  const groupLength = ulElement(T.FileMetaGroupLength, metaLength);
+  const size = 132 + 12 + metaLength + encodedListLength(elements);
+  const out = Buffer.alloc(size);
+  out.write('DICM', 128, 'latin1');
+  let p = writeElements([groupLength, ...meta], out, 132);
+  p = writeElements(elements, out, p);
+  if (p !== size) throw new Error(`internal: wrote ${p} of ${size} bytes`);
+  return out;
+}

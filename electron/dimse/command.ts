@@ -1,0 +1,275 @@
+/**
+ * DIMSE command sets (PS3.7 §9.3, §10.3, Annex E): always Implicit VR Little Endian, group 0000.
+ * Statuses are values, with their meanings from PS3.7 Annex C and the service classes in PS3.4.
+ */
+
+/** Command Field values (PS3.7 Annex E). */
+export const CommandField = {
+  CStoreRq: 0x0001,
+  CStoreRsp: 0x8001,
+  CGetRq: 0x0010,
+  CGetRsp: 0x8010,
+  CFindRq: 0x0020,
+  CFindRsp: 0x8020,
+  CMoveRq: 0x0021,
+  CMoveRsp: 0x8021,
+  CEchoRq: 0x0030,
+  CEchoRsp: 0x8030,
+  NEventReportRq: 0x0100,
+  NEventReportRsp: 0x8100,
+  NGetRq: 0x0110,
+  NGetRsp: 0x8110,
+  NSetRq: 0x0120,
+  NSetRsp: 0x8120,
+  NActionRq: 0x0130,
+  NActionRsp: 0x8130,
+  NCreateRq: 0x0140,
+  NCreateRsp: 0x8140,
+  NDeleteRq: 0x0150,
+  NDeleteRsp: 0x8150,
+  CCancelRq: 0x0fff,
+} as const;
+
+/** Command Data Set Type value meaning "no dataset" (PS3.7 §E.1). */
+export const NO_DATASET = 0x0101;
+
+/** Priorities (PS3.7 §9.3.1.1). */
+export const Priority = { Medium: 0x0000, High: 0x0001, Low: 0x0002 } as const;
+
+/** A command set as plain data: keywords of PS3.7 Annex E. */
+export interface Command {
+  CommandField: number;
+  MessageID?: number;
+  MessageIDBeingRespondedTo?: number;
+  AffectedSOPClassUID?: string;
+  RequestedSOPClassUID?: string;
+  AffectedSOPInstanceUID?: string;
+  RequestedSOPInstanceUID?: string;
+  MoveDestination?: string;
+  Priority?: number;
+  /** 0x0101 when no dataset follows; anything else when one does. */
+  CommandDataSetType: number;
+  Status?: number;
+  OffendingElement?: number[];
+  ErrorComment?: string;
+  ErrorID?: number;
+  EventTypeID?: number;
+  AttributeIdentifierList?: number[];
+  ActionTypeID?: number;
+  MoveOriginatorApplicationEntityTitle?: string;
+  MoveOriginatorMessageID?: number;
+  NumberOfRemainingSuboperations?: number;
+  NumberOfCompletedSuboperations?: number;
+  NumberOfFailedSuboperations?: number;
+  NumberOfWarningSuboperations?: number;
+}
+
+type Vr = 'UI' | 'AE' | 'LO' | 'US' | 'UL' | 'AT';
+type Key = Exclude<keyof Command, never>;
+
+/** Command elements by tag (element number in group 0000), keyword and VR. */
+const ELEMENTS: [number, Key, Vr][] = [
+  [0x0002, 'AffectedSOPClassUID', 'UI'],
+  [0x0003, 'RequestedSOPClassUID', 'UI'],
+  [0x0100, 'CommandField', 'US'],
+  [0x0110, 'MessageID', 'US'],
+  [0x0120, 'MessageIDBeingRespondedTo', 'US'],
+  [0x0600, 'MoveDestination', 'AE'],
+  [0x0700, 'Priority', 'US'],
+  [0x0800, 'CommandDataSetType', 'US'],
+  [0x0900, 'Status', 'US'],
+  [0x0901, 'OffendingElement', 'AT'],
+  [0x0902, 'ErrorComment', 'LO'],
+  [0x0903, 'ErrorID', 'US'],
+  [0x1000, 'AffectedSOPInstanceUID', 'UI'],
+  [0x1001, 'RequestedSOPInstanceUID', 'UI'],
+  [0x1002, 'EventTypeID', 'US'],
+  [0x1005, 'AttributeIdentifierList', 'AT'],
+  [0x1008, 'ActionTypeID', 'US'],
+  [0x1020, 'NumberOfRemainingSuboperations', 'US'],
+  [0x1021, 'NumberOfCompletedSuboperations', 'US'],
+  [0x1022, 'NumberOfFailedSuboperations', 'US'],
+  [0x1023, 'NumberOfWarningSuboperations', 'US'],
+  [0x1030, 'MoveOriginatorApplicationEntityTitle', 'AE'],
+  [0x1031, 'MoveOriginatorMessageID', 'US'],
+];
+const BY_ELEMENT = new Map(ELEMENTS.map((e) => [e[0], e]));
+
+/** A command set that cannot be decoded. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
+function valueBytes(vr: Vr, v: unknown): Buffer {
+  switch (vr) {
+    case 'US': {
+      const b = Buffer.alloc(2);
+      b.writeUInt16LE(Number(v) & 0xffff);
+      return b;
+    }
+    case 'UL': {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(Number(v) >>> 0);
+      return b;
+    }
+    case 'AT': {
+      const tags = v as number[];
+      const b = Buffer.alloc(tags.length * 4);
+      tags.forEach((t, i) => {
+        b.writeUInt16LE((t >>> 16) & 0xffff, i * 4);
+        b.writeUInt16LE(t & 0xffff, i * 4 + 2);
+      });
+      return b;
+    }
+    default: {
+      let s = String(v);
+      if (s.length % 2) s += vr === 'UI' ? '\0' : ' ';
+      return Buffer.from(s, 'latin1');
+    }
+  }
+}
+
+/** Encodes a command set, with Command Group Length first (PS3.7 §6.3.1). */
+export function encodeCommand(cmd: Command): Buffer {
+  const parts: Buffer[] = [];
+  for (const [element, key, vr] of ELEMENTS) {
+    const v = cmd[key];
+    if (v === undefined || v === null) continue;
+    const value = valueBytes(vr, v);
+    const h = Buffer.alloc(8);
+    h.writeUInt16LE(0x0000, 0);
+    h.writeUInt16LE(element, 2);
+    h.writeUInt32LE(value.length, 4);
+    parts.push(h, value);
+  }
+  const body = Buffer.concat(parts);
+  const gl = Buffer.alloc(12);
+  gl.writeUInt32LE(0x00000000, 0);
+  gl.writeUInt32LE(4, 4);
+  gl.writeUInt32LE(body.length, 8);
+  return Buffer.concat([gl, body]);
+}
+
+/** Decodes a command set; unknown elements are skipped. Throws CommandError when malformed. */
+export function decodeCommand(b: Uint8Array): Command {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const out: Record<string, unknown> = {};
+  let p = 0;
+  while (p < buf.length) {
+    if (p + 8 > buf.length) throw new CommandError('command set ends inside an element header');
+    const group = buf.readUInt16LE(p);
+    const element = buf.readUInt16LE(p + 2);
+    const len = buf.readUInt32LE(p + 4);
+    if (group !== 0) throw new CommandError(`command set has an element outside group 0000 (${group.toString(16)},${element.toString(16)})`);
+    if (len === 0xffffffff || p + 8 + len > buf.length) throw new CommandError(`command element (0000,${element.toString(16).padStart(4, '0')}) runs past the command set`);
+    const v = buf.subarray(p + 8, p + 8 + len);
+    p += 8 + len;
+    const def = BY_ELEMENT.get(element);
+    if (!def) continue;
+    const [, key, vr] = def;
+    if (vr === 'US') {
+      if (len < 2) throw new CommandError(`${key} is shorter than 2 bytes`);
+      out[key] = v.readUInt16LE(0);
+    } else if (vr === 'UL') out[key] = v.readUInt32LE(0);
+    else if (vr === 'AT') {
+      const tags: number[] = [];
+      for (let i = 0; i + 4 <= v.length; i += 4) tags.push(((v.readUInt16LE(i) << 16) | v.readUInt16LE(i + 2)) >>> 0);
+      out[key] = tags;
+    } else out[key] = v.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  }
+  if (typeof out.CommandField !== 'number') throw new CommandError('command set has no Command Field (0000,0100)');
+  if (typeof out.CommandDataSetType !== 'number') out.CommandDataSetType = NO_DATASET;
+  return out as unknown as Command;
+}
+
+/** True when a dataset follows the command. */
+export const hasDataset = (cmd: Command) => cmd.CommandDataSetType !== NO_DATASET;
+/** True for response command fields (bit 15 set). */
+export const isResponse = (cmd: Command) => (cmd.CommandField & 0x8000) !== 0;
+
+/** Name of a command field, e.g. "C-STORE-RQ". */
+export function commandName(field: number): string {
+  const names: Record<number, string> = {
+    0x0001: 'C-STORE',
+    0x0010: 'C-GET',
+    0x0020: 'C-FIND',
+    0x0021: 'C-MOVE',
+    0x0030: 'C-ECHO',
+    0x0100: 'N-EVENT-REPORT',
+    0x0110: 'N-GET',
+    0x0120: 'N-SET',
+    0x0130: 'N-ACTION',
+    0x0140: 'N-CREATE',
+    0x0150: 'N-DELETE',
+    0x0fff: 'C-CANCEL',
+  };
+  const base = names[field & 0x7fff] ?? `0x${field.toString(16)}`;
+  return field === 0x0fff ? base : `${base}-${field & 0x8000 ? 'RSP' : 'RQ'}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statuses
+
+/** What kind of status a code is (PS3.7 §C.1). */
+export type StatusCategory = 'success' | 'warning' | 'failure' | 'cancel' | 'pending';
+
+/** A status with its meaning and where it is defined. */
+export interface StatusInfo {
+  code: number;
+  /** "0x0000" style, as the CLI and the database show it. */
+  hex: string;
+  category: StatusCategory;
+  meaning: string;
+  reference: string;
+}
+
+/** Specific statuses (PS3.7 Annex C; C-STORE from PS3.4 §B.2.3). */
+const STATUS_TABLE: [number, StatusCategory, string, string][] = [
+  [0x0000, 'success', 'Success', 'PS3.7 C.1.1'],
+  [0x0001, 'warning', 'Requested optional attributes are not supported', 'PS3.7 C.4.1'],
+  [0x0107, 'warning', 'Attribute list error', 'PS3.7 C.4.2'],
+  [0x0116, 'warning', 'Attribute value out of range', 'PS3.7 C.4.3'],
+  [0xb000, 'warning', 'Coercion of data elements', 'PS3.4 B.2.3'],
+  [0xb006, 'warning', 'Elements discarded', 'PS3.4 B.2.3'],
+  [0xb007, 'warning', 'Data set does not match SOP class', 'PS3.4 B.2.3'],
+  [0xfe00, 'cancel', 'Cancelled', 'PS3.7 C.3'],
+  [0xff00, 'pending', 'Pending', 'PS3.7 C.2'],
+  [0xff01, 'pending', 'Pending (optional keys not supported)', 'PS3.4 C.4.1.1.4'],
+  [0x0105, 'failure', 'No such attribute', 'PS3.7 C.5.1'],
+  [0x0106, 'failure', 'Invalid attribute value', 'PS3.7 C.5.2'],
+  [0x0110, 'failure', 'Processing failure', 'PS3.7 C.5.5'],
+  [0x0111, 'failure', 'Duplicate SOP instance', 'PS3.7 C.5.6'],
+  [0x0112, 'failure', 'No such SOP instance', 'PS3.7 C.5.7'],
+  [0x0113, 'failure', 'No such event type', 'PS3.7 C.5.8'],
+  [0x0114, 'failure', 'No such argument', 'PS3.7 C.5.9'],
+  [0x0115, 'failure', 'Invalid argument value', 'PS3.7 C.5.10'],
+  [0x0117, 'failure', 'Invalid object instance', 'PS3.7 C.5.11'],
+  [0x0118, 'failure', 'No such SOP class', 'PS3.7 C.5.12'],
+  [0x0119, 'failure', 'Class-instance conflict', 'PS3.7 C.5.13'],
+  [0x0120, 'failure', 'Missing attribute', 'PS3.7 C.5.14'],
+  [0x0121, 'failure', 'Missing attribute value', 'PS3.7 C.5.15'],
+  [0x0122, 'failure', 'Refused: SOP class not supported', 'PS3.7 C.5.16'],
+  [0x0123, 'failure', 'No such action', 'PS3.7 C.5.17'],
+  [0x0124, 'failure', 'Refused: not authorized', 'PS3.7 C.5.18'],
+  [0x0210, 'failure', 'Duplicate invocation', 'PS3.7 C.5.19'],
+  [0x0211, 'failure', 'Unrecognized operation', 'PS3.7 C.5.20'],
+  [0x0212, 'failure', 'Mistyped argument', 'PS3.7 C.5.21'],
+  [0x0213, 'failure', 'Resource limitation', 'PS3.7 C.5.22'],
+];
+const BY_CODE = new Map(STATUS_TABLE.map(([code, category, meaning, reference]) => [code, { category, meaning, reference }]));
+
+/** "0x0000" form of a status code. */
+export const statusHex = (code: number) => `0x${(code & 0xffff).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** The meaning of a status code; ranges per PS3.4 §B.2.3 and PS3.7 Annex C. */
+export function statusInfo(code: number): StatusInfo {
+  const hex = statusHex(code);
+  const known = BY_CODE.get(code);
+  if (known) return { code, hex, ...known };
+  if (code >= 0xa700 && code <= 0xa7ff) return { code, hex, category: 'failure', meaning: 'Refused: out of resources', reference: 'PS3.4 B.2.3' };
+  if (code >= 0xa900 && code <= 0xa9ff) return { code, hex, category: 'failure', meaning: 'Error: data set does not match SOP class', reference: 'PS3.4 B.2.3' };
+  if (code >= 0xc000 && code <= 0xcfff) return { code, hex, category: 'failure', meaning: 'Error: cannot understand', reference: 'PS3.4 B.2.3' };
+  if (code >= 0xb000 && code <= 0xbfff) return { code, hex, category: 'warning', meaning: 'Warning', reference: 'PS3.7 C.4' };
+  if (code >= 0xa000 && code <= 0xafff) return { code, hex, category: 'failure', meaning: 'Failure', reference: 'PS3.7 C.5' };
+  return { code, hex, category: 'failure', meaning: `Unknown status ${hex}`, reference: 'PS3.7 Annex C' };
+}

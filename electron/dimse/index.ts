@@ -1,0 +1,31 @@
+/**
+ * Courier's DICOM networking layer (PS3.7 DIMSE over the PS3.8 upper layer), our own rather than
+ * dcmjs-dimse's Client/Server: see association.ts for why.
+ *
+ * Usage — an SCU:
+ * ```ts
+ * const assoc = await Association.connect({ host, port, callingAe: 'COURIER', calledAe: 'PACS',
+ *   contexts: [{ abstractSyntax: STORAGE_COMMITMENT_PUSH, transferSyntaxes: [IMPLICIT_LE], role: { scu: true, scp: false } }],
+ *   onRequest: async (req) => ({ status: 0 }) }); // requests the peer sends us (e.g. N-EVENT-REPORT)
+ * const ctx = assoc.contextFor(STORAGE_COMMITMENT_PUSH)!;
+ * const rsp = await assoc.request({ CommandField: CommandField.NActionRq, RequestedSOPClassUID: …,
+ *   RequestedSOPInstanceUID: …, ActionTypeID: 1, CommandDataSetType: 0 }, ctx.id, encodeDataset({ TransactionUID, ReferencedSOPSequence: [...] }, ctx.transferSyntax));
+ * rsp.status.category === 'success'; // statuses are values (statusInfo), failures are typed errors (errors.ts)
+ * await assoc.release();
+ * ```
+ * An SCP: `startServer({ aeTitle, abstractSyntaxes, roleSelection, handlers: { store, nAction, nEventReport },
+ * onAssociation }, port)`; a handler returns `{ status, fields?, dataset? }`, a throw becomes 0x0110.
+ * The acceptor side can also send requests on the same association: `assoc.request(...)`.
+ * `assoc.store({ path, offset }, ctx.id, { sopClassUid, sopInstanceUid }, { afterWrite })` sends a file's
+ * dataset bytes as they are (electron/send/sender.ts adds contexts, checks, retries, parallelism).
+ * Incoming datasets: `req.dataset` (Buffer; decode with `decodeDataset(bytes, req.transferSyntax)`) or,
+ * for C-STORE, `req.datasetPath` (a temp file; `writePart10File` turns it into a Part 10 file).
+ */
+export * from './pdu.ts';
+export * from './command.ts';
+export * from './dataset.ts';
+export * from './errors.ts';
+export * from './association.ts';
+export * from './server.ts';
+export * from './part10.ts';
+export * from './echo.ts';

@@ -1,0 +1,464 @@
+/**
+ * DICOM Upper Layer PDUs (PS3.8 §9.3): encoding, decoding and a streaming reader.
+ *
+ * Our own code rather than dcmjs-dimse's: we need a reader that never throws on the socket's data
+ * event (a bad PDU becomes a typed error and an A-ABORT), P-DATA-TF PDUs whose data can be read
+ * straight from a file into the outgoing buffer, and no per-message re-parsing (see
+ * ../shared/DEPENDENCIES.md for what we measured).
+ */
+
+/** PDU types (PS3.8 Table 9-11 …). */
+export const PduType = {
+  AssociateRq: 0x01,
+  AssociateAc: 0x02,
+  AssociateRj: 0x03,
+  PData: 0x04,
+  ReleaseRq: 0x05,
+  ReleaseRp: 0x06,
+  Abort: 0x07,
+} as const;
+
+/** The DICOM Application Context Name (PS3.7 Annex A.2.1). */
+export const APPLICATION_CONTEXT = '1.2.840.10008.3.1.1.1';
+/** Courier's implementation class UID (under 2.25, PS3.5 §B.2) and version name (≤ 16 chars). */
+export const IMPLEMENTATION_CLASS_UID = '2.25.178382561737153926383497626512446152793';
+export const IMPLEMENTATION_VERSION = 'COURIER_010';
+
+/** A proposed presentation context (PS3.8 §9.3.2.2). */
+export interface ProposedContext {
+  id: number;
+  abstractSyntax: string;
+  transferSyntaxes: string[];
+}
+
+/** An SCP/SCU role selection sub-item (PS3.7 §D.3.3.4). */
+export interface RoleSelection {
+  sopClassUid: string;
+  scu: boolean;
+  scp: boolean;
+}
+
+/** User information (PS3.8 §9.3.2.3, PS3.7 Annex D.3.3). */
+export interface UserInformation {
+  /** Maximum P-DATA-TF PDU variable-field length we can receive; 0 = no limit. */
+  maxPduLength: number;
+  implementationClassUid: string;
+  implementationVersionName?: string;
+  /** Asynchronous operations window (invoked, performed); absent = 1/1. */
+  asyncOps?: { invoked: number; performed: number };
+  roles: RoleSelection[];
+}
+
+/** A-ASSOCIATE-RQ. */
+export interface AssociateRq {
+  type: 'associate-rq';
+  protocolVersion: number;
+  calledAe: string;
+  callingAe: string;
+  applicationContext: string;
+  contexts: ProposedContext[];
+  user: UserInformation;
+}
+
+/** Presentation context results (PS3.8 Table 9-18). */
+export const ContextResult = {
+  Acceptance: 0,
+  UserRejection: 1,
+  NoReason: 2,
+  AbstractSyntaxNotSupported: 3,
+  TransferSyntaxesNotSupported: 4,
+} as const;
+
+/** An accepted or rejected presentation context (PS3.8 §9.3.3.2). */
+export interface ContextReply {
+  id: number;
+  result: number;
+  transferSyntax: string;
+}
+
+/** A-ASSOCIATE-AC. */
+export interface AssociateAc {
+  type: 'associate-ac';
+  protocolVersion: number;
+  calledAe: string;
+  callingAe: string;
+  applicationContext: string;
+  contexts: ContextReply[];
+  user: UserInformation;
+}
+
+/** A-ASSOCIATE-RJ (PS3.8 §9.3.4). */
+export interface AssociateRj {
+  type: 'associate-rj';
+  /** 1 rejected-permanent, 2 rejected-transient. */
+  result: number;
+  /** 1 service-user, 2 service-provider (ACSE), 3 service-provider (presentation). */
+  source: number;
+  reason: number;
+}
+
+/** One presentation data value (PS3.8 §9.3.5.1). */
+export interface Pdv {
+  contextId: number;
+  command: boolean;
+  last: boolean;
+  data: Uint8Array;
+}
+
+/** P-DATA-TF. */
+export interface PData {
+  type: 'p-data';
+  pdvs: Pdv[];
+}
+
+/** A-RELEASE-RQ / A-RELEASE-RP. */
+export interface Release {
+  type: 'release-rq' | 'release-rp';
+}
+
+/** A-ABORT (PS3.8 §9.3.8): source 0 service-user, 2 service-provider. */
+export interface Abort {
+  type: 'abort';
+  source: number;
+  reason: number;
+}
+
+/** Any PDU. */
+export type Pdu = AssociateRq | AssociateAc | AssociateRj | PData | Release | Abort;
+
+/** A malformed PDU; `abortReason` is the A-ABORT reason to send (PS3.8 Table 9-26). */
+export class PduError extends Error {
+  override name = 'PduError';
+  readonly abortReason: number;
+  constructor(message: string, abortReason = 0) {
+    super(message);
+    this.abortReason = abortReason;
+  }
+}
+
+/** A-ABORT reasons from the service provider (PS3.8 Table 9-26). */
+export const AbortReason = {
+  NotSpecified: 0,
+  UnrecognizedPdu: 1,
+  UnexpectedPdu: 2,
+  UnrecognizedPduParameter: 4,
+  UnexpectedPduParameter: 5,
+  InvalidPduParameterValue: 6,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+const ascii = (s: string) => Buffer.from(s, 'latin1');
+
+function aeField(ae: string): Buffer {
+  const b = Buffer.alloc(16, 0x20);
+  b.write(ae.slice(0, 16), 'latin1');
+  return b;
+}
+
+function item(type: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(4);
+  h[0] = type;
+  h.writeUInt16BE(body.length, 2);
+  return Buffer.concat([h, body]);
+}
+
+function pdu(type: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(6);
+  h[0] = type;
+  h.writeUInt32BE(body.length, 2);
+  return Buffer.concat([h, body]);
+}
+
+function encodeUser(u: UserInformation): Buffer {
+  const parts: Buffer[] = [];
+  const max = Buffer.alloc(4);
+  max.writeUInt32BE(u.maxPduLength >>> 0);
+  parts.push(item(0x51, max));
+  parts.push(item(0x52, ascii(u.implementationClassUid)));
+  if (u.asyncOps) {
+    const a = Buffer.alloc(4);
+    a.writeUInt16BE(u.asyncOps.invoked, 0);
+    a.writeUInt16BE(u.asyncOps.performed, 2);
+    parts.push(item(0x53, a));
+  }
+  for (const r of u.roles) {
+    const uid = ascii(r.sopClassUid);
+    const b = Buffer.alloc(4 + uid.length);
+    b.writeUInt16BE(uid.length, 0);
+    uid.copy(b, 2);
+    b[2 + uid.length] = r.scu ? 1 : 0;
+    b[3 + uid.length] = r.scp ? 1 : 0;
+    parts.push(item(0x54, b));
+  }
+  if (u.implementationVersionName) parts.push(item(0x55, ascii(u.implementationVersionName.slice(0, 16))));
+  return item(0x50, Buffer.concat(parts));
+}
+
+function associateHeader(calledAe: string, callingAe: string, version: number): Buffer {
+  const b = Buffer.alloc(68);
+  b.writeUInt16BE(version, 0);
+  aeField(calledAe).copy(b, 4);
+  aeField(callingAe).copy(b, 20);
+  return b;
+}
+
+/** Encodes any PDU into one buffer (for P-DATA of large datasets, use `pDataHeader`). */
+export function encodePdu(p: Pdu): Buffer {
+  switch (p.type) {
+    case 'associate-rq': {
+      const parts = [associateHeader(p.calledAe, p.callingAe, p.protocolVersion), item(0x10, ascii(p.applicationContext))];
+      for (const c of p.contexts) {
+        const head = Buffer.from([c.id, 0, 0, 0]);
+        parts.push(item(0x20, Buffer.concat([head, item(0x30, ascii(c.abstractSyntax)), ...c.transferSyntaxes.map((t) => item(0x40, ascii(t)))])));
+      }
+      parts.push(encodeUser(p.user));
+      return pdu(PduType.AssociateRq, Buffer.concat(parts));
+    }
+    case 'associate-ac': {
+      const parts = [associateHeader(p.calledAe, p.callingAe, p.protocolVersion), item(0x10, ascii(p.applicationContext))];
+      for (const c of p.contexts) {
+        parts.push(item(0x21, Buffer.concat([Buffer.from([c.id, 0, c.result, 0]), item(0x40, ascii(c.transferSyntax))])));
+      }
+      parts.push(encodeUser(p.user));
+      return pdu(PduType.AssociateAc, Buffer.concat(parts));
+    }
+    case 'associate-rj':
+      return pdu(PduType.AssociateRj, Buffer.from([0, p.result, p.source, p.reason]));
+    case 'p-data': {
+      const parts: Buffer[] = [];
+      for (const v of p.pdvs) {
+        const h = Buffer.alloc(6);
+        h.writeUInt32BE(v.data.length + 2, 0);
+        h[4] = v.contextId;
+        h[5] = (v.command ? 1 : 0) | (v.last ? 2 : 0);
+        parts.push(h, Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength));
+      }
+      return pdu(PduType.PData, Buffer.concat(parts));
+    }
+    case 'release-rq':
+      return pdu(PduType.ReleaseRq, Buffer.alloc(4));
+    case 'release-rp':
+      return pdu(PduType.ReleaseRp, Buffer.alloc(4));
+    case 'abort':
+      return pdu(PduType.Abort, Buffer.from([0, 0, p.source, p.reason]));
+  }
+}
+
+/** Size of the header `pDataHeader` writes before a single PDV's data. */
+export const PDATA_HEADER_SIZE = 12;
+
+/** Writes the header of a P-DATA-TF with one PDV of `dataLength` bytes into `buf` at 0..11. */
+export function pDataHeader(buf: Buffer, contextId: number, command: boolean, last: boolean, dataLength: number): void {
+  buf[0] = PduType.PData;
+  buf[1] = 0;
+  buf.writeUInt32BE(dataLength + 6, 2);
+  buf.writeUInt32BE(dataLength + 2, 6);
+  buf[10] = contextId;
+  buf[11] = (command ? 1 : 0) | (last ? 2 : 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+const text = (b: Buffer, start: number, end: number) => b.toString('latin1', start, end).replace(/[\0 ]+$/, '').replace(/^ +/, '');
+
+interface Item {
+  type: number;
+  body: Buffer;
+}
+
+function items(b: Buffer, start: number, end: number, where: string): Item[] {
+  const out: Item[] = [];
+  let p = start;
+  while (p < end) {
+    if (p + 4 > end) throw new PduError(`${where}: item header runs past the end`, AbortReason.InvalidPduParameterValue);
+    const len = b.readUInt16BE(p + 2);
+    if (p + 4 + len > end) throw new PduError(`${where}: item 0x${b[p].toString(16)} runs past the end`, AbortReason.InvalidPduParameterValue);
+    out.push({ type: b[p], body: b.subarray(p + 4, p + 4 + len) });
+    p += 4 + len;
+  }
+  return out;
+}
+
+function decodeUser(body: Buffer): UserInformation {
+  const u: UserInformation = { maxPduLength: 0, implementationClassUid: '', roles: [] };
+  for (const it of items(body, 0, body.length, 'user information')) {
+    const b = it.body;
+    if (it.type === 0x51) {
+      if (b.length !== 4) throw new PduError('maximum length sub-item is not 4 bytes', AbortReason.InvalidPduParameterValue);
+      u.maxPduLength = b.readUInt32BE(0);
+    } else if (it.type === 0x52) u.implementationClassUid = text(b, 0, b.length);
+    else if (it.type === 0x55) u.implementationVersionName = text(b, 0, b.length);
+    else if (it.type === 0x53 && b.length === 4) u.asyncOps = { invoked: b.readUInt16BE(0), performed: b.readUInt16BE(2) };
+    else if (it.type === 0x54) {
+      if (b.length < 4) throw new PduError('role selection sub-item too short', AbortReason.InvalidPduParameterValue);
+      const n = b.readUInt16BE(0);
+      if (2 + n + 2 > b.length) throw new PduError('role selection UID runs past the sub-item', AbortReason.InvalidPduParameterValue);
+      u.roles.push({ sopClassUid: text(b, 2, 2 + n), scu: b[2 + n] === 1, scp: b[3 + n] === 1 });
+    }
+    // Other sub-items (user identity, extended negotiation …) are ignored (PS3.7 §D.3.3).
+  }
+  return u;
+}
+
+function decodeAssociate(type: number, b: Buffer): AssociateRq | AssociateAc {
+  if (b.length < 68) throw new PduError('A-ASSOCIATE PDU shorter than its fixed fields', AbortReason.InvalidPduParameterValue);
+  const protocolVersion = b.readUInt16BE(0);
+  const calledAe = text(b, 4, 20);
+  const callingAe = text(b, 20, 36);
+  let applicationContext = '';
+  let user: UserInformation | null = null;
+  const proposed: ProposedContext[] = [];
+  const replies: ContextReply[] = [];
+  for (const it of items(b, 68, b.length, 'A-ASSOCIATE')) {
+    if (it.type === 0x10) applicationContext = text(it.body, 0, it.body.length);
+    else if (it.type === 0x20 && type === PduType.AssociateRq) {
+      if (it.body.length < 4) throw new PduError('presentation context item too short', AbortReason.InvalidPduParameterValue);
+      const ctx: ProposedContext = { id: it.body[0], abstractSyntax: '', transferSyntaxes: [] };
+      for (const sub of items(it.body, 4, it.body.length, 'presentation context')) {
+        if (sub.type === 0x30) ctx.abstractSyntax = text(sub.body, 0, sub.body.length);
+        else if (sub.type === 0x40) ctx.transferSyntaxes.push(text(sub.body, 0, sub.body.length));
+      }
+      proposed.push(ctx);
+    } else if (it.type === 0x21 && type === PduType.AssociateAc) {
+      if (it.body.length < 4) throw new PduError('presentation context item too short', AbortReason.InvalidPduParameterValue);
+      let ts = '';
+      for (const sub of items(it.body, 4, it.body.length, 'presentation context')) if (sub.type === 0x40) ts = text(sub.body, 0, sub.body.length);
+      replies.push({ id: it.body[0], result: it.body[2], transferSyntax: ts });
+    } else if (it.type === 0x50) user = decodeUser(it.body);
+    else throw new PduError(`unexpected item 0x${it.type.toString(16)} in A-ASSOCIATE`, AbortReason.UnexpectedPduParameter);
+  }
+  if (!user) throw new PduError('A-ASSOCIATE without user information', AbortReason.InvalidPduParameterValue);
+  if (type === PduType.AssociateRq) return { type: 'associate-rq', protocolVersion, calledAe, callingAe, applicationContext, contexts: proposed, user };
+  return { type: 'associate-ac', protocolVersion, calledAe, callingAe, applicationContext, contexts: replies, user };
+}
+
+/** Decodes one PDU's variable field (`body`) of the given type. Throws PduError when malformed. */
+export function decodePdu(type: number, body: Buffer): Pdu {
+  switch (type) {
+    case PduType.AssociateRq:
+    case PduType.AssociateAc:
+      return decodeAssociate(type, body);
+    case PduType.AssociateRj:
+      if (body.length < 4) throw new PduError('A-ASSOCIATE-RJ too short', AbortReason.InvalidPduParameterValue);
+      return { type: 'associate-rj', result: body[1], source: body[2], reason: body[3] };
+    case PduType.PData: {
+      const pdvs: Pdv[] = [];
+      let p = 0;
+      while (p < body.length) {
+        if (p + 6 > body.length) throw new PduError('PDV header runs past the P-DATA-TF', AbortReason.InvalidPduParameterValue);
+        const len = body.readUInt32BE(p);
+        if (len < 2 || p + 4 + len > body.length) throw new PduError(`PDV length ${len} does not fit the P-DATA-TF`, AbortReason.InvalidPduParameterValue);
+        const mch = body[p + 5];
+        pdvs.push({ contextId: body[p + 4], command: (mch & 1) === 1, last: (mch & 2) === 2, data: body.subarray(p + 6, p + 4 + len) });
+        p += 4 + len;
+      }
+      if (!pdvs.length) throw new PduError('P-DATA-TF without a PDV', AbortReason.InvalidPduParameterValue);
+      return { type: 'p-data', pdvs };
+    }
+    case PduType.ReleaseRq:
+      return { type: 'release-rq' };
+    case PduType.ReleaseRp:
+      return { type: 'release-rp' };
+    case PduType.Abort:
+      return { type: 'abort', source: body.length >= 4 ? body[2] : 0, reason: body.length >= 4 ? body[3] : 0 };
+    default:
+      throw new PduError(`unrecognised PDU type 0x${type.toString(16)}`, AbortReason.UnrecognizedPdu);
+  }
+}
+
+/**
+ * Reassembles PDUs from a byte stream. `push` returns the complete PDUs so far; it throws
+ * PduError for a malformed PDU or one longer than `maxLength` (after which the stream is dead).
+ */
+export class PduReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private readonly maxLength: number;
+
+  /** `maxLength`: the largest PDU variable field accepted (our max PDU plus slack). */
+  constructor(maxLength: number) {
+    this.maxLength = maxLength;
+  }
+
+  /** Bytes received but not yet part of a complete PDU (nonzero at close = truncated PDU). */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  /** Adds bytes; returns the PDUs completed by them. */
+  push(chunk: Buffer): Pdu[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const out: Pdu[] = [];
+    while (this.buffered >= 6) {
+      const head = this.peek(6);
+      const type = head[0];
+      const length = head.readUInt32BE(2);
+      if (type < 1 || type > 7) throw new PduError(`unrecognised PDU type 0x${type.toString(16)}`, AbortReason.UnrecognizedPdu);
+      if (length > this.maxLength) throw new PduError(`PDU of ${length} bytes exceeds the limit of ${this.maxLength}`, AbortReason.InvalidPduParameterValue);
+      if (this.buffered < 6 + length) break;
+      const whole = this.take(6 + length);
+      out.push(decodePdu(type, whole.subarray(6)));
+    }
+    return out;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0].length >= n) return this.chunks[0];
+    const merged = Buffer.concat(this.chunks);
+    this.chunks = [merged];
+    return merged;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0];
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const c = this.chunks[0];
+        const k = Math.min(c.length, n - filled);
+        c.copy(out, filled, 0, k);
+        filled += k;
+        if (k === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(k);
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}
+
+/** Human text for A-ASSOCIATE-RJ result/source/reason (PS3.8 Table 9-21). */
+export function describeRejection(result: number, source: number, reason: number): string {
+  const r = result === 1 ? 'rejected (permanent)' : result === 2 ? 'rejected (transient)' : `rejected (result ${result})`;
+  const sources: Record<number, [string, Record<number, string>]> = {
+    1: ['service user', { 1: 'no reason given', 2: 'application context name not supported', 3: 'calling AE title not recognized', 7: 'called AE title not recognized' }],
+    2: ['service provider (ACSE)', { 1: 'no reason given', 2: 'protocol version not supported' }],
+    3: ['service provider (presentation)', { 1: 'temporary congestion', 2: 'local limit exceeded' }],
+  };
+  const [src, reasons] = sources[source] ?? [`source ${source}`, {}];
+  return `Association ${r} by the ${src}: ${reasons[reason] ?? `reason ${reason}`}`;
+}
+
+/** Human text for an A-ABORT (PS3.8 Table 9-26). */
+export function describeAbort(source: number, reason: number): string {
+  if (source === 0) return 'The peer aborted the association (service user)';
+  const reasons: Record<number, string> = {
+    0: 'reason not specified',
+    1: 'unrecognized PDU',
+    2: 'unexpected PDU',
+    4: 'unrecognized PDU parameter',
+    5: 'unexpected PDU parameter',
+    6: 'invalid PDU parameter value',
+  };
+  return `The association was aborted by the service provider: ${reasons[reason] ?? `reason ${reason}`}`;
+}

@@ -1,0 +1,175 @@
+/**
+ * An SCP listener: one TCP port, one `Association` (acceptor) per connection. Decides on each
+ * A-ASSOCIATE-RQ (calling AE, called AE, presentation contexts, SCP/SCU role selection) and routes
+ * requests to handlers. A handler that throws becomes a failure status to the peer (0x0110);
+ * notification hooks never break an association.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Association, VERIFICATION, type IncomingRequest, type NegotiatedContext, type Reply, type Timeouts } from './association.ts';
+import { CommandField } from './command.ts';
+import { ContextResult, type AssociateRq, type RoleSelection } from './pdu.ts';
+import { TRANSFER_SYNTAXES } from '../dicom/transferSyntax.ts';
+import { logger } from '../log.ts';
+
+const log = logger('dimse');
+
+/** A request handler for one kind of operation. */
+export type Handler = (req: IncomingRequest) => Reply | Promise<Reply>;
+
+/** What the server accepts and how it answers. */
+export interface ServerOptions {
+  /** Our AE title; associations calling another AE are rejected unless `anyCalledAe`. */
+  aeTitle: string;
+  anyCalledAe?: boolean;
+  /** Decides on a calling AE and peer address; false rejects (calling AE not recognized). Default: accept all. */
+  acceptCalling?: (callingAe: string, peer: { address: string; port: number }) => boolean;
+  /** SOP classes accepted (besides Verification, always accepted). `'storage'` accepts any abstract syntax for C-STORE. */
+  abstractSyntaxes?: string[] | ((uid: string) => boolean);
+  /** Transfer syntaxes accepted, in order of our preference; default: every one Courier knows. */
+  transferSyntaxes?: string[];
+  /** The roles we grant when the requestor proposes role selection; default: grant what it asked. */
+  roleSelection?: (sopClassUid: string, proposed: { scu: boolean; scp: boolean }) => { scu: boolean; scp: boolean };
+  /** Handlers by operation; C-ECHO answers Success without one. */
+  handlers?: {
+    echo?: Handler;
+    /** C-STORE: the dataset arrives as a file at `req.datasetPath` (move it to keep it). */
+    store?: Handler;
+    nAction?: Handler;
+    nEventReport?: Handler;
+    /** Any other operation. */
+    other?: Handler;
+  };
+  /** Where C-STORE datasets are streamed while they arrive; default the OS temp folder. */
+  tempDir?: string;
+  maxPdu?: number;
+  timeouts?: Partial<Timeouts>;
+  /** Called once per accepted association (e.g. to send N-EVENT-REPORTs on it, or log). */
+  onAssociation?: (assoc: Association) => void;
+  /** Called for associations we rejected or that failed before being accepted. */
+  onRejected?: (info: { callingAe: string; calledAe: string; reason: string }) => void;
+}
+
+/** A running SCP. */
+export interface DimseServer {
+  port: number;
+  /** Associations currently open. */
+  readonly associations: ReadonlySet<Association>;
+  /** Stops listening and aborts open associations. */
+  close(): Promise<void>;
+}
+
+const safe = (fn: () => void) => {
+  try {
+    fn();
+  } catch (err) {
+    log.error('notification hook failed:', err);
+  }
+};
+
+/** Builds the negotiator the acceptor uses (exported for tests and the commit accepter). */
+export function negotiator(opts: ServerOptions) {
+  const tsList = opts.transferSyntaxes ?? [...TRANSFER_SYNTAXES.keys()];
+  const accepts = (uid: string) => {
+    if (uid === VERIFICATION) return true;
+    const a = opts.abstractSyntaxes;
+    if (!a) return false;
+    return typeof a === 'function' ? a(uid) : a.includes(uid);
+  };
+  return (rq: AssociateRq, peer: { address: string; port: number }) => {
+    if (rq.protocolVersion !== 1 && (rq.protocolVersion & 1) === 0) return { reject: { result: 1, source: 2, reason: 2 } };
+    if (rq.applicationContext !== '1.2.840.10008.3.1.1.1') return { reject: { result: 1, source: 1, reason: 2 } };
+    if (!opts.anyCalledAe && rq.calledAe !== opts.aeTitle.trim()) return { reject: { result: 1, source: 1, reason: 7 } };
+    if (opts.acceptCalling && !opts.acceptCalling(rq.callingAe, peer)) return { reject: { result: 1, source: 1, reason: 3 } };
+    const contexts: NegotiatedContext[] = rq.contexts.map((c) => {
+      if (!accepts(c.abstractSyntax)) return { id: c.id, abstractSyntax: c.abstractSyntax, transferSyntax: '', accepted: false, result: ContextResult.AbstractSyntaxNotSupported };
+      // The requestor's order of preference among what we support (it proposes what it has first).
+      const ts = c.transferSyntaxes.find((t) => tsList.includes(t));
+      if (!ts) return { id: c.id, abstractSyntax: c.abstractSyntax, transferSyntax: '', accepted: false, result: ContextResult.TransferSyntaxesNotSupported };
+      return { id: c.id, abstractSyntax: c.abstractSyntax, transferSyntax: ts, accepted: true, result: ContextResult.Acceptance };
+    });
+    const roles: RoleSelection[] = [];
+    for (const r of rq.user.roles) {
+      if (!contexts.some((c) => c.accepted && c.abstractSyntax === r.sopClassUid)) continue;
+      const granted = opts.roleSelection ? opts.roleSelection(r.sopClassUid, { scu: r.scu, scp: r.scp }) : { scu: r.scu, scp: r.scp };
+      roles.push({ sopClassUid: r.sopClassUid, scu: granted.scu && r.scu, scp: granted.scp && r.scp });
+      for (const c of contexts) if (c.abstractSyntax === r.sopClassUid) c.role = { scu: granted.scu && r.scu, scp: granted.scp && r.scp };
+    }
+    if (!contexts.some((c) => c.accepted)) {
+      // PS3.8 allows accepting with every context rejected; we do, so the requestor sees why per context.
+    }
+    return { contexts, roles };
+  };
+}
+
+/** Starts an SCP on `port` (0 = any) at `host` (default 127.0.0.1). */
+export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0.1'): Promise<DimseServer> {
+  const negotiate = negotiator(opts);
+  const open = new Set<Association>();
+  const sockets = new Set<Socket>();
+  const tempDir = opts.tempDir ?? join(tmpdir(), 'courier-scp');
+  mkdirSync(tempDir, { recursive: true });
+  const handlers = opts.handlers ?? {};
+
+  const route = (req: IncomingRequest): Reply | Promise<Reply> => {
+    switch (req.command.CommandField) {
+      case CommandField.CEchoRq:
+        return handlers.echo ? handlers.echo(req) : { status: 0 };
+      case CommandField.CStoreRq:
+        return handlers.store ? handlers.store(req) : { status: 0x0122, fields: { ErrorComment: 'Storage is not accepted here' } };
+      case CommandField.NActionRq:
+        return handlers.nAction ? handlers.nAction(req) : { status: 0x0211 };
+      case CommandField.NEventReportRq:
+        return handlers.nEventReport ? handlers.nEventReport(req) : { status: 0x0211 };
+      default:
+        return handlers.other ? handlers.other(req) : { status: 0x0211 };
+    }
+  };
+
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const assoc = Association.accept(
+      socket,
+      (rq, peer) => {
+        const d = negotiate(rq, peer);
+        if ('reject' in d && d.reject) {
+          const rj = d.reject;
+          const reasons: Record<number, string> = { 2: 'application context or protocol not supported', 3: 'calling AE title not recognized', 7: 'called AE title not recognized' };
+          log.info(`rejected association from ${rq.callingAe} to ${rq.calledAe} (${peer.address}): ${reasons[rj.reason] ?? 'rejected'}`);
+          if (opts.onRejected) safe(() => opts.onRejected!({ callingAe: rq.callingAe, calledAe: rq.calledAe, reason: reasons[rj.reason] ?? 'rejected' }));
+        } else {
+          open.add(assoc);
+          if (opts.onAssociation) queueMicrotask(() => safe(() => opts.onAssociation!(assoc)));
+        }
+        return d;
+      },
+      { maxPdu: opts.maxPdu, timeouts: opts.timeouts, onRequest: route },
+    );
+    assoc.storeTo = (cmd) => (handlers.store && cmd.CommandField === CommandField.CStoreRq ? join(tempDir, `${randomUUID()}.part`) : null);
+    void assoc.closed.then(() => open.delete(assoc));
+  });
+  server.on('error', (err) => log.error('server error:', err));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = (server.address() as { port: number }).port;
+  return {
+    port: actualPort,
+    associations: open,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const a of open) a.abort();
+        for (const s of sockets) s.destroy();
+      });
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Before a file is sent: what it is (SOP class and instance, transfer syntax, where its dataset
+ * starts) and whether its bytes can go on the wire as they are. A file that declares one transfer
+ * syntax but is encoded in another, has no File Meta Information, lacks its UIDs or is truncated
+ * gets a clear reason instead of being sent as garbage (dcmjs-dimse padded truncated files and sent
+ * them with Success: ../shared/DEPENDENCIES.md).
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readHeader, parseHeaderBytes, asciiValue, type ParsedHeader } from '../dicom/header.ts';
+import { Tag } from '../dicom/tags.ts';
+import { transferSyntaxInfo, DEFLATED_LE } from '../dicom/transferSyntax.ts';
+
+/** A file that can be sent: the dataset is bytes [datasetOffset, size) of the file. */
+export interface SendableFile {
+  ok: true;
+  path: string;
+  size: number;
+  datasetOffset: number;
+  transferSyntaxUid: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  /** The dataset bytes, when asked for and the file is small (read once for both check and send). */
+  data?: Buffer;
+}
+
+/** A file that cannot be sent, and why. */
+export interface UnsendableFile {
+  ok: false;
+  path: string;
+  reason: string;
+  sopClassUid?: string;
+  sopInstanceUid?: string;
+}
+
+/** Files up to this size are read whole for the check (small buffers are cheap; large ones are not). */
+const WHOLE_FILE = 64 * 1024;
+
+/** Examines `path`: the header (small files are read whole; large ones only up to Pixel Data, plus
+ * the item headers of encapsulated pixel data). `keepData` returns a small file's dataset bytes. */
+export function preflight(path: string, opts: { keepData?: boolean } = {}): SendableFile | UnsendableFile {
+  let h: ParsedHeader;
+  let whole: Buffer | null = null;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= WHOLE_FILE) {
+        whole = Buffer.allocUnsafe(size);
+        if (readSync(fd, whole, 0, size, 0) !== size) throw new Error('The file changed while it was read');
+      }
+    } finally {
+      closeSync(fd);
+    }
+    h = whole ? parseHeaderBytes(whole, whole.length, true) : readHeader(path);
+  } catch (err) {
+    return { ok: false, path, reason: err instanceof Error ? err.message : String(err) };
+  }
+  const sopClassUid = asciiValue(h, Tag.SOPClassUID) || h.meta?.MediaStorageSOPClassUID || '';
+  const sopInstanceUid = asciiValue(h, Tag.SOPInstanceUID) || h.meta?.MediaStorageSOPInstanceUID || '';
+  const fail = (reason: string): UnsendableFile => ({ ok: false, path, reason, sopClassUid: sopClassUid || undefined, sopInstanceUid: sopInstanceUid || undefined });
+  if (!h.meta || !h.meta.TransferSyntaxUID) return fail('No File Meta Information (PS3.10 §7.1): the transfer syntax is a guess, so the file is not sent as it is');
+  if (h.actualEncoding) {
+    return fail(`Declares ${transferSyntaxInfo(h.transferSyntaxUID).name} but is encoded as ${transferSyntaxInfo(h.actualEncoding).name}: sending its bytes would give the receiver garbage`);
+  }
+  if (!sopClassUid) return fail('No SOP Class UID (0008,0016)');
+  if (!sopInstanceUid) return fail('No SOP Instance UID (0008,0018)');
+  if (h.datasetOffset >= h.fileSize) return fail('The file has no dataset after its meta header');
+  const problem = h.transferSyntaxUID === DEFLATED_LE ? null : pixelDataProblem(path, h, whole);
+  if (problem) return fail(problem);
+  // Every element has an even length (PS3.5 §7.1.1), so an odd dataset is cut or corrupt; a deflated
+  // stream may be odd and is padded when sent (PS3.5 §A.5).
+  if ((h.fileSize - h.datasetOffset) % 2 && h.transferSyntaxUID !== DEFLATED_LE) return fail(`The dataset has an odd length (${h.fileSize - h.datasetOffset} bytes): the file is truncated or corrupt`);
+  const file: SendableFile = { ok: true, path, size: h.fileSize, datasetOffset: h.datasetOffset, transferSyntaxUid: h.transferSyntaxUID, sopClassUid, sopInstanceUid };
+  if (opts.keepData && whole) file.data = whole.subarray(h.datasetOffset);
+  return file;
+}
+
+/** Checks that the pixel data element is complete: its length fits the file, or its fragments end with a delimiter. */
+function pixelDataProblem(path: string, h: ParsedHeader, whole: Buffer | null): string | null {
+  const el = h.dataSet.elements[Tag.PixelData] ?? h.dataSet.elements[Tag.FloatPixelData] ?? h.dataSet.elements[Tag.DoubleFloatPixelData];
+  if (!el || el.dataOffset === undefined) return null;
+  const start = h.datasetOffset + el.dataOffset;
+  if (!el.hadUndefinedLength) {
+    if (start + el.length > h.fileSize) return `Truncated: Pixel Data needs ${el.length} bytes but the file ends ${h.fileSize - start} bytes into it`;
+    return null;
+  }
+  const littleEndian = transferSyntaxInfo(h.transferSyntaxUID).littleEndian;
+  const fd = whole ? -1 : openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    const readAt = (pos: number) => (whole ? whole.copy(head, 0, pos, pos + 8) : readSync(fd, head, 0, 8, pos));
+    let p = start;
+    for (let items = 0; items < 10_000_000; items++) {
+      if (p + 8 > h.fileSize || readAt(p) < 8) return 'Truncated: the encapsulated Pixel Data has no sequence delimiter (the file ends inside it)';
+      const group = littleEndian ? head.readUInt16LE(0) : head.readUInt16BE(0);
+      const element = littleEndian ? head.readUInt16LE(2) : head.readUInt16BE(2);
+      const len = littleEndian ? head.readUInt32LE(4) : head.readUInt32BE(4);
+      if (group === 0xfffe && element === 0xe0dd) return null;
+      if (group !== 0xfffe || element !== 0xe000 || len === 0xffffffff) return `Malformed encapsulated Pixel Data at byte ${p}`;
+      p += 8 + len;
+      if (p > h.fileSize) return 'Truncated: a Pixel Data fragment runs past the end of the file';
+    }
+    return 'Malformed encapsulated Pixel Data (too many fragments)';
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * Sending files with C-STORE (PS3.4 Annex B) to one node: presentation contexts per SOP class with
+ * the file's own transfer syntax first, the file's dataset bytes streamed as they are when that
+ * syntax is accepted, several associations in parallel when the node allows, and a result per
+ * instance (DIMSE status and its meaning) however the association ends.
+ *
+ * Contexts (PS3.8 §9.3.2.2, PS3.7 Annex D.2): each proposed context carries one transfer syntax,
+ * so whether the peer takes the file's own syntax never depends on the peer's order of preference;
+ * Explicit and Implicit VR Little Endian are proposed beside it for transcoding, which happens only
+ * when the file's own syntax is refused.
+ */
+import { createRequire } from 'node:module';
+import { Association, discardPreloaded, preloadDataset, type DimseResponse, type NegotiatedContext, type PreloadedDataset, type Timeouts } from '../dimse/association.ts';
+import { statusInfo } from '../dimse/command.ts';
+import { AssociationRejected, DimseError } from '../dimse/errors.ts';
+import { readFileSync } from 'node:fs';
+import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
+import { preflight, type SendableFile } from './preflight.ts';
+import { canTranscode, transcodeDataset } from './transcode.ts';
+
+/** Where to send. */
+export interface SendTarget {
+  aeTitle: string;
+  host: string;
+  port: number;
+  /** Associations at once (≥ 1). */
+  maxAssociations?: number;
+}
+
+/** What happens after failures. */
+export interface RetryPolicy {
+  /** Attempts to open an association (transient rejections, refused connections, timeouts). */
+  associationAttempts: number;
+  /** Sends of one instance when the association fails under it or the peer is out of resources (A7xx). */
+  instanceAttempts: number;
+  retryDelayMs: number;
+}
+
+/** Default policy: three tries to connect, two per instance, one second apart. */
+export const DEFAULT_POLICY: RetryPolicy = { associationAttempts: 3, instanceAttempts: 2, retryDelayMs: 1000 };
+
+/** One file to send; `key` is the caller's id for it. */
+export interface SendInput {
+  key: number;
+  path: string;
+  /** What the library says the file is: with both, the file is checked just before it is sent
+   * (overlapping the check with the previous store); without, it is checked before associating. */
+  sopClassUid?: string | null;
+  transferSyntaxUid?: string | null;
+}
+
+/** Terminal states of an instance. */
+export type InstanceState = 'success' | 'warning' | 'failed';
+
+/** The outcome for one file. */
+export interface InstanceResult {
+  key: number;
+  path: string;
+  state: InstanceState;
+  /** DIMSE status from the peer; null when no response came (failure before or during the send). */
+  status: number | null;
+  /** Status meaning, or why it failed. */
+  message: string;
+  sopClassUid?: string;
+  sopInstanceUid?: string;
+  /** The transfer syntax the dataset went out in. */
+  transferSyntax?: string;
+  /** Set when the dataset was transcoded from the file's own syntax. */
+  transcodedFrom?: string;
+  bytes: number;
+}
+
+/** Options of one send. */
+export interface SendOptions {
+  callingAe: string;
+  target: SendTarget;
+  timeouts?: Partial<Timeouts>;
+  maxPdu?: number;
+  policy?: Partial<RetryPolicy>;
+  /** Transcode when the peer refuses the file's own syntax (default true; lossless conversions only). */
+  allowTranscode?: boolean;
+  signal?: AbortSignal;
+  /** Called once per input with its final result (also for inputs that fail before sending). */
+  onResult(r: InstanceResult): void;
+  /** Called when an instance starts going out. */
+  onStart?(key: number): void;
+  /** Byte progress within large files. */
+  onBytes?(bytes: number): void;
+}
+
+/** What `sendFiles` returns. */
+export interface SendSummary {
+  success: number;
+  warning: number;
+  failed: number;
+  /** Inputs not attempted because the signal fired. */
+  notSent: number[];
+  bytes: number;
+  ms: number;
+}
+
+const sopClassNames = (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { sopClassNamesByUID: Record<string, string> } } }).data
+  .DicomMetaDictionary.sopClassNamesByUID;
+
+/** A readable name for a SOP class UID. */
+export const sopClassName = (uid: string) => sopClassNames[uid] ?? uid;
+
+interface Item {
+  input: SendInput;
+  /** SOP class and transfer syntax the contexts were planned for. */
+  planned: { sopClassUid: string; transferSyntaxUid: string };
+  /** Set once the file was checked (preflight). */
+  file: SendableFile | null;
+  attempts: number;
+}
+
+interface Group {
+  contexts: { abstractSyntax: string; transferSyntaxes: string[] }[];
+  queue: Item[];
+  /** Workers holding an open association. */
+  active: number;
+}
+
+/** Largest contexts per association (PS3.8: odd ids 1–255). */
+const MAX_CONTEXTS = 128;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+/** The contexts for one SOP class and the file syntaxes seen for it. */
+function contextsFor(sopClass: string, syntaxes: Set<string>): { abstractSyntax: string; transferSyntaxes: string[] }[] {
+  const list = [...syntaxes];
+  for (const ts of [EXPLICIT_LE, IMPLICIT_LE]) if (!syntaxes.has(ts)) list.push(ts);
+  return list.map((ts) => ({ abstractSyntax: sopClass, transferSyntaxes: [ts] }));
+}
+
+/** Splits items into groups whose contexts fit in one association. */
+function plan(items: Item[]): Group[] {
+  const byClass = new Map<string, { syntaxes: Set<string>; items: Item[] }>();
+  for (const it of items) {
+    let c = byClass.get(it.planned.sopClassUid);
+    if (!c) byClass.set(it.planned.sopClassUid, (c = { syntaxes: new Set(), items: [] }));
+    c.syntaxes.add(it.planned.transferSyntaxUid);
+    c.items.push(it);
+  }
+  const groups: Group[] = [];
+  let current: Group = { contexts: [], queue: [], active: 0 };
+  for (const [sopClass, c] of byClass) {
+    const ctxs = contextsFor(sopClass, c.syntaxes);
+    if (current.contexts.length + ctxs.length > MAX_CONTEXTS && current.contexts.length) {
+      groups.push(current);
+      current = { contexts: [], queue: [], active: 0 };
+    }
+    current.contexts.push(...ctxs.slice(0, MAX_CONTEXTS));
+    current.queue.push(...c.items);
+  }
+  if (current.queue.length) groups.push(current);
+  return groups;
+}
+
+/** Why no context fits an item, for its failure message. */
+function refusal(assoc: Association, file: SendableFile): string {
+  const mine = [...assoc.contexts.values()].filter((c) => c.abstractSyntax === file.sopClassUid);
+  const name = sopClassName(file.sopClassUid);
+  if (mine.length && mine.every((c) => c.result === 3)) return `Refused: the peer does not support ${name} (abstract syntax not supported)`;
+  if (mine.some((c) => c.result === 1)) return `Refused: the peer rejected ${name} (user rejection)`;
+  return `Refused: the peer accepts ${name} only in ${mine.filter((c) => c.accepted).map((c) => transferSyntaxInfo(c.transferSyntax).name).join(', ') || 'no transfer syntax we offered'}, and ${transferSyntaxInfo(file.transferSyntaxUid).name} cannot be converted without loss`;
+}
+
+/** Sends `inputs` to the target; every input gets exactly one `onResult`, unless the signal stops it first. */
+export async function sendFiles(inputs: SendInput[], opts: SendOptions): Promise<SendSummary> {
+  const started = performance.now();
+  const policy = { ...DEFAULT_POLICY, ...opts.policy };
+  const summary: SendSummary = { success: 0, warning: 0, failed: 0, notSent: [], bytes: 0, ms: 0 };
+  const report = (r: InstanceResult) => {
+    summary[r.state]++;
+    summary.bytes += r.bytes;
+    opts.onResult(r);
+  };
+
+  // 1. Look at every file (headers only), yielding now and then so a UI stays responsive.
+  const items: Item[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    if (opts.signal?.aborted) {
+      summary.notSent.push(...inputs.slice(i).map((x) => x.key));
+      break;
+    }
+    const input = inputs[i];
+    if (input.sopClassUid && input.transferSyntaxUid) {
+      items.push({ input, planned: { sopClassUid: input.sopClassUid, transferSyntaxUid: input.transferSyntaxUid }, file: null, attempts: 0 });
+      continue;
+    }
+    const f = preflight(input.path);
+    if (f.ok) items.push({ input, planned: { sopClassUid: f.sopClassUid, transferSyntaxUid: f.transferSyntaxUid }, file: f, attempts: 0 });
+    else report({ key: input.key, path: input.path, state: 'failed', status: null, message: f.reason, sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, bytes: 0 });
+    if (i % 256 === 255) await new Promise((r) => setImmediate(r));
+  }
+
+  // 2. Send each group over up to maxAssociations associations.
+  const parallel = Math.max(1, Math.min(opts.target.maxAssociations ?? 1, 16));
+  for (const group of plan(items)) {
+    const workers = Math.max(1, Math.min(parallel, Math.ceil(group.queue.length / 4)));
+    await Promise.all(Array.from({ length: workers }, () => worker(group, opts, policy, report)));
+    if (opts.signal?.aborted) summary.notSent.push(...group.queue.map((it) => it.input.key));
+    group.queue.length = 0;
+  }
+  summary.ms = Math.round(performance.now() - started);
+  return summary;
+}
+
+async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, report: (r: InstanceResult) => void): Promise<void> {
+  let assoc: Association | null = null;
+  const fail = (it: Item, message: string, status: number | null = null, ids?: { sopClassUid?: string; sopInstanceUid?: string }) =>
+    report({
+      key: it.input.key,
+      path: it.input.path,
+      state: 'failed',
+      status,
+      message,
+      sopClassUid: it.file?.sopClassUid ?? ids?.sopClassUid,
+      sopInstanceUid: it.file?.sopInstanceUid ?? ids?.sopInstanceUid,
+      bytes: 0,
+    });
+  /** Checks an item not yet checked; returns its dataset bytes when small, or a failure reason. */
+  const check = (it: Item): { data: Buffer | null } | { failed: { reason: string; sopClassUid?: string; sopInstanceUid?: string } } => {
+    if (it.file) return { data: null };
+    const f = preflight(it.input.path);
+    if (!f.ok) return { failed: f };
+    const { data, ...file } = f;
+    it.file = file;
+    return { data: data ?? null };
+  };
+  // The next item, taken and checked while the peer stores the current one (disk and network overlap).
+  let next: { it: Item; data: Buffer | null; pre?: PreloadedDataset | null; failed?: { reason: string; sopClassUid?: string; sopInstanceUid?: string } } | null = null;
+  const putBackNext = () => {
+    if (next) {
+      discardPreloaded(next.pre);
+      group.queue.unshift(next.it);
+    }
+    next = null;
+  };
+  const prefetch = (a: Association) => {
+    if (next || !group.queue.length || opts.signal?.aborted) return;
+    const it = group.queue.shift()!;
+    // Check it and read it now, while the peer stores the current one; a failure is reported when its turn comes.
+    const c = check(it);
+    const f = it.file;
+    const raw = f && a.contextFor(f.sopClassUid, f.transferSyntaxUid) && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2);
+    next = { it, data: 'data' in c ? c.data : null, failed: 'failed' in c ? c.failed : undefined, pre: raw ? preloadDataset({ path: f.path, offset: f.datasetOffset }) : null };
+  };
+  try {
+    while ((group.queue.length || next) && !opts.signal?.aborted) {
+      if (!assoc || !assoc.isOpen) {
+        putBackNext();
+        if (assoc) group.active--;
+        assoc = null;
+        try {
+          assoc = await openAssociation(group, opts, policy);
+          group.active++;
+        } catch (err) {
+          // Another worker still sends (the node may allow fewer associations than we tried): leave it the rest.
+          if (group.active > 0) return;
+          // Nobody can send this group: every remaining item gets the reason.
+          const message = err instanceof Error ? err.message : String(err);
+          while (group.queue.length) fail(group.queue.shift()!, message);
+          return;
+        }
+      }
+      const current: { it: Item | undefined; data: Buffer | null; pre?: PreloadedDataset | null; failed?: { reason: string; sopClassUid?: string; sopInstanceUid?: string } } = next ?? {
+        it: group.queue.shift(),
+        data: null,
+      };
+      next = null;
+      const it = current.it;
+      if (!it) break;
+      if (!current.failed && !it.file) {
+        const c = check(it);
+        if ('failed' in c) current.failed = c.failed;
+        else current.data = c.data;
+      }
+      // From here on the preloaded buffer is either sent (and given back once written) or given back below.
+      let pre = current.pre ?? null;
+      const dropPre = () => {
+        discardPreloaded(pre);
+        pre = null;
+      };
+      if (current.failed || !it.file) {
+        dropPre();
+        fail(it, current.failed?.reason ?? 'Not checked', null, current.failed);
+        continue;
+      }
+      const file: SendableFile = it.file;
+      if (current.data && !assoc.contextFor(file.sopClassUid, file.transferSyntaxUid)) current.data = null; // not sent raw
+      let ctx: NegotiatedContext | undefined = assoc.contextFor(file.sopClassUid, file.transferSyntaxUid);
+      let dataset: Buffer | null = null;
+      let transcodedFrom: string | undefined;
+      if (!ctx && opts.allowTranscode !== false) {
+        for (const ts of [EXPLICIT_LE, IMPLICIT_LE]) {
+          const c = assoc.contextFor(file.sopClassUid, ts);
+          if (c && canTranscode(file.transferSyntaxUid, ts)) {
+            try {
+              dataset = transcodeDataset(file.path, file.size, ts);
+              ctx = c;
+              transcodedFrom = file.transferSyntaxUid;
+            } catch (err) {
+              fail(it, `Transcoding to ${transferSyntaxInfo(ts).name} failed: ${err instanceof Error ? err.message : String(err)}`);
+              ctx = undefined;
+              transcodedFrom = 'failed';
+            }
+            break;
+          }
+        }
+        if (transcodedFrom === 'failed') {
+          dropPre();
+          continue;
+        }
+      }
+      if (dataset || !ctx || ctx.transferSyntax !== file.transferSyntaxUid) dropPre();
+      if (!ctx) {
+        const changed = file.sopClassUid !== it.planned.sopClassUid || file.transferSyntaxUid !== it.planned.transferSyntaxUid;
+        fail(it, changed ? `The file changed since it was queued (now ${sopClassName(file.sopClassUid)} in ${transferSyntaxInfo(file.transferSyntaxUid).name}): queue it again` : refusal(assoc, file));
+        continue;
+      }
+      let note = '';
+      if (!dataset && file.transferSyntaxUid === DEFLATED_LE && (file.size - file.datasetOffset) % 2) {
+        // PS3.5 §A.5: a deflated stream of odd length is sent with one trailing NUL (DCMTK refuses odd fragments).
+        dataset = Buffer.concat([readFileSync(file.path).subarray(file.datasetOffset), Buffer.alloc(1)]);
+        note = ' (odd-length deflated stream padded with one NUL, PS3.5 §A.5)';
+      }
+      opts.onStart?.(it.input.key);
+      it.attempts++;
+      let rsp: DimseResponse;
+      try {
+        const a: Association = assoc;
+        const source = dataset ?? pre ?? current.data ?? { path: file.path, offset: file.datasetOffset };
+        pre = null; // the association owns it now
+        rsp = await a.store(
+          source,
+          ctx.id,
+          { sopClassUid: file.sopClassUid, sopInstanceUid: file.sopInstanceUid },
+          { afterWrite: () => prefetch(a) },
+        );
+      } catch (err) {
+        putBackNext();
+        const message = err instanceof Error ? err.message : String(err);
+        if (err instanceof DimseError && it.attempts < policy.instanceAttempts && !opts.signal?.aborted) {
+          group.queue.unshift(it); // the association failed under it: try again on a new one
+          await sleep(policy.retryDelayMs, opts.signal);
+        } else fail(it, message);
+        continue;
+      }
+      const status = rsp.status;
+      if (status.code >= 0xa700 && status.code <= 0xa7ff && it.attempts < policy.instanceAttempts) {
+        // Out of resources: later may work (PS3.4 B.2.3).
+        group.queue.push(it);
+        await sleep(policy.retryDelayMs, opts.signal);
+        continue;
+      }
+      const bytes = dataset ? dataset.length : file.size - file.datasetOffset;
+      opts.onBytes?.(bytes);
+      const comment = rsp.command.ErrorComment ? ` (${rsp.command.ErrorComment})` : '';
+      report({
+        key: it.input.key,
+        path: file.path,
+        state: status.category === 'success' ? 'success' : status.category === 'warning' ? 'warning' : 'failed',
+        status: status.code,
+        message: status.meaning + comment + note,
+        sopClassUid: file.sopClassUid,
+        sopInstanceUid: file.sopInstanceUid,
+        transferSyntax: ctx.transferSyntax,
+        transcodedFrom,
+        bytes: status.category === 'failure' ? 0 : bytes,
+      });
+    }
+  } finally {
+    putBackNext();
+    if (assoc) group.active--;
+    if (assoc?.isOpen) await assoc.release().catch(() => {});
+  }
+}
+
+async function openAssociation(group: Group, opts: SendOptions, policy: RetryPolicy): Promise<Association> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= policy.associationAttempts; attempt++) {
+    if (opts.signal?.aborted) throw new DimseError('Cancelled');
+    try {
+      return await Association.connect({
+        host: opts.target.host,
+        port: opts.target.port,
+        callingAe: opts.callingAe,
+        calledAe: opts.target.aeTitle,
+        contexts: group.contexts,
+        maxPdu: opts.maxPdu,
+        timeouts: opts.timeouts,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      last = err;
+      if (err instanceof AssociationRejected && !err.transient) break; // permanent: trying again will not help
+      if (attempt < policy.associationAttempts) await sleep(policy.retryDelayMs * attempt, opts.signal);
+    }
+  }
+  throw last instanceof Error ? last : new DimseError(String(last));
+}
+
+/** Status text as the CLI and the UI show it. */
+export const describeStatus = (code: number) => `${statusInfo(code).hex} ${statusInfo(code).meaning}`;

@@ -1,0 +1,275 @@
+/**
+ * The send queue: jobs persisted in SQLite (store/send.ts), run by the JobRunner, reported as
+ * events. Pause, cancel, resume, retry failed; jobs left running by a quit or crash resume through
+ * `resumeInterrupted()` at the next start.
+ */
+import { statSync } from 'node:fs';
+import type { SendJobRow } from '../../shared/contract/send.ts';
+import { CourierError } from '../../shared/errors.ts';
+import type { EventHub } from '../events.ts';
+import type { JobContext, JobRunner } from '../jobs/jobs.ts';
+import type { Timeouts } from '../dimse/association.ts';
+import type { Db } from '../store/db.ts';
+import type { LibraryStore } from '../store/library.ts';
+import { NodeStore } from '../store/nodes.ts';
+import { SendStore, type InstanceUpdate, type NewSendInstance, type SendDestination } from '../store/send.ts';
+import { sendFiles, type InstanceResult, type RetryPolicy, type SendSummary } from './sender.ts';
+import { logger } from '../log.ts';
+
+const log = logger('send');
+
+/** How a job runs (not persisted: defaults apply on resume). */
+export interface RunOptions {
+  allowTranscode?: boolean;
+  timeouts?: Partial<Timeouts>;
+  policy?: Partial<RetryPolicy>;
+  maxPdu?: number;
+  /** Called with every result, after it is written to the database. */
+  onResult?: (r: InstanceResult) => void;
+}
+
+/** How often results are written (each batch one transaction): bounded work lost in a crash, and re-sent at resume. */
+const FLUSH_MS = 200;
+const FLUSH_COUNT = 500;
+
+/** The send queue. */
+export class SendService {
+  readonly store: SendStore;
+  readonly nodes: NodeStore;
+  private readonly library: LibraryStore;
+  private readonly jobs: JobRunner;
+  private readonly events: EventHub;
+  private readonly running = new Map<number, { runnerId: string; stopAs: 'paused' | 'cancelled' | null; done: Promise<SendSummary | null> }>();
+
+  constructor(deps: { db: Db; library: LibraryStore; jobs: JobRunner; events: EventHub }) {
+    this.store = new SendStore(deps.db);
+    this.nodes = new NodeStore(deps.db);
+    this.library = deps.library;
+    this.jobs = deps.jobs;
+    this.events = deps.events;
+  }
+
+  /** Queues the library selection for a saved node and starts it. */
+  queueSelection(req: { nodeId: number; patientIds?: number[]; studyIds?: number[]; seriesIds?: number[]; instanceIds?: number[] }, opts: RunOptions = {}): number {
+    const node = this.nodes.get(req.nodeId);
+    if (!node) throw new CourierError('NOT_FOUND', `No node ${req.nodeId}`);
+    if (node.tls) throw new CourierError('CONFLICT', `${node.name} is marked TLS, and DICOM over TLS is not implemented yet: nothing was sent in the clear`);
+    const files = this.library.filesOf(req);
+    if (!files.length) throw new CourierError('NOT_FOUND', 'Nothing to send: the selection holds no instances');
+    const parts = [
+      req.patientIds?.length && `${req.patientIds.length} patient(s)`,
+      req.studyIds?.length && `${req.studyIds.length} study(ies)`,
+      req.seriesIds?.length && `${req.seriesIds.length} series`,
+      req.instanceIds?.length && `${req.instanceIds.length} instance(s)`,
+    ].filter(Boolean);
+    const id = this.store.create(
+      { nodeId: node.id, aeTitle: node.aeTitle, host: node.host, port: node.port, maxAssociations: node.maxAssociations },
+      this.nodes.local().aeTitle,
+      `${parts.join(', ') || 'selection'} → ${node.name}`,
+      files.map((f) => ({ path: f.path, size: f.size, instanceId: f.instanceId, SOPInstanceUID: f.SOPInstanceUID, SOPClassUID: f.SOPClassUID, TransferSyntaxUID: f.TransferSyntaxUID })),
+    );
+    this.start(id, opts);
+    return id;
+  }
+
+  /** Queues files (paths) for a destination without starting; sizes are read from disk when absent. */
+  queueFiles(dest: SendDestination, callingAe: string, description: string, files: (Omit<NewSendInstance, 'size'> & { size?: number })[]): number {
+    const withSizes = files.map((f) => {
+      let size = f.size;
+      if (size === undefined) {
+        try {
+          size = statSync(f.path).size;
+        } catch {
+          size = 0;
+        }
+      }
+      return { ...f, size };
+    });
+    const id = this.store.create(dest, callingAe, description, withSizes);
+    this.changed(id);
+    return id;
+  }
+
+  /** Starts (or keeps running) a job; returns the JobRunner id. */
+  start(sendJobId: number, opts: RunOptions = {}): string {
+    const existing = this.running.get(sendJobId);
+    if (existing) return existing.runnerId;
+    const job = this.store.job(sendJobId);
+    if (!job) throw new CourierError('NOT_FOUND', `No send job ${sendJobId}`);
+    let resolveDone!: (s: SendSummary | null) => void;
+    const entry = { runnerId: '', stopAs: null as 'paused' | 'cancelled' | null, done: new Promise<SendSummary | null>((r) => (resolveDone = r)) };
+    this.running.set(sendJobId, entry);
+    this.store.setState(sendJobId, 'running');
+    this.changed(sendJobId);
+    entry.runnerId = this.jobs.start('send', async (ctx) => {
+      let summary: SendSummary | null = null;
+      try {
+        summary = await this.run(job, ctx, opts);
+        return summary;
+      } catch (err) {
+        log.error(`send job ${sendJobId} stopped by an error:`, err);
+        this.store.setState(sendJobId, 'paused', err instanceof Error ? err.message : String(err));
+        throw err;
+      } finally {
+        this.running.delete(sendJobId);
+        if (summary) {
+          // Stopped without pause/cancel (the app quitting): stays 'running' so the next start resumes it.
+          const state = ctx.signal.aborted ? (entry.stopAs ?? 'running') : 'done';
+          this.store.setState(sendJobId, state);
+        }
+        this.changed(sendJobId);
+        resolveDone(summary);
+      }
+    });
+    return entry.runnerId;
+  }
+
+  /** Resolves when the job's current run ends (null when it was not running or failed). */
+  async wait(sendJobId: number): Promise<SendSummary | null> {
+    return this.running.get(sendJobId)?.done ?? null;
+  }
+
+  /** Stops a running job, keeping its unsent instances queued. */
+  pause(sendJobId: number): boolean {
+    return this.stop(sendJobId, 'paused');
+  }
+
+  /** Stops a job for good (its unsent instances stay queued and visible). */
+  cancel(sendJobId: number): boolean {
+    return this.stop(sendJobId, 'cancelled');
+  }
+
+  private stop(sendJobId: number, as: 'paused' | 'cancelled'): boolean {
+    const r = this.running.get(sendJobId);
+    if (r) {
+      r.stopAs = as;
+      return this.jobs.cancel(r.runnerId);
+    }
+    const job = this.store.job(sendJobId);
+    if (!job || job.state === 'done' || job.state === as) return false;
+    this.store.setState(sendJobId, as);
+    this.changed(sendJobId);
+    return true;
+  }
+
+  /** Starts a paused or cancelled job again (its queued instances). */
+  resume(sendJobId: number, opts: RunOptions = {}): boolean {
+    const job = this.store.job(sendJobId);
+    if (!job) throw new CourierError('NOT_FOUND', `No send job ${sendJobId}`);
+    if (this.running.has(sendJobId)) return true;
+    if (!job.queued) return false;
+    this.start(sendJobId, opts);
+    return true;
+  }
+
+  /** Puts failed instances back in the queue and starts the job. */
+  retryFailed(sendJobId: number, opts: RunOptions = {}): number {
+    if (this.running.has(sendJobId)) throw new CourierError('CONFLICT', 'The job is running; pause it first or wait until it ends');
+    const n = this.store.requeueFailed(sendJobId);
+    if (n) this.start(sendJobId, opts);
+    return n;
+  }
+
+  /** Starts every job that was queued or running when the app last stopped; returns their ids. */
+  resumeInterrupted(opts: RunOptions = {}): number[] {
+    const ids = this.store.unfinished().filter((id) => !this.running.has(id));
+    for (const id of ids) this.start(id, opts);
+    return ids;
+  }
+
+  private changed(sendJobId: number): void {
+    this.events.emit('send.changed', { sendJobId });
+  }
+
+  private async run(job: SendJobRow, ctx: JobContext, opts: RunOptions): Promise<SendSummary> {
+    const queued = this.store.queuedForRun(job.id);
+    log.info(`send job ${job.id}: ${queued.length} instance(s) to ${job.aeTitle}@${job.host}:${job.port} as ${job.callingAe}`);
+    const total = job.total;
+    let done = job.success + job.warning + job.failed;
+    let failed = job.failed;
+    let bytes = job.doneBytes;
+    const runStartBytes = bytes;
+    const started = performance.now();
+    const sending = new Set<number>();
+    let pending: InstanceUpdate[] = [];
+    let lastFlush = performance.now();
+    let lastEvent = 0;
+    const after: InstanceResult[] = [];
+    // Batches while running skip the fsync; the last one, and the job's state written right after it,
+    // are durable (an fsync of the WAL covers every earlier frame) before the results are acted on.
+    const flush = (durable = false) => {
+      if (!pending.length) return;
+      this.store.record(pending, { durable });
+      pending = [];
+      lastFlush = performance.now();
+      for (const r of after.splice(0)) opts.onResult?.(r);
+      this.changed(job.id);
+    };
+    const progress = (force = false) => {
+      const now = performance.now();
+      if (!force && now - lastEvent < 200) return;
+      lastEvent = now;
+      const seconds = (now - started) / 1000;
+      const rate = seconds > 0 ? (bytes - runStartBytes) / seconds : 0;
+      const left = job.totalBytes - bytes;
+      this.events.emit('send.progress', {
+        sendJobId: job.id,
+        done,
+        total,
+        failed,
+        bytes,
+        totalBytes: job.totalBytes,
+        rate: Math.round(rate),
+        secondsLeft: rate > 0 && left >= 0 ? Math.round(left / rate) : null,
+        sending: [...sending],
+      });
+      ctx.progress({ done, total, bytes, current: job.description });
+    };
+    const timer = setInterval(() => {
+      if (performance.now() - lastFlush >= FLUSH_MS) flush();
+    }, FLUSH_MS);
+    try {
+      const summary = await sendFiles(
+        queued.map((q) => ({ key: q.id, path: q.path, sopClassUid: q.SOPClassUID, transferSyntaxUid: q.fileTransferSyntax })),
+        {
+          callingAe: job.callingAe,
+          target: { aeTitle: job.aeTitle, host: job.host, port: job.port, maxAssociations: job.maxAssociations },
+          signal: ctx.signal,
+          allowTranscode: opts.allowTranscode,
+          timeouts: opts.timeouts,
+          policy: opts.policy,
+          maxPdu: opts.maxPdu,
+          onStart: (key) => {
+            sending.add(key);
+            progress();
+          },
+          onResult: (r) => {
+            sending.delete(r.key);
+            done++;
+            if (r.state === 'failed') failed++;
+            else bytes += r.bytes;
+            pending.push({
+              id: r.key,
+              state: r.state,
+              status: r.status,
+              message: r.message,
+              SOPInstanceUID: r.sopInstanceUid,
+              SOPClassUID: r.sopClassUid,
+              transferSyntax: r.transferSyntax,
+              transcodedFrom: r.transcodedFrom,
+            });
+            after.push(r);
+            if (pending.length >= FLUSH_COUNT) flush();
+            progress();
+          },
+        },
+      );
+      log.info(`send job ${job.id}: ${summary.success} stored, ${summary.warning} with warnings, ${summary.failed} failed, ${summary.notSent.length} not sent, ${summary.bytes} bytes in ${summary.ms} ms`);
+      return summary;
+    } finally {
+      clearInterval(timer);
+      flush(true);
+      progress(true);
+    }
+  }
+}

@@ -1,0 +1,462 @@
+/**
+ * Storage commitment queries: transactions, their instances, report application, timeouts and
+ * the deletion audit log. Every state change is its own committed SQLite transaction
+ * (synchronous=FULL) before the caller acts on it (DESIGN.md, invariant 2).
+ */
+import type {
+  CommitCounts,
+  CommitDeletionRow,
+  CommitInstanceRow,
+  CommitInstanceState,
+  CommitStudySummary,
+  CommitTransactionRow,
+  CommitTransactionState,
+} from '../../shared/contract/index.ts';
+import { failureMeaning, formatFailureReason } from '../../shared/contract/commit.ts';
+import { transaction, type Db } from './db.ts';
+
+/** The node a transaction was sent to. */
+export interface CommitNode {
+  aeTitle: string;
+  host: string;
+  port: number;
+  /** Addresses `host` resolved to; a report counts only from one of these. */
+  addresses: string[];
+}
+
+/** An instance as recorded when the transaction is created (after it was stored). */
+export interface NewCommitInstance {
+  SOPClassUID: string;
+  SOPInstanceUID: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** What creating a transaction needs. */
+export interface NewCommitTransaction {
+  transactionUid: string;
+  node: CommitNode;
+  callingAe: string;
+  timeoutMs: number;
+  maxAttempts: number;
+  deleteAfterCommit: boolean;
+  roots: string[];
+  sendJobId?: string | null;
+  retryOf?: number | null;
+  instances: NewCommitInstance[];
+}
+
+/** A transaction as the report processor and the scheduler see it. */
+export interface CommitTransaction {
+  id: number;
+  transactionUid: string;
+  node: CommitNode;
+  callingAe: string;
+  state: CommitTransactionState;
+  deadlineMs: number;
+  attempts: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  deleteAfterCommit: boolean;
+  roots: string[];
+  retryOf: number | null;
+}
+
+/** An instance of a transaction, as the report processor needs it. */
+export interface CommitInstance {
+  id: number;
+  SOPClassUID: string;
+  SOPInstanceUID: string;
+  state: CommitInstanceState;
+}
+
+/** An instance the deleter may consider. */
+export interface DeletionCandidate {
+  id: number;
+  SOPInstanceUID: string;
+  path: string;
+  size: number;
+  sha256: string;
+  deleteState: 'deleting' | 'deleted' | 'kept' | null;
+}
+
+/** One change a report makes to one instance. */
+export interface InstanceChange {
+  id: number;
+  state: 'committed' | 'failed';
+  failureReason: number | null;
+}
+
+/** One line of the report log (every report received, accepted or not). */
+export interface ReportLogEntry {
+  transactionUid: string | null;
+  callingAe: string;
+  peerAddress: string;
+  delivery: string;
+  status: number;
+  outcome: string;
+}
+
+const now = () => new Date().toISOString();
+
+/** Commitment reads and writes over one database. */
+export class CommitStore {
+  private readonly db: Db;
+  private readonly stmt;
+
+  constructor(db: Db) {
+    this.db = db;
+    this.stmt = {
+      insertTxn: db.prepare(
+        `INSERT INTO commit_transactions (transaction_uid, node_ae, node_host, node_port, node_addresses, calling_ae, state, created_at,
+           deadline_ms, attempts, max_attempts, timeout_ms, delete_after_commit, roots, send_job_id, retry_of)
+         VALUES (?, ?, ?, ?, ?, ?, 'created', ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      ),
+      insertInstance: db.prepare(
+        `INSERT INTO commit_instances (transaction_id, SOPClassUID, SOPInstanceUID, path, size, sha256, state, updated_at,
+           StudyInstanceUID, StudyDescription, PatientName)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, st.StudyInstanceUID, st.StudyDescription, p.PatientName
+         FROM (SELECT 1) LEFT JOIN instances i ON i.SOPInstanceUID = ?3 LEFT JOIN series se ON se.id = i.series_id
+         LEFT JOIN studies st ON st.id = se.study_id LEFT JOIN patients p ON p.id = st.patient_id`,
+      ),
+      txnByUid: db.prepare('SELECT * FROM commit_transactions WHERE transaction_uid = ?'),
+      txnById: db.prepare('SELECT * FROM commit_transactions WHERE id = ?'),
+      instancesOf: db.prepare('SELECT id, SOPClassUID, SOPInstanceUID, state FROM commit_instances WHERE transaction_id = ?'),
+      updateInstance: db.prepare(
+        `UPDATE commit_instances SET state = ?, failure_reason = ?, updated_at = ? WHERE id = ? AND transaction_id = ? AND state <> 'committed'`,
+      ),
+      counts: db.prepare(
+        `SELECT count(*) AS total,
+           coalesce(sum(state = 'pending'), 0) AS pending, coalesce(sum(state = 'committed'), 0) AS committed,
+           coalesce(sum(state = 'failed'), 0) AS failed, coalesce(sum(state = 'timed-out'), 0) AS timedOut,
+           coalesce(sum(delete_state = 'deleted'), 0) AS deleted, coalesce(sum(delete_state = 'kept'), 0) AS kept
+         FROM commit_instances WHERE transaction_id = ?`,
+      ),
+      log: db.prepare(
+        `INSERT INTO commit_report_log (received_at, transaction_uid, calling_ae, peer_address, delivery, status, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      candidates: db.prepare(
+        `SELECT id, SOPInstanceUID, path, size, sha256, delete_state AS deleteState FROM commit_instances
+         WHERE transaction_id = ? AND state = 'committed' AND (delete_state IS NULL OR delete_state = 'deleting') ORDER BY id`,
+      ),
+      setDeleteState: db.prepare('UPDATE commit_instances SET delete_state = ?, delete_problem = ?, updated_at = ? WHERE id = ?'),
+      audit: db.prepare(
+        `INSERT INTO commit_deletions (commit_instance_id, path, SOPInstanceUID, transaction_uid, node, sha256, size, deleted_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  /** Records a transaction and its instances, before the N-ACTION goes out; returns its id. */
+  createTransaction(t: NewCommitTransaction): number {
+    const created = now();
+    return transaction(this.db, () => {
+      const { id } = this.stmt.insertTxn.get(
+        t.transactionUid, t.node.aeTitle, t.node.host, t.node.port, JSON.stringify(t.node.addresses), t.callingAe, created,
+        Date.now() + t.timeoutMs, t.maxAttempts, t.timeoutMs, t.deleteAfterCommit ? 1 : 0, JSON.stringify(t.roots), t.sendJobId ?? null,
+        t.retryOf ?? null,
+      ) as { id: number };
+      for (const i of t.instances) this.stmt.insertInstance.run(id, i.SOPClassUID, i.SOPInstanceUID, i.path, i.size, i.sha256, created);
+      return id;
+    });
+  }
+
+  /** Counts an attempt (written before each N-ACTION is sent, so a crash mid-request still counts). */
+  noteAttempt(id: number): void {
+    this.db.prepare('UPDATE commit_transactions SET attempts = attempts + 1, deadline_ms = ? + timeout_ms WHERE id = ?').run(Date.now(), id);
+  }
+
+  /** The N-ACTION was answered with success: the report is now awaited until the deadline. */
+  markRequested(id: number): void {
+    this.db
+      .prepare(`UPDATE commit_transactions SET state = CASE WHEN state = 'created' THEN 'requested' ELSE state END, requested_at = ?,
+                deadline_ms = ? + timeout_ms WHERE id = ?`)
+      .run(now(), Date.now(), id);
+  }
+
+  /** The N-ACTION could not be delivered or was refused; `final` when no retry will follow. */
+  markRequestFailed(id: number, message: string, final: boolean): void {
+    this.db
+      .prepare(`UPDATE commit_transactions SET message = ?, state = CASE WHEN ? AND state IN ('created', 'requested') THEN 'failed' ELSE state END WHERE id = ?`)
+      .run(message, final ? 1 : 0, id);
+    if (final) {
+      this.db
+        .prepare(`UPDATE commit_instances SET state = 'timed-out', updated_at = ? WHERE transaction_id = ? AND state = 'pending'`)
+        .run(now(), id);
+    }
+  }
+
+  /** A transaction by its UID, or null. */
+  byUid(transactionUid: string): CommitTransaction | null {
+    const r = this.stmt.txnByUid.get(transactionUid);
+    return r ? toTransaction(r) : null;
+  }
+
+  /** A transaction by id, or null. */
+  byId(id: number): CommitTransaction | null {
+    const r = this.stmt.txnById.get(id);
+    return r ? toTransaction(r) : null;
+  }
+
+  /** The instances of a transaction, by SOP Instance UID. */
+  instances(transactionId: number): Map<string, CommitInstance> {
+    const map = new Map<string, CommitInstance>();
+    for (const r of this.stmt.instancesOf.all(transactionId) as unknown as CommitInstance[]) map.set(r.SOPInstanceUID, r);
+    return map;
+  }
+
+  /** Applies a report's changes and marks the transaction reported, in one durable transaction. */
+  applyReport(transactionId: number, eventType: number, changes: readonly InstanceChange[]): void {
+    const at = now();
+    transaction(this.db, () => {
+      for (const c of changes) this.stmt.updateInstance.run(c.state, c.failureReason, at, c.id, transactionId);
+      this.db
+        .prepare(`UPDATE commit_transactions SET state = 'reported', report_at = ?, event_type = ? WHERE id = ?`)
+        .run(at, eventType, transactionId);
+    });
+  }
+
+  /** Writes one line of the report log. */
+  logReport(e: ReportLogEntry): void {
+    this.stmt.log.run(now(), e.transactionUid, e.callingAe, e.peerAddress, e.delivery, e.status, e.outcome);
+  }
+
+  /** The report log, newest first (tests and diagnostics). */
+  reportLog(limit = 100): (ReportLogEntry & { receivedAt: string })[] {
+    return this.db
+      .prepare(
+        `SELECT received_at AS receivedAt, transaction_uid AS transactionUid, calling_ae AS callingAe, peer_address AS peerAddress,
+                delivery, status, outcome FROM commit_report_log ORDER BY id DESC LIMIT ?`,
+      )
+      .all(limit) as unknown as (ReportLogEntry & { receivedAt: string })[];
+  }
+
+  /** Transactions still waiting for a report (created or requested). */
+  open(): CommitTransaction[] {
+    return (this.db.prepare(`SELECT * FROM commit_transactions WHERE state IN ('created', 'requested') ORDER BY id`).all()).map(toTransaction);
+  }
+
+  /** Brings every open transaction's deadline forward to at most `deadlineMs`. */
+  capDeadlines(deadlineMs: number): void {
+    this.db.prepare(`UPDATE commit_transactions SET deadline_ms = min(deadline_ms, ?) WHERE state IN ('created', 'requested')`).run(deadlineMs);
+  }
+
+  /** Times a transaction out: its pending instances become timed-out. */
+  timeOut(id: number, message: string): void {
+    const at = now();
+    transaction(this.db, () => {
+      this.db
+        .prepare(`UPDATE commit_transactions SET state = 'timed-out', message = ? WHERE id = ? AND state IN ('created', 'requested')`)
+        .run(message, id);
+      this.db.prepare(`UPDATE commit_instances SET state = 'timed-out', updated_at = ? WHERE transaction_id = ? AND state = 'pending'`).run(at, id);
+    });
+  }
+
+  /** Instances of a transaction that are not committed (for a re-request), with what they were sent as. */
+  uncommitted(transactionId: number): NewCommitInstance[] {
+    return this.db
+      .prepare(
+        `SELECT SOPClassUID, SOPInstanceUID, path, size, sha256 FROM commit_instances
+         WHERE transaction_id = ? AND state <> 'committed' ORDER BY id`,
+      )
+      .all(transactionId) as unknown as NewCommitInstance[];
+  }
+
+  /** The SOP references of a transaction, for its N-ACTION. */
+  refs(transactionId: number): { SOPClassUID: string; SOPInstanceUID: string }[] {
+    return this.db
+      .prepare('SELECT SOPClassUID, SOPInstanceUID FROM commit_instances WHERE transaction_id = ? ORDER BY id')
+      .all(transactionId) as unknown as { SOPClassUID: string; SOPInstanceUID: string }[];
+  }
+
+  /** Instances of a transaction still waiting for a report (for an automatic re-request). */
+  pendingInstances(transactionId: number): NewCommitInstance[] {
+    return this.db
+      .prepare(`SELECT SOPClassUID, SOPInstanceUID, path, size, sha256 FROM commit_instances WHERE transaction_id = ? AND state = 'pending' ORDER BY id`)
+      .all(transactionId) as unknown as NewCommitInstance[];
+  }
+
+  /** Nodes asked in the last 30 days (their late reports are still welcome at the accepter). */
+  recentNodes(): { aeTitle: string; addresses: string[] }[] {
+    const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    return (
+      this.db
+        .prepare('SELECT DISTINCT node_ae, node_addresses FROM commit_transactions WHERE created_at >= ?')
+        .all(since) as { node_ae: string; node_addresses: string }[]
+    ).map((r) => ({ aeTitle: r.node_ae, addresses: JSON.parse(r.node_addresses) as string[] }));
+  }
+
+  /** Instance counts of a transaction. */
+  counts(transactionId: number): CommitCounts {
+    return { ...(this.stmt.counts.get(transactionId) as unknown as CommitCounts) };
+  }
+
+  /** Committed instances whose files have not been dealt with yet (or whose deletion was interrupted). */
+  deletionCandidates(transactionId: number): DeletionCandidate[] {
+    return this.stmt.candidates.all(transactionId) as unknown as DeletionCandidate[];
+  }
+
+  /** Transactions that have committed instances with deletion still to do (for resume). */
+  transactionsWithDeletionsDue(): number[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT DISTINCT t.id FROM commit_transactions t JOIN commit_instances i ON i.transaction_id = t.id
+           WHERE t.delete_after_commit = 1 AND i.state = 'committed' AND (i.delete_state IS NULL OR i.delete_state = 'deleting') ORDER BY t.id`,
+        )
+        .all() as { id: number }[]
+    ).map((r) => r.id);
+  }
+
+  /** Records the intent to delete (before unlink). Refuses unless the instance is committed. */
+  markDeleting(instanceId: number): boolean {
+    const r = this.db
+      .prepare(`UPDATE commit_instances SET delete_state = 'deleting', updated_at = ? WHERE id = ? AND state = 'committed'
+                AND (delete_state IS NULL OR delete_state = 'deleting')`)
+      .run(now(), instanceId);
+    return Number(r.changes) === 1;
+  }
+
+  /** Records a completed deletion and its audit row, in one durable transaction. */
+  markDeleted(c: DeletionCandidate, t: CommitTransaction): void {
+    const at = now();
+    transaction(this.db, () => {
+      this.stmt.setDeleteState.run('deleted', null, at, c.id);
+      this.stmt.audit.run(c.id, c.path, c.SOPInstanceUID, t.transactionUid, nodeText(t.node), c.sha256, c.size, at);
+    });
+  }
+
+  /** Records that a committed file was kept, and why. */
+  markKept(instanceId: number, problem: string): void {
+    this.stmt.setDeleteState.run('kept', problem, now(), instanceId);
+  }
+
+  /** True when another instance row already deleted this path and nothing was sent from it since. */
+  deletedElsewhere(path: string, sha256: string, exceptInstanceId: number): boolean {
+    return Boolean(
+      this.db
+        .prepare(`SELECT 1 FROM commit_deletions WHERE path = ? AND sha256 = ? AND commit_instance_id <> ? LIMIT 1`)
+        .get(path, sha256, exceptInstanceId),
+    );
+  }
+
+  /** The transaction history, newest first. */
+  transactions(limit = 100): CommitTransactionRow[] {
+    const rows = this.db.prepare('SELECT * FROM commit_transactions ORDER BY id DESC LIMIT ?').all(limit);
+    return rows.map((r) => {
+      const t = toTransaction(r);
+      return {
+        id: t.id,
+        transactionUid: t.transactionUid,
+        node: nodeText(t.node),
+        callingAe: t.callingAe,
+        state: t.state,
+        createdAt: r.created_at as string,
+        requestedAt: (r.requested_at as string | null) ?? null,
+        reportAt: (r.report_at as string | null) ?? null,
+        attempts: t.attempts,
+        deleteAfterCommit: t.deleteAfterCommit,
+        retryOf: t.retryOf,
+        message: (r.message as string | null) ?? null,
+        counts: this.counts(t.id),
+      };
+    });
+  }
+
+  /** The instances of a transaction for the UI and the CLI. */
+  instanceRows(transactionId: number): CommitInstanceRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.transaction_id, c.SOPInstanceUID, c.SOPClassUID, c.path, c.state, c.failure_reason, c.delete_state, c.delete_problem,
+                c.StudyInstanceUID
+         FROM commit_instances c WHERE c.transaction_id = ? ORDER BY c.id`,
+      )
+      .all(transactionId);
+    return rows.map((r) => {
+      const reason = r.failure_reason as number | null;
+      return {
+        id: r.id as number,
+        transactionId: r.transaction_id as number,
+        SOPInstanceUID: r.SOPInstanceUID as string,
+        SOPClassUID: r.SOPClassUID as string,
+        StudyInstanceUID: (r.StudyInstanceUID as string | null) ?? null,
+        path: r.path as string,
+        state: r.state as CommitInstanceState,
+        failureReason: reason === null ? null : formatFailureReason(reason),
+        failureMeaning: reason === null ? null : failureMeaning(reason),
+        deleted: r.delete_state === 'deleted',
+        keptReason: r.delete_state === 'kept' ? (r.delete_problem as string) : null,
+      };
+    });
+  }
+
+  /** Per-study summary of a transaction (as the library knew the studies when it was created; unknown ones grouped under null). */
+  studySummaries(transactionId: number): CommitStudySummary[] {
+    const groups = new Map<string | null, CommitStudySummary>();
+    const rows = this.db
+      .prepare(
+        `SELECT c.state, c.delete_state, c.StudyInstanceUID, c.StudyDescription, c.PatientName
+         FROM commit_instances c WHERE c.transaction_id = ?`,
+      )
+      .all(transactionId);
+    for (const r of rows) {
+      const key = (r.StudyInstanceUID as string | null) ?? null;
+      let g = groups.get(key);
+      if (!g) {
+        g = {
+          StudyInstanceUID: key,
+          StudyDescription: (r.StudyDescription as string | null) ?? null,
+          PatientName: (r.PatientName as string | null) ?? null,
+          counts: { total: 0, pending: 0, committed: 0, failed: 0, timedOut: 0, deleted: 0, kept: 0 },
+        };
+        groups.set(key, g);
+      }
+      g.counts.total++;
+      if (r.state === 'pending') g.counts.pending++;
+      else if (r.state === 'committed') g.counts.committed++;
+      else if (r.state === 'failed') g.counts.failed++;
+      else if (r.state === 'timed-out') g.counts.timedOut++;
+      if (r.delete_state === 'deleted') g.counts.deleted++;
+      if (r.delete_state === 'kept') g.counts.kept++;
+    }
+    return [...groups.values()];
+  }
+
+  /** The deletion audit log, newest first. */
+  deletions(limit = 1000): CommitDeletionRow[] {
+    return this.db
+      .prepare(
+        `SELECT path, SOPInstanceUID, transaction_uid AS transactionUid, node, sha256, deleted_at AS deletedAt
+         FROM commit_deletions ORDER BY id DESC LIMIT ?`,
+      )
+      .all(limit) as unknown as CommitDeletionRow[];
+  }
+}
+
+/** AE@host:port of a node. */
+export function nodeText(node: { aeTitle: string; host: string; port: number }): string {
+  return `${node.aeTitle}@${node.host.includes(':') ? `[${node.host}]` : node.host}:${node.port}`;
+}
+
+function toTransaction(r: Record<string, unknown>): CommitTransaction {
+  return {
+    id: r.id as number,
+    transactionUid: r.transaction_uid as string,
+    node: {
+      aeTitle: r.node_ae as string,
+      host: r.node_host as string,
+      port: r.node_port as number,
+      addresses: JSON.parse(r.node_addresses as string) as string[],
+    },
+    callingAe: r.calling_ae as string,
+    state: r.state as CommitTransactionState,
+    deadlineMs: r.deadline_ms as number,
+    attempts: r.attempts as number,
+    maxAttempts: r.max_attempts as number,
+    timeoutMs: r.timeout_ms as number,
+    deleteAfterCommit: r.delete_after_commit === 1,
+    roots: JSON.parse(r.roots as string) as string[],
+    retryOf: (r.retry_of as number | null) ?? null,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Remote DICOM nodes and our own AE title and listening port.
+ */
+import type { LocalAe, NodeInput, NodeRow } from '../../shared/contract/nodes.ts';
+import { CourierError } from '../../shared/errors.ts';
+import type { Db } from './db.ts';
+
+/** Our AE when nothing has been set (DESIGN.md's accepter listens here). */
+export const DEFAULT_LOCAL_AE: LocalAe = { aeTitle: 'COURIER', port: 11113 };
+
+interface Row {
+  id: number;
+  name: string;
+  ae_title: string;
+  host: string;
+  port: number;
+  tls: number;
+  max_associations: number;
+}
+
+const toNode = (r: Row): NodeRow => ({
+  id: r.id,
+  name: r.name,
+  aeTitle: r.ae_title,
+  host: r.host,
+  port: r.port,
+  tls: r.tls === 1,
+  maxAssociations: r.max_associations,
+});
+
+/** Node reads and writes. */
+export class NodeStore {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Every node, by name. */
+  list(): NodeRow[] {
+    return (this.db.prepare('SELECT * FROM nodes ORDER BY name COLLATE NOCASE, id').all() as unknown as Row[]).map(toNode);
+  }
+
+  /** One node, or null. */
+  get(id: number): NodeRow | null {
+    const r = this.db.prepare('SELECT * FROM nodes WHERE id = ?').get(id) as unknown as Row | undefined;
+    return r ? toNode(r) : null;
+  }
+
+  /** The node with this AE title, host and port, or null. */
+  find(aeTitle: string, host: string, port: number): NodeRow | null {
+    const r = this.db.prepare('SELECT * FROM nodes WHERE ae_title = ? AND host = ? AND port = ?').get(aeTitle, host, port) as unknown as Row | undefined;
+    return r ? toNode(r) : null;
+  }
+
+  /** Adds a node (id absent) or updates one; returns it. */
+  save(input: NodeInput & { id?: number }): NodeRow {
+    const name = input.name?.trim() || input.aeTitle;
+    try {
+      if (input.id === undefined) {
+        const r = this.db
+          .prepare('INSERT INTO nodes (name, ae_title, host, port, tls, max_associations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *')
+          .get(name, input.aeTitle, input.host, input.port, input.tls ? 1 : 0, input.maxAssociations ?? 2, new Date().toISOString()) as unknown as Row;
+        return toNode(r);
+      }
+      const r = this.db
+        .prepare('UPDATE nodes SET name = ?, ae_title = ?, host = ?, port = ?, tls = ?, max_associations = ? WHERE id = ? RETURNING *')
+        .get(name, input.aeTitle, input.host, input.port, input.tls ? 1 : 0, input.maxAssociations ?? 2, input.id) as unknown as Row | undefined;
+      if (!r) throw new CourierError('NOT_FOUND', `No node ${input.id}`);
+      return toNode(r);
+    } catch (err) {
+      if (err instanceof Error && /UNIQUE/.test(err.message)) throw new CourierError('CONFLICT', `A node ${input.aeTitle}@${input.host}:${input.port} exists already`);
+      throw err;
+    }
+  }
+
+  /** Removes a node (jobs keep their copy of its address). */
+  remove(id: number): boolean {
+    return Number(this.db.prepare('DELETE FROM nodes WHERE id = ?').run(id).changes) > 0;
+  }
+
+  /** Our own AE title and listening port. */
+  local(): LocalAe {
+    const r = this.db.prepare('SELECT ae_title, port FROM local_ae WHERE id = 1').get() as { ae_title: string; port: number } | undefined;
+    return r ? { aeTitle: r.ae_title, port: r.port } : { ...DEFAULT_LOCAL_AE };
+  }
+
+  /** Sets our own AE title and listening port. */
+  setLocal(v: LocalAe): LocalAe {
+    this.db
+      .prepare('INSERT INTO local_ae (id, ae_title, port) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET ae_title = excluded.ae_title, port = excluded.port')
+      .run(v.aeTitle, v.port);
+    return this.local();
+  }
+}

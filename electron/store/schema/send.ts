@@ -1,0 +1,72 @@
+/**
+ * Nodes (remote AEs and our own AE) and send jobs with one row per instance.
+ */
+import type { Migration } from '../migrations.ts';
+
+/** Migrations of the node and send tables. */
+export const sendMigrations: Migration[] = [
+  {
+    id: '2026-11-28-send',
+    sql: `
+      CREATE TABLE nodes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        ae_title TEXT NOT NULL,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        tls INTEGER NOT NULL DEFAULT 0,
+        max_associations INTEGER NOT NULL DEFAULT 2,
+        created_at TEXT NOT NULL,
+        UNIQUE (ae_title, host, port)
+      );
+      -- our own AE: one row
+      CREATE TABLE local_ae (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        ae_title TEXT NOT NULL,
+        port INTEGER NOT NULL
+      );
+      CREATE TABLE send_jobs (
+        id INTEGER PRIMARY KEY,
+        node_id INTEGER REFERENCES nodes(id) ON DELETE SET NULL,
+        -- the destination as it was when the job was made (a node may be edited later)
+        ae_title TEXT NOT NULL,
+        host TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        max_associations INTEGER NOT NULL,
+        calling_ae TEXT NOT NULL,
+        description TEXT NOT NULL,
+        -- queued | running | paused | done | cancelled
+        state TEXT NOT NULL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+      );
+      CREATE TABLE send_instances (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL REFERENCES send_jobs(id) ON DELETE CASCADE,
+        instance_id INTEGER,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL DEFAULT 0,
+        SOPInstanceUID TEXT,
+        SOPClassUID TEXT,
+        -- queued | success | warning | failed ('sending' lives in memory while it happens)
+        state TEXT NOT NULL,
+        status INTEGER,
+        message TEXT,
+        transfer_syntax TEXT,
+        transcoded_from TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT
+      );
+      CREATE INDEX send_instances_job ON send_instances(job_id, state);
+    `,
+  },
+  {
+    id: '2026-11-28-send-file-syntax',
+    sql: `
+      -- the transfer syntax the library recorded for the file when it was queued (plans contexts before the file is read)
+      ALTER TABLE send_instances ADD COLUMN file_transfer_syntax TEXT;
+    `,
+  },
+];

@@ -1,0 +1,236 @@
+/**
+ * Send jobs and their instances. Every terminal state of an instance is written here (in batches,
+ * each one transaction, synchronous=FULL) before anything acts on it; a job interrupted by a quit or
+ * a crash still has its unfinished instances 'queued' and resumes from them.
+ */
+import type { SendInstanceRow, SendInstanceState, SendJobRow, SendJobState } from '../../shared/contract/send.ts';
+import { transaction, type Db } from './db.ts';
+
+/** What a new job's instance is. */
+export interface NewSendInstance {
+  path: string;
+  size: number;
+  instanceId?: number | null;
+  SOPInstanceUID?: string | null;
+  SOPClassUID?: string | null;
+  /** The file's transfer syntax as the library recorded it. */
+  TransferSyntaxUID?: string | null;
+}
+
+/** The destination of a job. */
+export interface SendDestination {
+  nodeId: number | null;
+  aeTitle: string;
+  host: string;
+  port: number;
+  maxAssociations: number;
+}
+
+/** A result to record. */
+export interface InstanceUpdate {
+  id: number;
+  state: SendInstanceState;
+  status: number | null;
+  message: string;
+  SOPInstanceUID?: string;
+  SOPClassUID?: string;
+  transferSyntax?: string;
+  transcodedFrom?: string;
+}
+
+interface JobDbRow {
+  id: number;
+  node_id: number | null;
+  ae_title: string;
+  host: string;
+  port: number;
+  max_associations: number;
+  calling_ae: string;
+  description: string;
+  state: SendJobState;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const now = () => new Date().toISOString();
+
+/** Send job reads and writes. */
+export class SendStore {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Creates a job with its instances, all queued; returns its id. */
+  create(dest: SendDestination, callingAe: string, description: string, instances: NewSendInstance[]): number {
+    return transaction(this.db, () => {
+      const { id } = this.db
+        .prepare(
+          `INSERT INTO send_jobs (node_id, ae_title, host, port, max_associations, calling_ae, description, state, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id`,
+        )
+        .get(dest.nodeId, dest.aeTitle, dest.host, dest.port, dest.maxAssociations, callingAe, description, now()) as { id: number };
+      const ins = this.db.prepare(
+        `INSERT INTO send_instances (job_id, instance_id, path, size, SOPInstanceUID, SOPClassUID, file_transfer_syntax, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')`,
+      );
+      for (const i of instances) ins.run(id, i.instanceId ?? null, i.path, i.size, i.SOPInstanceUID ?? null, i.SOPClassUID ?? null, i.TransferSyntaxUID ?? null);
+      return id;
+    });
+  }
+
+  /** One job with its counts, or null. */
+  job(id: number): SendJobRow | null {
+    const r = this.db.prepare('SELECT * FROM send_jobs WHERE id = ?').get(id) as unknown as JobDbRow | undefined;
+    return r ? this.withCounts(r) : null;
+  }
+
+  /** The most recent jobs first. */
+  jobs(limit = 100): SendJobRow[] {
+    return (this.db.prepare('SELECT * FROM send_jobs ORDER BY id DESC LIMIT ?').all(limit) as unknown as JobDbRow[]).map((r) => this.withCounts(r));
+  }
+
+  private withCounts(r: JobDbRow): SendJobRow {
+    const counts = { queued: 0, success: 0, warning: 0, failed: 0 };
+    let totalBytes = 0;
+    let doneBytes = 0;
+    for (const c of this.db.prepare('SELECT state, count(*) AS n, sum(size) AS bytes FROM send_instances WHERE job_id = ? GROUP BY state').all(r.id) as {
+      state: SendInstanceState;
+      n: number;
+      bytes: number | null;
+    }[]) {
+      if (c.state in counts) counts[c.state as keyof typeof counts] = c.n;
+      totalBytes += c.bytes ?? 0;
+      if (c.state === 'success' || c.state === 'warning') doneBytes += c.bytes ?? 0;
+    }
+    return {
+      id: r.id,
+      nodeId: r.node_id,
+      destination: `${r.ae_title}@${r.host}:${r.port}`,
+      aeTitle: r.ae_title,
+      host: r.host,
+      port: r.port,
+      maxAssociations: r.max_associations,
+      callingAe: r.calling_ae,
+      description: r.description,
+      state: r.state,
+      error: r.error,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      total: counts.queued + counts.success + counts.warning + counts.failed,
+      ...counts,
+      totalBytes,
+      doneBytes,
+    };
+  }
+
+  /** The instances of a job, in order, optionally only those in one state. */
+  instances(jobId: number, opts: { state?: SendInstanceState; offset?: number; limit?: number } = {}): SendInstanceRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, instance_id, path, size, SOPInstanceUID, SOPClassUID, state, status, message, transfer_syntax, transcoded_from, attempts, updated_at
+         FROM send_instances WHERE job_id = ? AND (? IS NULL OR state = ?) ORDER BY id LIMIT ? OFFSET ?`,
+      )
+      .all(jobId, opts.state ?? null, opts.state ?? null, opts.limit ?? 1_000_000, opts.offset ?? 0) as {
+      id: number;
+      instance_id: number | null;
+      path: string;
+      size: number;
+      SOPInstanceUID: string | null;
+      SOPClassUID: string | null;
+      state: SendInstanceState;
+      status: number | null;
+      message: string | null;
+      transfer_syntax: string | null;
+      transcoded_from: string | null;
+      attempts: number;
+      updated_at: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      instanceId: r.instance_id,
+      path: r.path,
+      size: r.size,
+      SOPInstanceUID: r.SOPInstanceUID,
+      SOPClassUID: r.SOPClassUID,
+      state: r.state,
+      status: r.status,
+      message: r.message,
+      transferSyntax: r.transfer_syntax,
+      transcodedFrom: r.transcoded_from,
+      attempts: r.attempts,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  /** The queued instances of a job, as a run needs them. */
+  queuedForRun(jobId: number): { id: number; path: string; SOPClassUID: string | null; fileTransferSyntax: string | null }[] {
+    return this.db
+      .prepare(`SELECT id, path, SOPClassUID, file_transfer_syntax AS fileTransferSyntax FROM send_instances WHERE job_id = ? AND state = 'queued' ORDER BY id`)
+      .all(jobId) as { id: number; path: string; SOPClassUID: string | null; fileTransferSyntax: string | null }[];
+  }
+
+  /** Sets a job's state (and its start/finish time). */
+  setState(id: number, state: SendJobState, error: string | null = null): void {
+    const t = now();
+    this.db
+      .prepare(
+        `UPDATE send_jobs SET state = ?, error = ?,
+           started_at = CASE WHEN ? = 'running' THEN coalesce(started_at, ?) ELSE started_at END,
+           finished_at = CASE WHEN ? IN ('done', 'cancelled') THEN ? ELSE NULL END
+         WHERE id = ?`,
+      )
+      .run(state, error, state, t, state, t, id);
+  }
+
+  /**
+   * Records results, all in one transaction. `durable: false` skips the fsync (synchronous=NORMAL
+   * for this commit only): used for the batches written while a job runs, where an fsync behind a
+   * receiver writing thousands of files can stall sending for 100 ms; such a batch survives a crash of
+   * the app, and after a power loss its instances are merely sent again. The last batch of a run is
+   * durable (its fsync covers the earlier ones) before anything acts on the results.
+   */
+  record(updates: InstanceUpdate[], opts: { durable?: boolean } = {}): void {
+    if (!updates.length) return;
+    if (opts.durable === false) {
+      this.db.exec('PRAGMA synchronous = NORMAL');
+      try {
+        this.recordNow(updates);
+      } finally {
+        this.db.exec('PRAGMA synchronous = FULL');
+      }
+      return;
+    }
+    this.recordNow(updates);
+  }
+
+  private recordNow(updates: InstanceUpdate[]): void {
+    const t = now();
+    const stmt = this.db.prepare(
+      `UPDATE send_instances SET state = ?, status = ?, message = ?, SOPInstanceUID = coalesce(?, SOPInstanceUID), SOPClassUID = coalesce(?, SOPClassUID),
+         transfer_syntax = ?, transcoded_from = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+    );
+    transaction(this.db, () => {
+      for (const u of updates) stmt.run(u.state, u.status, u.message, u.SOPInstanceUID ?? null, u.SOPClassUID ?? null, u.transferSyntax ?? null, u.transcodedFrom ?? null, t, u.id);
+    });
+  }
+
+  /** Puts a job's failed instances back in the queue; returns how many. */
+  requeueFailed(jobId: number): number {
+    return Number(
+      this.db.prepare(`UPDATE send_instances SET state = 'queued', status = NULL, message = NULL, updated_at = ? WHERE job_id = ? AND state = 'failed'`).run(now(), jobId).changes,
+    );
+  }
+
+  /** Jobs that were running or waiting when the app last stopped (to resume). */
+  unfinished(): number[] {
+    return (this.db.prepare(`SELECT id FROM send_jobs WHERE state IN ('queued', 'running') ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+  }
+
+  /** Removes a job that is not running, with its instances. */
+  remove(jobId: number): boolean {
+    return Number(this.db.prepare(`DELETE FROM send_jobs WHERE id = ? AND state <> 'running'`).run(jobId).changes) > 0;
+  }
+}

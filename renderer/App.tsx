@@ -1,0 +1,83 @@
+/**
+ * The app shell: the library panel on the left, and on the right the viewer or the export, send,
+ * storage commitment and settings panels (export and send act on the library panel's selection).
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { AppInfo } from '../shared/contract/index.ts';
+import { errorMessage, invoke } from './api/courier.ts';
+import ExportPanel from './features/export/index.tsx';
+import { IndexStatus } from './features/library/IndexStatus.tsx';
+import { LibraryPanel } from './features/library/LibraryPanel.tsx';
+import { EMPTY_SELECTION, type LibrarySelection } from './features/selection.ts';
+import SendPanel from './features/send/index.tsx';
+import SettingsPanel from './features/settings/index.tsx';
+import CommitPanel from './features/commit/index.tsx';
+import { Viewer } from './features/viewer/Viewer.tsx';
+
+type Tab = 'viewer' | 'export' | 'send' | 'commit' | 'settings';
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'viewer', label: 'Viewer' },
+  { id: 'export', label: 'Export' },
+  { id: 'send', label: 'Send queue' },
+  { id: 'commit', label: 'Commitment' },
+  { id: 'settings', label: 'Settings' },
+];
+
+/** The series the page was opened on (`courier serve --open` adds `&series=<id>`). */
+function initialSeries(): number | null {
+  const n = Number(new URLSearchParams(location.search).get('series'));
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/** The whole window. */
+export function App() {
+  const [tab, setTab] = useState<Tab>('viewer');
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [selection, setSelection] = useState<LibrarySelection>(EMPTY_SELECTION);
+  const [openSeries, setOpenSeries] = useState<{ seriesId: number; nonce: number } | null>(() => {
+    const id = initialSeries();
+    return id ? { seriesId: id, nonce: 0 } : null;
+  });
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    invoke('app.info', undefined).then(setInfo, (err) => setProblem(errorMessage(err)));
+  }, []);
+
+  const showSeries = useCallback((seriesId: number) => {
+    setTab('viewer');
+    setOpenSeries({ seriesId, nonce: Date.now() });
+  }, []);
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <span className="brand">Courier</span>
+        <nav className="tabs" role="tablist">
+          {TABS.map((t) => (
+            <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'tab active' : 'tab'} onClick={() => setTab(t.id)}>
+              {t.label}
+            </button>
+          ))}
+        </nav>
+        <IndexStatus />
+        <span className="host-info" title={info?.libraryPath}>
+          {info ? `${info.host === 'browser' ? 'browser host' : 'desktop'} · v${info.version}` : ''}
+        </span>
+      </header>
+      {problem && <div className="banner error">{problem}</div>}
+      <div className="body">
+        <LibraryPanel host={info?.host ?? null} selection={selection} onSelectionChange={setSelection} onOpenSeries={showSeries} />
+        <main className="workspace">
+          <div hidden={tab !== 'viewer'} className="tab-page">
+            <Viewer openSeries={openSeries} />
+          </div>
+          {tab === 'export' && <ExportPanel selection={selection} />}
+          {tab === 'send' && <SendPanel selection={selection} />}
+          {tab === 'commit' && <CommitPanel />}
+          {tab === 'settings' && <SettingsPanel selection={selection} />}
+        </main>
+      </div>
+    </div>
+  );
+}

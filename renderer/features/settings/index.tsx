@@ -1,0 +1,232 @@
+/**
+ * Settings: our own AE title and listening port, and the remote nodes Courier sends to, each with
+ * "Test connection" (C-ECHO). Fields are checked with the same validators the main process uses
+ * (shared/dicomValues.ts).
+ */
+import { useEffect, useState } from 'react';
+import type { EchoOutcome, LocalAe, NodeRow } from '../../../shared/contract/index.ts';
+import { aeTitleProblem, portProblem } from '../../../shared/dicomValues.ts';
+import { errorMessage, invoke } from '../../api/courier.ts';
+import type { LibrarySelection } from '../selection.ts';
+
+interface Draft {
+  id?: number;
+  name: string;
+  aeTitle: string;
+  host: string;
+  port: string;
+  tls: boolean;
+  maxAssociations: string;
+}
+
+const EMPTY: Draft = { name: '', aeTitle: '', host: '', port: '104', tls: false, maxAssociations: '2' };
+
+/** Problems of a node draft, by field. */
+function problems(d: Draft): Partial<Record<keyof Draft, string>> {
+  const p: Partial<Record<keyof Draft, string>> = {};
+  const ae = aeTitleProblem(d.aeTitle);
+  if (ae) p.aeTitle = ae;
+  if (!/^[A-Za-z0-9.:\-_[\]%]+$/.test(d.host.trim())) p.host = 'Enter a host name or IP address';
+  const port = portProblem(Number(d.port));
+  if (port || !/^\d+$/.test(d.port)) p.port = port ?? 'Port must be a whole number';
+  const n = Number(d.maxAssociations);
+  if (!Number.isInteger(n) || n < 1 || n > 16) p.maxAssociations = 'From 1 to 16';
+  return p;
+}
+
+const echoText = (e: EchoOutcome) => `${e.ok ? '✔' : '✘'} ${e.message} (${e.ms} ms)`;
+
+/** The settings panel. */
+export default function SettingsPanel(_props: { selection: LibrarySelection }) {
+  const [nodes, setNodes] = useState<NodeRow[]>([]);
+  const [local, setLocal] = useState<{ aeTitle: string; port: string }>({ aeTitle: '', port: '' });
+  const [localSaved, setLocalSaved] = useState<LocalAe | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [echoes, setEchoes] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+
+  const reload = () => invoke('nodes.list', undefined).then(setNodes, (e) => setError(errorMessage(e)));
+  useEffect(() => {
+    void reload();
+    invoke('nodes.local', undefined).then(
+      (l) => {
+        setLocalSaved(l);
+        setLocal({ aeTitle: l.aeTitle, port: String(l.port) });
+      },
+      (e) => setError(errorMessage(e)),
+    );
+  }, []);
+
+  const localAeProblem = aeTitleProblem(local.aeTitle);
+  const localPortProblem = portProblem(Number(local.port));
+  const saveLocal = async () => {
+    try {
+      setLocalSaved(await invoke('nodes.setLocal', { aeTitle: local.aeTitle.trim(), port: Number(local.port) }));
+      setError(null);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const test = async (key: string, req: { id?: number; aeTitle?: string; host?: string; port?: number }) => {
+    setEchoes((m) => ({ ...m, [key]: 'Testing…' }));
+    try {
+      const r = await invoke('nodes.echo', req);
+      setEchoes((m) => ({ ...m, [key]: echoText(r) }));
+    } catch (e) {
+      setEchoes((m) => ({ ...m, [key]: `✘ ${errorMessage(e)}` }));
+    }
+  };
+
+  const save = async () => {
+    if (!draft) return;
+    try {
+      await invoke('nodes.save', {
+        id: draft.id,
+        name: draft.name.trim() || undefined,
+        aeTitle: draft.aeTitle.trim(),
+        host: draft.host.trim(),
+        port: Number(draft.port),
+        tls: draft.tls,
+        maxAssociations: Number(draft.maxAssociations),
+      });
+      setDraft(null);
+      setError(null);
+      await reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const remove = async (n: NodeRow) => {
+    if (!window.confirm(`Remove ${n.name} (${n.aeTitle}@${n.host}:${n.port})? Jobs sent to it are kept.`)) return;
+    try {
+      await invoke('nodes.remove', { id: n.id });
+      await reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  const dp = draft ? problems(draft) : {};
+  const field = (label: string, key: keyof Draft, input: React.ReactNode) => (
+    <label style={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
+      <span>{label}</span>
+      {input}
+      {dp[key] ? <small style={{ color: 'var(--danger)' }}>{dp[key]}</small> : null}
+    </label>
+  );
+
+  return (
+    <div className="panel settings" style={{ flex: 1 }}>
+      <h2>Settings</h2>
+      {error ? <div className="banner error" role="alert">{error}</div> : null}
+
+      <section aria-label="This station">
+        <h3>This station</h3>
+        <div style={{ display: 'flex', gap: 12, alignItems: 'flex-end', flexWrap: 'wrap' }}>
+          <label style={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
+            <span>Our AE title</span>
+            <input aria-label="Our AE title" value={local.aeTitle} maxLength={16} onChange={(e) => setLocal({ ...local, aeTitle: e.target.value })} />
+            {local.aeTitle && localAeProblem ? <small style={{ color: 'var(--danger)' }}>{localAeProblem}</small> : null}
+          </label>
+          <label style={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
+            <span>Listening port</span>
+            <input aria-label="Listening port" value={local.port} inputMode="numeric" style={{ width: 90 }} onChange={(e) => setLocal({ ...local, port: e.target.value })} />
+            {local.port && localPortProblem ? <small style={{ color: 'var(--danger)' }}>{localPortProblem}</small> : null}
+          </label>
+          <button
+            disabled={!!localAeProblem || !!localPortProblem || (localSaved?.aeTitle === local.aeTitle.trim() && String(localSaved?.port) === local.port)}
+            onClick={() => void saveLocal()}
+          >
+            Save
+          </button>
+        </div>
+        <p className="hint" style={{ color: 'var(--muted)', fontSize: 12 }}>
+          Nodes call this AE title and port back (storage commitment reports). A changed port is used from the next start.
+        </p>
+      </section>
+
+      <section aria-label="Nodes">
+        <h3>Nodes</h3>
+        {nodes.length === 0 ? <p className="empty">No nodes yet. Add the PACS or workstations you send to.</p> : null}
+        {nodes.length > 0 ? (
+          <table className="nodes" style={{ borderCollapse: 'collapse', width: '100%' }}>
+            <thead>
+              <tr style={{ textAlign: 'left' }}>
+                <th>Name</th>
+                <th>AE title</th>
+                <th>Host</th>
+                <th>Port</th>
+                <th>TLS</th>
+                <th>Associations</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {nodes.map((n) => (
+                <tr key={n.id} style={{ borderTop: '1px solid var(--line)' }}>
+                  <td>{n.name}</td>
+                  <td>{n.aeTitle}</td>
+                  <td>{n.host}</td>
+                  <td>{n.port}</td>
+                  <td>{n.tls ? 'yes' : 'no'}</td>
+                  <td>{n.maxAssociations}</td>
+                  <td style={{ whiteSpace: 'nowrap' }}>
+                    <button onClick={() => void test(`node-${n.id}`, { id: n.id })}>Test connection</button>{' '}
+                    <button onClick={() => setDraft({ id: n.id, name: n.name, aeTitle: n.aeTitle, host: n.host, port: String(n.port), tls: n.tls, maxAssociations: String(n.maxAssociations) })}>Edit</button>{' '}
+                    <button onClick={() => void remove(n)}>Remove</button>
+                    {echoes[`node-${n.id}`] ? <div className="echo-result" style={{ fontSize: 12 }}>{echoes[`node-${n.id}`]}</div> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+        {!draft ? (
+          <p>
+            <button onClick={() => setDraft({ ...EMPTY })}>Add node…</button>
+          </p>
+        ) : (
+          <form
+            aria-label={draft.id ? 'Edit node' : 'Add node'}
+            style={{ display: 'flex', gap: 12, alignItems: 'flex-start', flexWrap: 'wrap', marginTop: 12 }}
+            onSubmit={(e) => {
+              e.preventDefault();
+              void save();
+            }}
+          >
+            {field('Name', 'name', <input aria-label="Name" value={draft.name} placeholder="(AE title)" onChange={(e) => setDraft({ ...draft, name: e.target.value })} />)}
+            {field('AE title', 'aeTitle', <input aria-label="AE title" value={draft.aeTitle} onChange={(e) => setDraft({ ...draft, aeTitle: e.target.value })} />)}
+            {field('Host', 'host', <input aria-label="Host" value={draft.host} onChange={(e) => setDraft({ ...draft, host: e.target.value })} />)}
+            {field('Port', 'port', <input aria-label="Port" value={draft.port} style={{ width: 80 }} onChange={(e) => setDraft({ ...draft, port: e.target.value })} />)}
+            {field(
+              'Associations at once',
+              'maxAssociations',
+              <input aria-label="Associations at once" value={draft.maxAssociations} style={{ width: 60 }} onChange={(e) => setDraft({ ...draft, maxAssociations: e.target.value })} />,
+            )}
+            <label style={{ alignSelf: 'center' }}>
+              <input type="checkbox" checked={draft.tls} onChange={(e) => setDraft({ ...draft, tls: e.target.checked })} /> TLS
+            </label>
+            <div style={{ display: 'flex', gap: 6, alignSelf: 'center', flexWrap: 'wrap' }}>
+              <button type="submit" disabled={Object.keys(dp).length > 0}>
+                Save
+              </button>
+              <button
+                type="button"
+                disabled={!!dp.aeTitle || !!dp.host || !!dp.port}
+                onClick={() => void test('draft', { aeTitle: draft.aeTitle.trim(), host: draft.host.trim(), port: Number(draft.port) })}
+              >
+                Test connection
+              </button>
+              <button type="button" onClick={() => setDraft(null)}>
+                Cancel
+              </button>
+              {echoes.draft ? <span className="echo-result">{echoes.draft}</span> : null}
+            </div>
+          </form>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * DICOM nodes: the remote AEs Courier sends to, and our own AE title and listening port.
+ * Validators reuse shared/dicomValues.ts, as the Settings form does.
+ */
+import { aeTitleProblem, portProblem } from '../dicomValues.ts';
+import { ValidationError, bool, int, none, object, optional, str, type Validator } from '../validate.ts';
+import { channel } from './channel.ts';
+
+/** A remote node. */
+export interface NodeRow {
+  id: number;
+  /** A name for people; the AE title when not given. */
+  name: string;
+  aeTitle: string;
+  host: string;
+  port: number;
+  /** DICOM over TLS (PS3.15 Annex B) — stored, not yet used for connections. */
+  tls: boolean;
+  /** Associations Courier opens at once to this node. */
+  maxAssociations: number;
+}
+
+/** What the Settings form sends to add or change a node. */
+export interface NodeInput {
+  name?: string;
+  aeTitle: string;
+  host: string;
+  port: number;
+  tls?: boolean;
+  maxAssociations?: number;
+}
+
+/** Our own AE title and the port the accepter listens on. */
+export interface LocalAe {
+  aeTitle: string;
+  port: number;
+}
+
+/** The outcome of "Test connection" (C-ECHO). */
+export interface EchoOutcome {
+  ok: boolean;
+  /** "0x0000 Success", or why it failed (rejected with result/source/reason, refused, timed out). */
+  message: string;
+  ms: number;
+}
+
+/** An AE title (PS3.5 §6.2: ≤ 16 characters, no backslash or control characters). */
+export const aeTitle: Validator<string> = (v, path = '') => {
+  const s = str({ max: 64 })(v, path);
+  const problem = aeTitleProblem(s);
+  if (problem) throw new ValidationError(`${path || 'AE title'}: ${problem}`);
+  return s.trim();
+};
+
+/** A TCP port. */
+export const port: Validator<number> = (v, path = '') => {
+  const n = int()(v, path);
+  const problem = portProblem(n);
+  if (problem) throw new ValidationError(`${path || 'port'}: ${problem}`);
+  return n;
+};
+
+/** A host name or address. */
+export const host = str({ min: 1, max: 253, pattern: /^[A-Za-z0-9.:\-_[\]%]+$/, label: 'host name or address' });
+
+const nodeFields = {
+  name: optional(str({ max: 64 })),
+  aeTitle,
+  host,
+  port,
+  tls: optional(bool),
+  maxAssociations: optional(int(1, 16)),
+};
+
+/** Node channels. */
+export const nodeChannels = {
+  'nodes.list': channel<NodeRow[]>()(none),
+  'nodes.save': channel<NodeRow>()(object({ id: optional(int(1)), ...nodeFields })),
+  'nodes.remove': channel<{ removed: boolean }>()(object({ id: int(1) })),
+  /** C-ECHO to a saved node (`id`) or to an address being edited. */
+  'nodes.echo': channel<EchoOutcome>()(object({ id: optional(int(1)), aeTitle: optional(aeTitle), host: optional(host), port: optional(port) })),
+  'nodes.local': channel<LocalAe>()(none),
+  'nodes.setLocal': channel<LocalAe>()(object({ aeTitle, port })),
+};

@@ -1,0 +1,183 @@
+/**
+ * The commitment service against the built-in test PACS in all three delivery modes: the report
+ * on the same association, on a new association to our accepter (possibly before the
+ * N-ACTION-RSP), and on our next association. One instance is refused with --fail: the others are
+ * deleted, the refused one is kept with its failure reason.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, tempDir } from '../../helpers.ts';
+import { openDatabase } from '../../../electron/store/db.ts';
+import { CommitService } from '../../../electron/commit/service.ts';
+import { sha256File } from '../../../electron/commit/delete.ts';
+import { startPacs, type Delivery } from '../../../electron/pacs/pacs.ts';
+import { Association } from '../../../electron/dimse/association.ts';
+import { AssociationRejected } from '../../../electron/dimse/errors.ts';
+import { STORAGE_COMMITMENT_SOP_CLASS } from '../../../electron/dimse/commitMessages.ts';
+import { IMPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
+import { makeStudy } from './study.ts';
+import { storeFiles } from './net.ts';
+import { statSync } from 'node:fs';
+
+async function scenario(t: import('node:test').TestContext, delivery: Delivery, opts: { delayMs?: number } = {}) {
+  const dir = tempDir();
+  const db = openDatabase(join(dir.path, 'courier.db'));
+  const service = new CommitService(db, null, null, {
+    aeTitle: 'COURIER', lingerMs: 1500, collectAfterMs: 300, collectMs: 1500, timeoutMs: 8000, maxAttempts: 1,
+  });
+  const accepter = await service.startAccepter(0, '127.0.0.1');
+  const files = makeStudy(join(dir.path, 'study'), 4);
+  const pacs = await startPacs({
+    port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery, delayMs: opts.delayMs ?? 0,
+    replyTo: { aeTitle: 'COURIER', host: '127.0.0.1', port: accepter.port },
+    fail: new Map([[files[2].sopInstanceUid, 0x0110]]),
+  });
+  t.after(async () => {
+    await pacs.close();
+    await service.close();
+    db.close();
+    dir.cleanup();
+  });
+  await storeFiles(files, pacs.port);
+  const instances = await Promise.all(files.map(async (f) => ({
+    SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: await sha256File(f.path),
+  })));
+  const started = Date.now();
+  const txns = await service.request({
+    node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: true, roots: [join(dir.path, 'study')],
+  });
+  const ids = await service.settle(txns.map((x) => x.id));
+  const rows = ids.flatMap((id) => service.store.instanceRows(id));
+  return { files, rows, service, ms: Date.now() - started, log: service.store.reportLog() };
+}
+
+for (const delivery of ['same', 'new', 'next'] as const) {
+  test(`Pacs_${delivery}Delivery_CommittedDeleted_RefusedKeptWithReason`, async (t) => {
+    const { files, rows, log } = await scenario(t, delivery);
+    assert.deepEqual(rows.map((r) => r.state), ['committed', 'committed', 'failed', 'committed']);
+    assert.equal(rows[2].failureReason, '0x0110');
+    assert.match(rows[2].failureMeaning!, /Processing failure/);
+    assert.deepEqual(rows.map((r) => r.deleted), [true, true, false, true]);
+    assert.deepEqual(files.map((f) => existsSync(f.path)), [false, false, true, false]);
+    assert.equal(log[0].delivery, delivery);
+    assert.equal(log[0].status, 0);
+  });
+}
+
+test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir.path, 'courier.db'));
+  const service = new CommitService(db, null, null, { aeTitle: 'COURIER' });
+  const accepter = await service.startAccepter(0, '127.0.0.1');
+  t.after(async () => {
+    await service.close();
+    db.close();
+    dir.cleanup();
+  });
+  await assert.rejects(
+    Association.connect({
+      host: '127.0.0.1', port: accepter.port, callingAe: 'STRANGER', calledAe: 'COURIER',
+      contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
+    }),
+    (err: unknown) => err instanceof AssociationRejected && err.result === 1 && err.source === 1 && err.reason === 3,
+  );
+  service.knownNodes = () => [{ aeTitle: 'FRIEND', host: '127.0.0.1' }];
+  const assoc = await Association.connect({
+    host: '127.0.0.1', port: accepter.port, callingAe: 'FRIEND', calledAe: 'COURIER',
+    contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
+  });
+  // Role selection: we grant the caller the SCP role of Storage Commitment it asked for.
+  assert.deepEqual(assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS)!.role, { scu: false, scp: true });
+  await assoc.release();
+});
+
+test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing', async (t) => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir.path, 'courier.db'));
+  const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 0, timeoutMs: 60_000 });
+  const accepter = await service.startAccepter(0, '127.0.0.1');
+  t.after(async () => {
+    await service.close();
+    db.close();
+    dir.cleanup();
+  });
+  // A transaction to PACS (the N-ACTION itself fails: nobody listens there; the record stays).
+  const id = service.store.createTransaction({
+    transactionUid: '2.25.1234', node: { aeTitle: 'PACS', host: '127.0.0.1', port: 1, addresses: ['127.0.0.1'] }, callingAe: 'COURIER',
+    timeoutMs: 60_000, maxAttempts: 1, deleteAfterCommit: true, roots: [dir.path],
+    instances: [{ SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.4', path: join(dir.path, 'x.dcm'), size: 1, sha256: 'x' }],
+  });
+  service.knownNodes = () => [{ aeTitle: 'FRIEND', host: '127.0.0.1' }];
+  const assoc = await Association.connect({
+    host: '127.0.0.1', port: accepter.port, callingAe: 'FRIEND', calledAe: 'COURIER',
+    contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
+  });
+  const { encodeCommitReport, STORAGE_COMMITMENT_SOP_INSTANCE } = await import('../../../electron/dimse/commitMessages.ts');
+  const { CommandField } = await import('../../../electron/dimse/command.ts');
+  const rsp = await assoc.request(
+    { CommandField: CommandField.NEventReportRq, AffectedSOPClassUID: STORAGE_COMMITMENT_SOP_CLASS, AffectedSOPInstanceUID: STORAGE_COMMITMENT_SOP_INSTANCE, EventTypeID: 1, CommandDataSetType: 0 },
+    assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS)!.id,
+    encodeCommitReport({ TransactionUID: '2.25.1234', referenced: [{ SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.4' }], failed: [] }),
+  );
+  await assoc.release();
+  assert.equal(rsp.status.hex, '0x0115');
+  assert.equal(service.store.instanceRows(id)[0].state, 'pending');
+  assert.match(service.store.reportLog(1)[0].outcome, /FRIEND/);
+});
+
+test('LargeRequest_IsSplitAtChunkSize_IntoSeveralTransactions', async (t) => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir.path, 'courier.db'));
+  const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 1000, chunkSize: 2, timeoutMs: 8000, maxAttempts: 1 });
+  const files = makeStudy(join(dir.path, 'study'), 5);
+  const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
+  t.after(async () => {
+    await pacs.close();
+    await service.close();
+    db.close();
+    dir.cleanup();
+  });
+  await storeFiles(files, pacs.port);
+  const instances = await Promise.all(files.map(async (f) => ({
+    SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: await sha256File(f.path),
+  })));
+  const txns = await service.request({ node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: false, roots: [] });
+  assert.deepEqual(txns.map((x) => service.store.counts(x.id).total), [2, 2, 1]);
+  await service.settle(txns.map((x) => x.id));
+  assert.deepEqual(txns.map((x) => service.store.byId(x.id)!.state), ['reported', 'reported', 'reported']);
+  assert.equal(new Set(txns.map((x) => x.transactionUid)).size, 3);
+  assert.ok(files.every((f) => existsSync(f.path)), 'nothing deleted without --delete-after-commit');
+});
+
+test('LostReport_TimesOut_ThenUserReRequest_Commits', async (t) => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir.path, 'courier.db'));
+  // No accepter: the PACS's report on a new association is lost, as Orthanc's would be.
+  const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 200, collectAfterMs: 60_000, timeoutMs: 600, maxAttempts: 1 });
+  const files = makeStudy(join(dir.path, 'study'), 2);
+  const listen = await freePort();
+  const pacs = await startPacs({
+    port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'new', delayMs: 0, fail: new Map(),
+    replyTo: { aeTitle: 'COURIER', host: '127.0.0.1', port: listen },
+  });
+  t.after(async () => {
+    await pacs.close();
+    await service.close();
+    db.close();
+    dir.cleanup();
+  });
+  await storeFiles(files, pacs.port);
+  const instances = files.map((f) => ({ SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: 'x' }));
+  const [first] = await service.request({ node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: false, roots: [] });
+  await service.settle([first.id]);
+  assert.equal(service.store.byId(first.id)!.state, 'timed-out');
+  assert.deepEqual(service.store.instanceRows(first.id).map((r) => r.state), ['timed-out', 'timed-out']);
+  // The user starts the accepter and asks again.
+  await service.startAccepter(listen, '127.0.0.1');
+  const again = await service.rerequest(first.id);
+  await service.settle([again.id]);
+  assert.equal(again.retryOf, first.id);
+  assert.deepEqual(service.store.instanceRows(again.id).map((r) => r.state), ['committed', 'committed']);
+});

@@ -1,0 +1,140 @@
+/**
+ * The issue's "Done when": `courier send <folder> --to STORESCP@127.0.0.1:<port> --json` against
+ * DCMTK `storescp +B +xa` stores every sound file, and each dataset arrives byte-identical to the
+ * file's dataset; unsound files fail with a reason. Then Orthanc as a second real peer.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PYDICOM_TEST_FILES, hasCommand, runCli, tempDir } from '../../helpers.ts';
+import { startOrthanc, startStorescp } from '../dimse/peers.ts';
+
+/** Sound files of many kinds: uncompressed LE/BE, deflate, RLE, JPEG, JPEG-LS, JPEG 2000, private tags, RT, SR, waveform. */
+const SOUND = [
+  'CT_small.dcm', // explicit LE, private tags
+  'MR_small_implicit.dcm',
+  'MR_small_bigendian.dcm',
+  'ExplVR_BigEnd.dcm',
+  'rtdose_expb.dcm',
+  'image_dfl.dcm', // deflate (odd length: padded with one NUL)
+  'MR_small_RLE.dcm',
+  'SC_rgb_rle_32bit_2frame.dcm',
+  'JPEG-lossy.dcm',
+  'JPGExtended.dcm',
+  'SC_rgb_jpeg_dcmtk.dcm',
+  'MR_small_jpeg_ls_lossless.dcm',
+  'JPEG2000.dcm',
+  'MR_small_jp2klossless.dcm',
+  'UN_sequence.dcm',
+  'priv_SQ.dcm',
+  'rtdose.dcm',
+  'rtplan.dcm',
+  'test-SR.dcm',
+  'reportsi.dcm',
+  'waveform_ecg.dcm',
+  'liver_1frame.dcm',
+  'MR_small_padded.dcm',
+];
+/** Unsound files and the reason each must fail with. */
+const UNSOUND: Record<string, RegExp> = {
+  'MR_truncated.dcm': /Truncated/,
+  'rtplan_truncated.dcm': /truncated/,
+  'SC_rgb_jpeg.dcm': /Declares JPEG Baseline .* but is encoded as Implicit VR Little Endian/,
+  'ExplVR_LitEndNoMeta.dcm': /No File Meta Information/,
+  'empty_charset_LEI.dcm': /No SOP Class UID/,
+};
+
+/** The dataset bytes of a Part 10 file: after the preamble, "DICM" and group 0002 (PS3.10 §7.1). */
+function datasetOf(bytes: Buffer): Buffer {
+  let p = 132;
+  while (bytes.readUInt16LE(p) === 0x0002) {
+    const vr = bytes.toString('latin1', p + 4, p + 6);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    const len = long ? bytes.readUInt32LE(p + 8) : bytes.readUInt16LE(p + 6);
+    p += (long ? 12 : 8) + len;
+  }
+  return bytes.subarray(p);
+}
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+interface CliOut {
+  transactionUid: string | null;
+  instances: { path: string; sopInstanceUid: string; store: string; status: string | null; commit: string; deleted: boolean; message: string }[];
+}
+
+function fixtureFolder(root: string, names: string[]): string {
+  const dir = join(root, 'send-me');
+  mkdirSync(dir, { recursive: true });
+  for (const n of names) copyFileSync(join(PYDICOM_TEST_FILES, n), join(dir, n));
+  return dir;
+}
+
+test('courier send to storescp +B +xa: every sound file stored, byte-identical', { skip: !hasCommand('storescp') }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const home = join(tmp.path, 'home');
+  const dir = fixtureFolder(tmp.path, [...SOUND, ...Object.keys(UNSOUND)]);
+  const scp = await startStorescp(tmp.path, 'STORESCP', ['+uf']);
+  t.after(scp.stop);
+
+  const r = runCli(['send', dir, '--to', `STORESCP@127.0.0.1:${scp.port}`, '--json'], home);
+  assert.equal(r.status, 1, 'exit 1: some files are unsound'); // and they fail, below
+  const out = JSON.parse(r.stdout) as CliOut;
+  assert.equal(out.transactionUid, null);
+  assert.equal(out.instances.length, SOUND.length + Object.keys(UNSOUND).length);
+  const byName = new Map(out.instances.map((i) => [i.path.split('/').pop()!, i]));
+  for (const name of SOUND) {
+    const i = byName.get(name)!;
+    assert.equal(i.store, 'success', `${name}: ${i.message}`);
+    assert.equal(i.status, '0x0000');
+    assert.equal(i.commit, 'not-requested');
+    assert.equal(i.deleted, false);
+  }
+  for (const [name, reason] of Object.entries(UNSOUND)) {
+    const i = byName.get(name)!;
+    assert.equal(i.store, 'failed', name);
+    assert.equal(i.status, null);
+    assert.match(i.message, reason, name);
+  }
+
+  const received = readdirSync(scp.dir).map((f) => sha(datasetOf(readFileSync(join(scp.dir, f)))));
+  assert.equal(received.length, SOUND.length);
+  const got = new Set(received);
+  for (const name of SOUND) {
+    let ds = datasetOf(readFileSync(join(dir, name)));
+    if (name === 'image_dfl.dcm' && ds.length % 2) ds = Buffer.concat([ds, Buffer.alloc(1)]); // PS3.5 §A.5 padding
+    assert.ok(got.has(sha(ds)), `${name} did not arrive byte-identical`);
+  }
+});
+
+test('courier send to Orthanc: every instance stored in its own transfer syntax', { skip: !hasCommand('Orthanc') }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const home = join(tmp.path, 'home');
+  // Distinct SOP Instance UIDs (Orthanc keeps the first of duplicates).
+  const names = ['CT_small.dcm', 'MR_small_bigendian.dcm', 'SC_rgb_rle.dcm', 'JPEG2000.dcm', 'JPEG-lossy.dcm', 'rtplan.dcm', 'rtdose.dcm', 'test-SR.dcm', 'liver_1frame.dcm'];
+  const dir = fixtureFolder(tmp.path, names);
+  const orthanc = await startOrthanc(tmp.path);
+  t.after(orthanc.stop);
+  const r = runCli(['send', dir, '--to', `ORTHANC@127.0.0.1:${orthanc.port}`, '--json'], home);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as CliOut;
+  assert.deepEqual(out.instances.map((i) => i.store), names.map(() => 'success'));
+  const api = async (path: string) => (await fetch(`http://127.0.0.1:${orthanc.httpPort}${path}`)).json();
+  const ids = (await api('/instances')) as string[];
+  assert.equal(ids.length, names.length);
+  // Orthanc stores through DCMTK and may rewrite undefined-length sequences with explicit lengths, so
+  // here we check identity and transfer syntax; storescp +B above checks the bytes on the wire.
+  const stored = new Map<string, string>();
+  for (const id of ids) {
+    const tags = (await api(`/instances/${id}/simplified-tags`)) as { SOPInstanceUID: string };
+    stored.set(tags.SOPInstanceUID, String(await (await fetch(`http://127.0.0.1:${orthanc.httpPort}/instances/${id}/metadata/TransferSyntax`)).text()));
+  }
+  for (const i of out.instances) {
+    const meta = readFileSync(i.path);
+    assert.ok(stored.has(i.sopInstanceUid), `${i.path} missing in Orthanc`);
+    assert.ok(meta.includes(Buffer.from(stored.get(i.sopInstanceUid)!)), `${i.path}: Orthanc stored another transfer syntax (${stored.get(i.sopInstanceUid)})`);
+  }
+});
