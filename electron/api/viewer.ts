@@ -3,7 +3,7 @@
  * over the whole file, names from dcmjs's dictionary) and sent to the renderer as plain data.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { dcmjs } from '../dicom/dcmjs.ts';
 import dicomParser from 'dicom-parser';
 import type { TagNode, TagTree } from '../../shared/contract/index.ts';
 import { CourierError } from '../../shared/errors.ts';
@@ -44,18 +44,17 @@ interface DictEntry {
   name: string;
 }
 // Loaded untyped (dcmjs ships no declarations); only its dictionary is used here.
-const dictionary = (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { dictionary: Record<string, DictEntry | undefined> } } }).data
-  .DicomMetaDictionary.dictionary;
+const dictionary = () => dcmjs().data.DicomMetaDictionary.dictionary as Record<string, DictEntry | undefined>;
 
 /** "(gggg,eeee)" from dicom-parser's "xggggeeee". */
 const displayTag = (t: string) => `(${t.slice(1, 5).toUpperCase()},${t.slice(5, 9).toUpperCase()})`;
 const lookup = (t: string): DictEntry | undefined => {
-  const hit = dictionary[displayTag(t)];
+  const hit = dictionary()[displayTag(t)];
   if (hit) return hit;
   // Repeating groups (50xx, 60xx) and group lengths.
   if (t.slice(5) === '0000') return { vr: 'UL', name: 'GroupLength' };
-  if (/^x60[0-9a-f]{2}/i.test(t)) return dictionary[`(60xx,${t.slice(5, 9).toUpperCase()})`];
-  if (/^x50[0-9a-f]{2}/i.test(t)) return dictionary[`(50xx,${t.slice(5, 9).toUpperCase()})`];
+  if (/^x60[0-9a-f]{2}/i.test(t)) return dictionary()[`(60xx,${t.slice(5, 9).toUpperCase()})`];
+  if (/^x50[0-9a-f]{2}/i.test(t)) return dictionary()[`(50xx,${t.slice(5, 9).toUpperCase()})`];
   return undefined;
 };
 

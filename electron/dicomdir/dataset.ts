@@ -7,7 +7,7 @@
  * elements itself and writes every value's bytes unchanged — only the framing changes (implicit → explicit
  * VR, big → little endian, sequences re-delimited) and numbers are byte-swapped where the VR says so.
  */
-import { createRequire } from 'node:module';
+import { dcmjs } from '../dicom/dcmjs.ts';
 
 /** One element read from a dataset, values already in little endian byte order. */
 export interface Element {
@@ -73,10 +73,7 @@ export const T = {
 type DictEntry = { vr: string } | undefined;
 // dcmjs's data dictionary (PS3.6), used only to look up VRs; dcmjs ships no types, hence the cast.
 // Loaded on first use: only implicit VR files need it, and dcmjs takes a while to load.
-let dictionaryCache: Record<string, DictEntry> | null = null;
-const dictionary = () =>
-  (dictionaryCache ??= (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { dictionary: Record<string, DictEntry> } } }).data
-    .DicomMetaDictionary.dictionary);
+const dictionary = () => dcmjs().data.DicomMetaDictionary.dictionary as Record<string, DictEntry>;
 const vrCache = new Map<number, string>();
 const hex4 = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
 

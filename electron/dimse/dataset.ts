@@ -6,7 +6,7 @@
  *
  * Not for files: C-STORE sends a file's own bytes and never decodes them.
  */
-import { createRequire } from 'node:module';
+import { dcmjs } from '../dicom/dcmjs.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
 
 /** One value: text (multi-valued as an array), numbers, raw bytes or a sequence of items. */
@@ -27,8 +27,7 @@ interface DictEntry {
   name: string;
 }
 // dcmjs ships no types; only its dictionary is used here.
-const dictionary = (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { dictionary: Record<string, DictEntry>; nameMap: Record<string, DictEntry> } } }).data
-  .DicomMetaDictionary;
+const dictionary = () => dcmjs().data.DicomMetaDictionary as { dictionary: Record<string, DictEntry>; nameMap: Record<string, DictEntry> };
 
 const STRING_VRS = new Set('AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT'.split(' '));
 const NUMBER_SIZES: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, AT: 4, SV: 8, UV: 8 };
@@ -41,7 +40,7 @@ function tagOf(key: string): { tag: number; vr: string; name: string } {
     const entry = entryOf(tag);
     return { tag, vr: entry?.vr ?? 'UN', name: key };
   }
-  const e = dictionary.nameMap[key];
+  const e = dictionary().nameMap[key];
   if (!e) throw new DatasetError(`unknown keyword ${key}`);
   return { tag: Number.parseInt(e.tag.replace(/[(),]/g, ''), 16) >>> 0, vr: normaliseVr(e.vr), name: key };
 }
@@ -54,7 +53,7 @@ function normaliseVr(vr: string): string {
 
 function entryOf(tag: number): { vr: string; name: string } | null {
   const hex = tag.toString(16).toUpperCase().padStart(8, '0');
-  const e = dictionary.dictionary[`(${hex.slice(0, 4)},${hex.slice(4)})`];
+  const e = dictionary().dictionary[`(${hex.slice(0, 4)},${hex.slice(4)})`];
   return e ? { vr: normaliseVr(e.vr), name: e.name } : null;
 }
 

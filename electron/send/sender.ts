@@ -9,7 +9,7 @@
  * Explicit and Implicit VR Little Endian are proposed beside it for transcoding, which happens only
  * when the file's own syntax is refused.
  */
-import { createRequire } from 'node:module';
+import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadDataset, type DimseResponse, type NegotiatedContext, type PreloadedDataset, type Timeouts } from '../dimse/association.ts';
 import { statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError } from '../dimse/errors.ts';
@@ -99,11 +99,8 @@ export interface SendSummary {
   ms: number;
 }
 
-const sopClassNames = (createRequire(import.meta.url)('dcmjs') as { data: { DicomMetaDictionary: { sopClassNamesByUID: Record<string, string> } } }).data
-  .DicomMetaDictionary.sopClassNamesByUID;
-
-/** A readable name for a SOP class UID. */
-export const sopClassName = (uid: string) => sopClassNames[uid] ?? uid;
+/** A readable name for a SOP class UID (from dcmjs's table). */
+export const sopClassName = (uid: string) => dcmjs().data.DicomMetaDictionary.sopClassNamesByUID[uid] ?? uid;
 
 interface Item {
   input: SendInput;

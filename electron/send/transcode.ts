@@ -5,7 +5,7 @@
  * whole dataset (so the result is never byte-identical — that is why it is recorded).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { dcmjs } from '../dicom/dcmjs.ts';
 import { EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 
 interface DcmjsDict {
@@ -13,7 +13,6 @@ interface DcmjsDict {
   write(): ArrayBuffer;
 }
 // dcmjs ships no types; only DicomMessage.readFile and DicomDict.write are used here.
-const dcmjs = createRequire(import.meta.url)('dcmjs') as { data: { DicomMessage: { readFile(b: ArrayBuffer, o?: object): DcmjsDict } } };
 
 /** Largest file we transcode in memory. */
 const MAX_TRANSCODE = 512 * 1024 * 1024;
@@ -28,7 +27,7 @@ export function canTranscode(from: string, to: string): boolean {
 export function transcodeDataset(path: string, size: number, to: string): Buffer {
   if (size > MAX_TRANSCODE) throw new Error(`Too large to transcode in memory (${size} bytes)`);
   const b = readFileSync(path);
-  const dict = dcmjs.data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, { ignoreErrors: false });
+  const dict = dcmjs().data.DicomMessage.readFile(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer, { ignoreErrors: false }) as DcmjsDict;
   dict.meta['00020010'] = { ...dict.meta['00020010'], Value: [to] };
   const out = Buffer.from(dict.write());
   // Skip preamble, "DICM" and group 0002 (its length is in (0002,0000), always first: PS3.10 §7.1).
