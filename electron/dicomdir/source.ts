@@ -24,10 +24,9 @@ import {
 } from './dataset.ts';
 import { codecFor, decodePixels, lossyMethod } from './pixels.ts';
 
-/** Courier's implementation identity in file meta headers (PS3.7 D.3.3.2; UID under 2.25). */
-export const IMPLEMENTATION_CLASS_UID = '2.25.207112837512064929717434405960431355009';
-/** Implementation Version Name (SH, ≤ 16). */
-export const IMPLEMENTATION_VERSION_NAME = 'COURIER_010';
+/** Courier's implementation identity in file meta headers (one for the whole app). */
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/implementation.ts';
+export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME };
 
 /** A source file, parsed. */
 export interface Source {

@@ -20,9 +20,8 @@ export const PduType = {
 
 /** The DICOM Application Context Name (PS3.7 Annex A.2.1). */
 export const APPLICATION_CONTEXT = '1.2.840.10008.3.1.1.1';
-/** Courier's implementation class UID (under 2.25, PS3.5 §B.2) and version name (≤ 16 chars). */
-export const IMPLEMENTATION_CLASS_UID = '2.25.178382561737153926383497626512446152793';
-export const IMPLEMENTATION_VERSION = 'COURIER_010';
+/** Courier's implementation class UID and version name (electron/dicom/implementation.ts). */
+export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME as IMPLEMENTATION_VERSION } from '../dicom/implementation.ts';
 
 /** A proposed presentation context (PS3.8 §9.3.2.2). */
 export interface ProposedContext {
