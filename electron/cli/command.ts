@@ -1,6 +1,7 @@
 /**
  * What a CLI command is: a name, its usage line, the options that take values, and `run`.
  */
+import type { LibraryServices } from '../libraryServices.ts';
 import type { Services } from '../services.ts';
 import type { Args } from './args.ts';
 
@@ -11,8 +12,8 @@ export interface Output {
 }
 
 /** What a running command gets. */
-export interface CommandContext {
-  services: Services;
+export interface CommandContext<S extends LibraryServices = Services> {
+  services: S;
   out: Output;
   /** Fires on SIGINT/SIGTERM. */
   signal: AbortSignal;
@@ -20,13 +21,26 @@ export interface CommandContext {
   progress(text: string): void;
 }
 
-/** One `courier` subcommand. */
-export interface Command {
+interface CommandBase {
   name: string;
   usage: string;
   valued: readonly string[];
-  /** Runs the command; resolves to the exit code. */
-  run(args: Args, ctx: CommandContext): Promise<number>;
   /** Commands that need no library database (e.g. echo) say so. */
   noServices?: boolean;
 }
+
+/** A command that uses every service (networking included). */
+export interface FullCommand extends CommandBase {
+  needs?: 'all';
+  /** Runs the command; resolves to the exit code. */
+  run(args: Args, ctx: CommandContext<Services>): Promise<number>;
+}
+
+/** A command that only reads and writes files and the library: it starts without the network services. */
+export interface LibraryCommand extends CommandBase {
+  needs: 'library';
+  run(args: Args, ctx: CommandContext<LibraryServices>): Promise<number>;
+}
+
+/** One `courier` subcommand. */
+export type Command = FullCommand | LibraryCommand;

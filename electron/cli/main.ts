@@ -2,7 +2,7 @@
  * The `courier` command: the same services the app uses, without Electron.
  * Every command exits non-zero on failure and, with --json, prints one JSON object on stdout.
  */
-import { courierHome, createServices, type Services } from '../services.ts';
+import { courierHome, createLibraryServices, type LibraryServices } from '../libraryServices.ts';
 import { parseArgs, UsageError } from './args.ts';
 import type { Output } from './command.ts';
 import { commands } from './commands.ts';
@@ -32,11 +32,20 @@ async function main(argv: string[]): Promise<number> {
   const progress = (text: string) => {
     if (tty) process.stderr.write(`\r${text}\x1b[K`);
   };
-  let services: Services | undefined;
+  let services: LibraryServices | undefined;
   try {
     const args = parseArgs(rest, command.valued);
-    if (!command.noServices) services = createServices(courierHome());
-    const code = await command.run(args, { services: services!, out, signal: controller.signal, progress });
+    const ctx = { out, signal: controller.signal, progress };
+    let code: number;
+    if (command.needs === 'library') {
+      // Library commands start without the networking services (and their modules).
+      services = command.noServices ? undefined : createLibraryServices(courierHome());
+      code = await command.run(args, { ...ctx, services: services! });
+    } else {
+      const full = command.noServices ? undefined : (await import('../services.ts')).createServices(courierHome());
+      services = full;
+      code = await command.run(args, { ...ctx, services: full! });
+    }
     if (tty) process.stderr.write('\r\x1b[K');
     return code;
   } catch (err) {

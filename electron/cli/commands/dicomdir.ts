@@ -17,6 +17,7 @@ export const dicomdirCommand: Command = {
   name: 'dicomdir',
   usage: `dicomdir <folder>... --out <dir> [--profile ${[...PROFILES.keys()].join('|')}] [--fileset-id <ID>] [--iso <file.iso>] [--json]`,
   valued: ['out', 'profile', 'fileset-id', 'iso'],
+  needs: 'library',
   async run(args, { services, out, signal, progress }) {
     const target = value(args, 'out');
     if (!args.positionals.length) throw new UsageError('dicomdir needs at least one folder');

@@ -10,6 +10,7 @@ export const indexCommand: Command = {
   name: 'index',
   usage: 'index <folder|DICOMDIR|file> [--json]',
   valued: [],
+  needs: 'library',
   async run(args, { services, out, signal, progress }) {
     if (args.positionals.length !== 1) throw new UsageError('index takes one folder');
     const started = performance.now();
