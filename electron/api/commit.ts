@@ -6,6 +6,9 @@ import { CourierError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import type { Handlers } from './handlers.ts';
 import { requestForSendJob, resendTransaction } from '../commit/sendJobs.ts';
+import { logger } from '../log.ts';
+
+const log = logger('commit');
 
 /** Handlers of the commit channels. */
 export function commitHandlers(
@@ -37,7 +40,7 @@ export function commitHandlers(
         throw new CourierError('CONFLICT', err instanceof Error ? err.message : String(err));
       }
       // Wait for the report in the background, like every other transaction.
-      void commit.settle([t.id]).catch((err) => console.error('[commit] settle failed:', err));
+      void commit.settle([t.id]).catch((err) => log.error('settle failed:', err));
       return { transactionId: t.id, transactionUid: t.transactionUid };
     },
     'commit.requestForSendJob': async ({ sendJobId, deleteAfterCommit }) => ({ transactionIds: await requestForSendJob(services, sendJobId, deleteAfterCommit) }),

@@ -10,6 +10,9 @@ import type { IncomingRequest, Reply } from '../dimse/association.ts';
 import { startServer, type DimseServer } from '../dimse/server.ts';
 import { STORAGE_COMMITMENT_SOP_CLASS } from '../dimse/commitMessages.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
+import { logger } from '../log.ts';
+
+const log = logger('commit');
 
 /** What the accepter needs. */
 export interface AccepterOptions {
@@ -48,7 +51,7 @@ export async function startAccepter(o: AccepterOptions): Promise<Accepter> {
       },
       onRejected: (info) => {
         if (o.onRejected) o.onRejected(info);
-        else console.warn(`[commit] accepter rejected ${info.callingAe} → ${info.calledAe}: ${info.reason}`);
+        else log.warn(`accepter rejected ${info.callingAe} → ${info.calledAe}: ${info.reason}`);
       },
     },
     o.port,

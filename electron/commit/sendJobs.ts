@@ -8,8 +8,9 @@ import { dirname } from 'node:path';
 import { CourierError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import { requestAfterSend } from './afterSend.ts';
+import { logger } from '../log.ts';
 
-const background = (p: Promise<unknown>) => void p.catch((err) => console.error('[commit] background commitment failed:', err));
+const background = (p: Promise<unknown>) => void p.catch((err) => logger('commit').error('background commitment failed:', err));
 
 /** Requests commitment of the stored instances of a send job; returns the transaction ids. */
 export async function requestForSendJob(services: Services, sendJobId: number, deleteAfterCommit: boolean): Promise<number[]> {

@@ -26,6 +26,9 @@ import { deleteCommitted, type DeleteHooks, type DeletionOutcome } from './delet
 import { normaliseAddress, processReport, sameAeTitle, type IncomingReport, type ReportDelivery } from './report.ts';
 import { newTransactionUid } from './uid.ts';
 import { startAccepter, type Accepter } from './accepter.ts';
+import { logger } from '../log.ts';
+
+const log = logger('commit');
 
 /** Tunables; every time is in milliseconds. */
 export interface CommitOptions {
@@ -209,7 +212,7 @@ export class CommitService {
   }
 
   private scheduleDeletion(t: CommitTransaction): Promise<unknown> {
-    this.deletions = this.deletions.then(() => this.runDeletion(t)).catch((err) => console.error('[commit] deletion failed:', err));
+    this.deletions = this.deletions.then(() => this.runDeletion(t)).catch((err) => log.error('deletion failed:', err));
     return this.deletions;
   }
 
@@ -494,10 +497,14 @@ export class CommitService {
    */
   startBackground(port: number | null, host = '0.0.0.0'): Promise<void> {
     return (async () => {
-      if (port !== null) await this.startAccepter(port, host).catch(() => {});
+      if (port !== null) {
+        await this.startAccepter(port, host).catch((err) =>
+          log.error(`The storage commitment accepter could not listen on port ${port} (reports will be collected on our next association instead):`, err),
+        );
+      }
       const open = await this.resume();
       await this.settle(open);
-    })().catch((err) => console.error('[commit] resume failed:', err));
+    })().catch((err) => log.error('resume failed:', err));
   }
 
   /** Stops the accepter and waits for deletions in flight. */
