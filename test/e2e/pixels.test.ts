@@ -56,7 +56,7 @@ async function renderedBlocks(page: Page, pane: number, rows: number, cols: numb
 }
 
 /** Shows the series of `file` (its copy's Series Description is the file name) and compares it with pydicom. */
-async function compare(app: App, file: string, block: number, tolerance: { mean: number; max: number }, open = true) {
+async function compare(app: App, file: string, block: number, tolerance: { mean: number; max: number }, open = true, source = join(PYDICOM_TEST_FILES, file)) {
   const row = app.page.getByTestId('series-row').filter({ hasText: file });
   const seriesId = await row.getAttribute('data-series-id');
   if (open) await row.locator('.series-open').click();
@@ -65,7 +65,7 @@ async function compare(app: App, file: string, block: number, tolerance: { mean:
     return v.dataset.state === 'shown' && v.dataset.ww !== '' && v.dataset.seriesId === id;
   }, seriesId);
   const vp = await app.viewport(0);
-  const expected = python<Expected>([join(ROOT, 'test/e2e/pixels.py'), 'expected', join(PYDICOM_TEST_FILES, file), String(vp.wc), String(vp.ww), String(block)]);
+  const expected = python<Expected>([join(ROOT, 'test/e2e/pixels.py'), 'expected', source, String(vp.wc), String(vp.ww), String(block)]);
   const got = await renderedBlocks(app.page, 0, expected.rows, expected.columns, block, vp.scale);
   let total = 0;
   let worst = 0;
@@ -119,5 +119,16 @@ test('rendered pixels match pydicom + numpy for a CT, an MR and a colour image',
   await compare(app, 'MR_small_bigendian.dcm', 8, { mean: 2, max: 8 });
   // Colour (RLE, RGB): the colour bars.
   await compare(app, 'SC_rgb_rle.dcm', 10, { mean: 2, max: 8 });
+  assert.deepEqual(app.pageErrors, []);
+});
+
+test('a PALETTE COLOR image renders as its red, green and blue lookup tables say', async (t) => {
+  const folder = tempDir();
+  t.after(folder.cleanup);
+  const { file } = python<{ file: string }>([join(ROOT, 'test/e2e/pixels.py'), 'palette', folder.path]);
+  const app = await openApp({ open: folder.path, viewport: { width: 1200, height: 800 } });
+  t.after(() => app.close());
+  await app.waitForImage();
+  await compare(app, 'PALETTE_COLOR.dcm', 16, { mean: 2, max: 8 }, false, file);
   assert.deepEqual(app.pageErrors, []);
 });
