@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { freePort, tempDir } from '../../helpers.ts';
 import { openDatabase } from '../../../electron/store/db.ts';
 import { CommitService } from '../../../electron/commit/service.ts';
-import { sha256File } from '../../../electron/commit/delete.ts';
 import { startPacs, type Delivery } from '../../../electron/pacs/pacs.ts';
 import { Association } from '../../../electron/dimse/association.ts';
 import { AssociationRejected } from '../../../electron/dimse/errors.ts';
 import { STORAGE_COMMITMENT_SOP_CLASS } from '../../../electron/dimse/commitMessages.ts';
 import { IMPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
-import { makeStudy } from './study.ts';
+import { makeStudy, commitInstancesOf } from './study.ts';
 import { storeFiles } from './net.ts';
 import { statSync } from 'node:fs';
 
@@ -41,9 +40,7 @@ async function scenario(t: import('node:test').TestContext, delivery: Delivery, 
     dir.cleanup();
   });
   await storeFiles(files, pacs.port);
-  const instances = await Promise.all(files.map(async (f) => ({
-    SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: await sha256File(f.path),
-  })));
+  const instances = await commitInstancesOf(files);
   const started = Date.now();
   const txns = await service.request({
     node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: true, roots: [join(dir.path, 'study')],
@@ -140,9 +137,7 @@ test('LargeRequest_IsSplitAtChunkSize_IntoSeveralTransactions', async (t) => {
     dir.cleanup();
   });
   await storeFiles(files, pacs.port);
-  const instances = await Promise.all(files.map(async (f) => ({
-    SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: await sha256File(f.path),
-  })));
+  const instances = await commitInstancesOf(files);
   const txns = await service.request({ node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: false, roots: [] });
   assert.deepEqual(txns.map((x) => service.store.counts(x.id).total), [2, 2, 1]);
   await service.settle(txns.map((x) => x.id));

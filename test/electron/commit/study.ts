@@ -2,7 +2,9 @@
  * Test studies for the commit tests: `n` copies of pydicom's CT_small.dcm, each with its own SOP
  * Instance UID, written by pydicom (a toolkit other than ours) into `dir`.
  */
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256File } from '../../../electron/commit/delete.ts';
 import { PYDICOM_TEST_FILES, python } from '../../helpers.ts';
 
 /** One generated file. */
@@ -34,4 +36,11 @@ print(json.dumps(files))
 /** Writes `n` distinct CT instances of one study into `dir`. `seed` keeps UIDs apart between tests. */
 export function makeStudy(dir: string, n: number, seed: number = Math.floor(Math.random() * 1e9)): StudyFile[] {
   return python<StudyFile[]>(['-c', SCRIPT, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), dir, String(n), String(seed)]);
+}
+
+/** The instances of a commitment request for `files`, with size and content hash as sent. */
+export async function commitInstancesOf(files: StudyFile[]) {
+  return Promise.all(
+    files.map(async (f) => ({ SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: await sha256File(f.path) })),
+  );
 }

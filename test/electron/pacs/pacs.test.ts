@@ -4,13 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, runCli, tempDir } from '../../helpers.ts';
 import { openDatabase } from '../../../electron/store/db.ts';
 import { CommitService } from '../../../electron/commit/service.ts';
-import { sha256File } from '../../../electron/commit/delete.ts';
-import { makeStudy } from '../commit/study.ts';
+import { makeStudy, commitInstancesOf } from '../commit/study.ts';
 import { storeFiles } from '../commit/net.ts';
 import { spawnPacs } from './cli.ts';
 
@@ -34,9 +33,7 @@ test('PacsCli_NewDelivery_StoresAndReportsToReplyTo_WithFailedInstance', async (
   });
   await storeFiles(files, pacs.port, 'TESTPACS');
   for (const f of files) assert.ok(existsSync(join(dir.path, 'pacs', `${f.sopInstanceUid}.dcm`)));
-  const instances = await Promise.all(files.map(async (f) => ({
-    SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: await sha256File(f.path),
-  })));
+  const instances = await commitInstancesOf(files);
   const [txn] = await service.request({ node: { aeTitle: 'TESTPACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: false, roots: [] });
   await service.settle([txn.id]);
   const rows = service.store.instanceRows(txn.id);
