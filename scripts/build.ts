@@ -3,8 +3,10 @@
  * bundled, npm packages loaded from node_modules at run time, as in plain Node), the preload as
  * one self-contained CommonJS file (sandboxed preloads cannot load modules), and the renderer
  * (scripts/buildRenderer.ts). `npm start` runs this, then Electron on dist/electron/main.mjs.
+ * `buildCli` bundles the `courier` command into dist/cli (bin/courier.mjs builds it when stale).
  */
 import { build } from 'esbuild';
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRenderer, ROOT } from './buildRenderer.ts';
 
@@ -39,8 +41,45 @@ export async function buildApp(): Promise<number> {
     }),
     build({ ...common, entryPoints: [join(ROOT, 'electron/preload.ts')], outfile: join(ROOT, 'dist/electron/preload.cjs'), platform: 'browser', format: 'cjs' }),
     buildRenderer(),
+    buildCli(),
   ]);
   return performance.now() - started;
+}
+
+export const CLI_OUT = join(ROOT, 'dist', 'cli');
+
+/**
+ * Bundles the `courier` command: main.mjs, one chunk per lazily loaded command (code splitting keeps
+ * `courier index` from loading `serve`), and headerWorker.mjs in the same folder, where
+ * electron/library/headerPool.ts looks for it. npm packages stay in node_modules, as in the app.
+ * Built beside the target and renamed into place, so a reader never sees half a bundle.
+ */
+export async function buildCli(outdir = CLI_OUT): Promise<void> {
+  const staging = `${outdir}.build-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  await build({
+    bundle: true,
+    splitting: true,
+    target: 'node22',
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+    absWorkingDir: ROOT,
+    entryPoints: { main: join(ROOT, 'electron/cli/main.ts'), headerWorker: join(ROOT, 'electron/library/headerWorker.ts') },
+    outdir: staging,
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+  });
+  rmSync(outdir, { recursive: true, force: true });
+  try {
+    renameSync(staging, outdir);
+  } catch (err) {
+    // Another `courier` built the same sources at the same moment: theirs is as good as ours.
+    rmSync(staging, { recursive: true, force: true });
+    if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 if (import.meta.main) {

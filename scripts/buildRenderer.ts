@@ -9,9 +9,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { APP_ROOT } from '../electron/appRoot.ts';
 
 /** The repository root. */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = APP_ROOT;
 /** Where the built renderer goes by default. */
 export const RENDERER_OUT = join(ROOT, 'dist', 'renderer');
 const STAMP = '.built';
@@ -87,7 +88,7 @@ export function rendererIsStale(outdir = RENDERER_OUT): boolean {
   const sources = Math.max(
     newestMtime(join(ROOT, 'renderer')),
     newestMtime(join(ROOT, 'shared')),
-    statSync(fileURLToPath(import.meta.url)).mtimeMs,
+    statSync(join(ROOT, 'scripts', 'buildRenderer.ts')).mtimeMs,
     statSync(join(ROOT, 'package-lock.json')).mtimeMs,
   );
   return sources > built;

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { buildCli } from './build.ts';
 
 function find(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -21,6 +22,8 @@ if (!files.length) {
   console.error(`no test files${filter ? ` matching "${filter}"` : ''}`);
   process.exit(1);
 }
+// The CLI tests run the bundled `courier` (bin/courier.mjs); build it once here, not in each test file at once.
+await buildCli();
 const result = spawnSync(
   process.execPath,
   ['--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files],

@@ -36,9 +36,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The command line of the real CLI as `npm run courier` runs it: bin/courier.mjs, the bundle in dist/cli. */
+export const COURIER = [join(ROOT, 'bin', 'courier.mjs')];
+
 /** Runs `courier <args>` (the real CLI, as `npm run courier` does) with COURIER_HOME set. */
 export function runCli(args: string[], home: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'electron/cli/main.ts'), ...args], {
+  return spawnSync(process.execPath, [...COURIER, ...args], {
     encoding: 'utf8',
     env: { ...process.env, COURIER_HOME: home, ...opts.env },
     timeout: opts.timeoutMs ?? 300_000,
@@ -48,7 +51,7 @@ export function runCli(args: string[], home: string, opts: { timeoutMs?: number;
 
 /** Starts `courier <args>` in the background; the caller must kill it. */
 export function spawnCli(args: string[], home: string, env: NodeJS.ProcessEnv = {}) {
-  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(ROOT, 'electron/cli/main.ts'), ...args], {
+  return spawn(process.execPath, [...COURIER, ...args], {
     env: { ...process.env, COURIER_HOME: home, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,7 +9,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import dicomParser from 'dicom-parser';
 import { charsetDecoder, type TextDecoderFn } from './charset.ts';
-import { Tag } from './tags.ts';
+import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from './tags.ts';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from './transferSyntax.ts';
 
 /** A file that is not DICOM at all: indexing skips it quietly. */
@@ -191,6 +191,23 @@ function parseMeta(b: Uint8Array, start: number): { meta: FileMeta; end: number 
     p = valueAt + length;
   }
   return { meta, end: p };
+}
+
+/**
+ * What the first bytes of a file say it is: DICOM (a Part 10 preamble and "DICM", PS3.10 §7.1, a
+ * bare meta group, or a bare dataset starting in a low group), a DICOMDIR (its meta names the Media
+ * Storage Directory SOP Class, PS3.10 §8.6), or not DICOM at all, which callers pass over quietly
+ * as indexing does. 'dicom' promises nothing about the rest of the file.
+ */
+export function headKind(b: Uint8Array): 'dicom' | 'dicomdir' | 'not-dicom' {
+  if (hasPreamble(b)) return parseMeta(b, 132)?.meta.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_SOP_CLASS ? 'dicomdir' : 'dicom';
+  if (b.length >= 8 && b[0] === 0x02 && b[1] === 0x00) return 'dicom';
+  try {
+    sniffDataset(b, 0, '');
+    return 'dicom';
+  } catch {
+    return 'not-dicom';
+  }
 }
 
 /** How the dataset at `at` is really encoded: the declared syntax when its first element agrees, else

@@ -7,8 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
-  constants as fsConstants,
-  copyFileSync,
   fstatSync,
   openSync,
   readFileSync,
@@ -30,9 +28,11 @@ import { spawnSync } from 'node:child_process';
 import type { ExportError, ExportFilledKey, ExportResult, IsoSupport } from '../../shared/contract/index.ts';
 import { CourierError } from '../../shared/errors.ts';
 import { charsetDecoder } from '../dicom/charset.ts';
+import { headKind, NotDicomError } from '../dicom/header.ts';
 import { transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { ascii, DatasetError, find, type Element } from './dataset.ts';
 import { encodeDicomdir, type DirRecord } from './directory.ts';
+import { Copier } from './copier.ts';
 import { codecFor, loadCodecs } from './pixels.ts';
 import { DEFAULT_PROFILE, PROFILES } from './profiles.ts';
 import { entityFallback, instanceFallback, recordKeys, recordTypeFor, RECORD_KEYS } from './records.ts';
@@ -142,21 +142,34 @@ async function build(
   // than fs/promises with several files in flight (whose per-call overhead outweighs the overlap on 2 cores).
   const results: (Exported | { error: string } | undefined)[] = new Array(files.length);
   const head = { buffer: Buffer.allocUnsafe(HEAD_BYTES) };
+  const copier = new Copier();
   let finished = 0;
+  // Files that are not DICOM at all (a folder's README, a viewer's .exe) and DICOMDIRs are passed over quietly, as indexing does.
+  let skipped = 0;
   let sliceEnd = Date.now() + SLICE_MS;
-  for (let i = 0; i < files.length && !opts.signal?.aborted; i++) {
-    try {
-      results[i] = await exportOne(files[i], join(stage, `~${i}`), allowed, head);
-    } catch (err) {
-      results[i] = { error: err instanceof DatasetError ? err.message : (err as Error).message };
+  try {
+    for (let i = 0; i < files.length && !opts.signal?.aborted; i++) {
+      try {
+        results[i] = await exportOne(files[i], join(stage, `~${i}`), allowed, head, copier);
+      } catch (err) {
+        if (err instanceof NotDicomError) skipped++;
+        else results[i] = { error: err instanceof DatasetError ? err.message : (err as Error).message };
+      }
+      finished++;
+      if (Date.now() >= sliceEnd) {
+        opts.onProgress?.(finished, files.length, files[i]);
+        await new Promise<void>((r) => setImmediate(r));
+        sliceEnd = Date.now() + SLICE_MS;
+      }
     }
-    finished++;
-    if (Date.now() >= sliceEnd) {
-      opts.onProgress?.(finished, files.length, files[i]);
-      await new Promise<void>((r) => setImmediate(r));
-      sliceEnd = Date.now() + SLICE_MS;
-    }
+  } finally {
+    // Before anything reads the staged files, or the staging folder is removed on cancel.
+    await copier.drain();
   }
+  results.forEach((r, i) => {
+    const failed = r && 'item' in r ? copier.failures.get(r.item.staged) : undefined;
+    if (failed) results[i] = { error: failed.message };
+  });
   if (opts.signal?.aborted) throw new CourierError('CANCELLED', `Export cancelled after ${finished} of ${files.length} files`);
   // In input order: the first file of an instance is the one exported; later copies are noted and dropped.
   const seen = new Map<string, string>();
@@ -177,7 +190,10 @@ async function build(
     }
   });
   opts.onProgress?.(files.length, files.length, '');
-  if (!items.length) throw new CourierError('DICOM', `None of the ${files.length} files could be exported${errors.length ? `: ${errors[0].message}` : ''}`);
+  if (!items.length) {
+    if (skipped === files.length) throw new CourierError('DICOM', `None of the ${files.length} files is a DICOM file: there is nothing to export`);
+    throw new CourierError('DICOM', `None of the ${files.length} files could be exported${errors.length ? `: ${errors[0].message}` : ''}`);
+  }
 
   // The hierarchy, in a deterministic order; File IDs DICOM/PATnnnnn/STUnnnnn/SERnnnnn/IMnnnnnn (PS3.10 §8.2, PS3.12).
   const roots = hierarchy(items, filled);
@@ -226,6 +242,7 @@ async function build(
     profile: profileId,
     instances: items.length,
     transcoded,
+    skipped,
     errors,
     notes,
     filled,
@@ -244,7 +261,7 @@ interface Exported {
   note?: string;
 }
 
-async function exportOne(path: string, staged: string, allowed: ReadonlySet<string>, head: { buffer: Buffer }): Promise<Exported> {
+async function exportOne(path: string, staged: string, allowed: ReadonlySet<string>, head: { buffer: Buffer }, copier: Copier): Promise<Exported> {
   // Read the head first: a file that already conforms is copied by the kernel without reading its pixels here.
   const fd = openSync(path, 'r');
   let src: Source | null = null;
@@ -254,6 +271,7 @@ async function exportOne(path: string, staged: string, allowed: ReadonlySet<stri
     for (let want = HEAD_BYTES; !src && want < size && want <= MAX_HEAD_BYTES; want *= 8) {
       if (head.buffer.length < want) head.buffer = Buffer.allocUnsafe(want);
       const n = readSync(fd, head.buffer, 0, want, 0);
+      if (want === HEAD_BYTES) passOver(head.buffer.subarray(0, n));
       try {
         const s = parseSource(path, head.buffer.subarray(0, n), false);
         if (!(allowed.has(s.ts) && s.ts === s.declaredTs && s.hasPart10Header && s.metaComplete)) break;
@@ -270,7 +288,9 @@ async function exportOne(path: string, staged: string, allowed: ReadonlySet<stri
   if (src) {
     prepared = { bytes: null, ts: src.ts, transcoded: false };
   } else {
-    src = parseSource(path, readFileSync(path), true);
+    const bytes = readFileSync(path);
+    passOver(bytes);
+    src = parseSource(path, bytes, true);
     const pixel = find(src.elements, PIXEL_DATA);
     if (pixel?.fragments && !allowed.has(src.pixelTs) && codecFor(src.pixelTs)) await loadCodecs();
     prepared = prepare(src, allowed);
@@ -281,7 +301,7 @@ async function exportOne(path: string, staged: string, allowed: ReadonlySet<stri
   const seriesUid = ascii(el, 0x0020000e);
   if (!studyUid || !seriesUid) throw new DatasetError('the file has no Study or Series Instance UID, so it has no place in a file-set');
   if (prepared.bytes) writeFileSync(staged, prepared.bytes, { flag: 'wx' });
-  else copyFileSync(path, staged, fsConstants.COPYFILE_EXCL);
+  else await copier.copy(path, staged, size);
   return {
     item: {
       staged,
@@ -299,6 +319,12 @@ async function exportOne(path: string, staged: string, allowed: ReadonlySet<stri
     transcoded: prepared.transcoded,
     note: prepared.note,
   };
+}
+
+/** Throws NotDicomError for a file to pass over quietly: not DICOM, or a DICOMDIR (its files are the instances). */
+function passOver(head: Uint8Array): void {
+  const kind = headKind(head);
+  if (kind !== 'dicom') throw new NotDicomError(kind === 'dicomdir' ? 'a DICOMDIR' : 'not a DICOM file');
 }
 
 /** Copies the elements records need, so the file's buffer can be freed. */

@@ -10,7 +10,7 @@ import { transaction, type Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
 import { examineFile, type Examined, type Stamp } from './examine.ts';
 import { examineInWorkers, poolSize } from './headerPool.ts';
-import { dicomdirFiles, findDicomdir, isDicomdirName, walkFiles } from './scan.ts';
+import { filesToRead } from './scan.ts';
 
 /** Options for one index run. */
 export interface IndexOptions {
@@ -34,7 +34,7 @@ export async function indexPath(db: Db, store: LibraryStore, target: string, opt
     throw new CourierError('IO', `Cannot open ${root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}`);
   }
   const errors: IndexError[] = [];
-  const files = listFiles(root, rootStat.isDirectory(), errors);
+  const files = filesToRead(root, rootStat.isDirectory(), (path, message) => errors.push({ path, message }));
   const prefix = rootStat.isDirectory() ? (root.endsWith(sep) ? root : root + sep) : root;
   const known = store.knownPaths(prefix);
   const instanceIds: number[] = [];
@@ -116,21 +116,3 @@ export async function indexPath(db: Db, store: LibraryStore, target: string, opt
   });
   return { ...store.countsFor(instanceIds), errors, filesRead, filesUnchanged };
 }
-
-/** Which files to read: a DICOMDIR's references, or every file below a folder. */
-function listFiles(root: string, isDirectory: boolean, errors: IndexError[]): string[] {
-  const onError = (path: string, message: string) => errors.push({ path, message });
-  const dicomdir = isDirectory ? findDicomdir(root) : isDicomdirName(root) ? root : null;
-  if (dicomdir) {
-    try {
-      const { files, missing } = dicomdirFiles(dicomdir);
-      for (const m of missing) onError(m, 'The DICOMDIR lists this file, but it is not on the media');
-      // A folder with a DICOMDIR is indexed through it (PS3.10 §8): fast on CDs, and complete for a file-set.
-      if (files.length || !isDirectory) return files;
-    } catch (err) {
-      onError(dicomdir, `The DICOMDIR could not be read (${(err as Error).message}); the folder is scanned instead`);
-    }
-  }
-  return isDirectory ? walkFiles(root, onError) : [root];
-}
-

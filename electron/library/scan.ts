@@ -90,3 +90,19 @@ function resolveCaseInsensitive(base: string, components: string[]): string | nu
   }
   return current;
 }
+
+/** Which files to read: a DICOMDIR's references, or every file below a folder. */
+export function filesToRead(root: string, isDirectory: boolean, onError: (path: string, message: string) => void): string[] {
+  const dicomdir = isDirectory ? findDicomdir(root) : isDicomdirName(root) ? root : null;
+  if (dicomdir) {
+    try {
+      const { files, missing } = dicomdirFiles(dicomdir);
+      for (const m of missing) onError(m, 'The DICOMDIR lists this file, but it is not on the media');
+      // A folder with a DICOMDIR is indexed through it (PS3.10 §8): fast on CDs, and complete for a file-set.
+      if (files.length || !isDirectory) return files;
+    } catch (err) {
+      onError(dicomdir, `The DICOMDIR could not be read (${(err as Error).message}); the folder is scanned instead`);
+    }
+  }
+  return isDirectory ? walkFiles(root, onError) : [root];
+}

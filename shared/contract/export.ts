@@ -31,6 +31,8 @@ export interface ExportResult {
   instances: number;
   /** Files whose transfer syntax changed (re-encoded or decompressed). */
   transcoded: number;
+  /** Files passed over because they are not DICOM at all (only a folder export can have any). */
+  skipped?: number;
   errors: ExportError[];
   /** What was transcoded, per file: "decompressed from JPEG Baseline (lossy original …)". */
   notes: ExportError[];

@@ -2,6 +2,18 @@
  * Helpers for the `npm run bench:*` scripts: timing commands back to back and printing ratios.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/**
+ * How the benchmarks run `courier`: as users do, through bin/courier.mjs (the bundled CLI). The
+ * first call here builds the bundle if a source changed, so no timed run pays for that.
+ */
+export function courierCli(): string[] {
+  const cli = [resolve('bin/courier.mjs')];
+  const r = spawnSync(process.execPath, [...cli, '--help'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`building the courier bundle failed: ${r.stderr}`);
+  return cli;
+}
 
 /** Wall-clock seconds of one run of `cmd args`; throws if it fails. */
 export function timeCommand(cmd: string, args: string[], opts: SpawnSyncOptions = {}): number {

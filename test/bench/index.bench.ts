@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCorpus } from '../fixtures/generate.ts';
-import { fmt, median, timeCommand } from './benchUtil.ts';
+import { courierCli, fmt, median, timeCommand } from './benchUtil.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const cli = ['--disable-warning=ExperimentalWarning', 'electron/cli/main.ts', 'index'];
+const cli = [...courierCli(), 'index'];
 
 function courierOnce(folder: string): number {
   const home = mkdtempSync(join(tmpdir(), 'courier-bench-'));

@@ -8,11 +8,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ensureCorpus } from '../fixtures/generate.ts';
 import { freePort, tempDir } from '../helpers.ts';
 import { waitForListening } from '../electron/dimse/peers.ts';
-import { fmt, median, timeCommand } from './benchUtil.ts';
+import { courierCli, fmt, median, timeCommand } from './benchUtil.ts';
 
 const RUNS = Number(process.env.SEND_BENCH_RUNS ?? 3);
 const ASSOCIATIONS = Number(process.env.SEND_BENCH_ASSOCIATIONS ?? 1);
@@ -28,10 +28,10 @@ const port = await freePort();
 const scp = spawn('storescp', ['--aetitle', 'STORESCP', '+B', '--fork', '-od', received, String(port)], { env, stdio: 'ignore' });
 try {
   await waitForListening(port, scp);
-  const courierCli = [resolve('node_modules/.bin/node'), '--disable-warning=ExperimentalWarning', resolve('electron/cli/main.ts')];
+  const cli = courierCli();
   const node = process.execPath;
   for (const dir of Object.values(corpora)) {
-    const r = spawnSync(node, [...courierCli.slice(1), 'index', dir], { env, stdio: 'ignore' });
+    const r = spawnSync(node, [...cli, 'index', dir], { env, stdio: 'ignore' });
     if (r.status !== 0) throw new Error(`indexing ${dir} failed`);
   }
   const clean = () => {
@@ -40,7 +40,7 @@ try {
   };
   const courier = (dir: string) => {
     clean();
-    return timeCommand(node, [...courierCli.slice(1), 'send', dir, '--to', `STORESCP@127.0.0.1:${port}`, '--associations', String(ASSOCIATIONS)], { env });
+    return timeCommand(node, [...cli, 'send', dir, '--to', `STORESCP@127.0.0.1:${port}`, '--associations', String(ASSOCIATIONS)], { env });
   };
   const storescu = (dir: string) => {
     clean();
@@ -65,7 +65,7 @@ try {
   }
   // Peak memory of Courier sending the CT series.
   clean();
-  const timed = spawnSync('/usr/bin/time', ['-f', '%M', node, ...courierCli.slice(1), 'send', corpora.ct600, '--to', `STORESCP@127.0.0.1:${port}`], { env, encoding: 'utf8' });
+  const timed = spawnSync('/usr/bin/time', ['-f', '%M', node, ...cli, 'send', corpora.ct600, '--to', `STORESCP@127.0.0.1:${port}`], { env, encoding: 'utf8' });
   const rssMb = Number(timed.stderr.trim().split('\n').at(-1)) / 1024;
 
   const one = { courier: median(results.one.courier), storescu: median(results.one.storescu) };

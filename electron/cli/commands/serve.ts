@@ -3,9 +3,10 @@
  * token) as one line on stdout and runs until SIGINT/SIGTERM. With --open, the folder is indexed
  * first and the page opens on its first series.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
-import { ensureRenderer, ROOT } from '../../../scripts/buildRenderer.ts';
+import { statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
+import { ensureRenderer } from '../../../scripts/buildRenderer.ts';
+import { appVersion } from '../../appRoot.ts';
 import { indexPath } from '../../library/indexer.ts';
 import { startHost } from '../../host/server.ts';
 import type { LibraryStore } from '../../store/library.ts';
@@ -32,7 +33,7 @@ export const serveCommand: Command = {
       seriesId = firstSeriesUnder(services.library, open);
     }
     if (signal.aborted) return 130;
-    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const version = appVersion();
     const host = await startHost({ services, rendererDir, version, port });
     out.line(seriesId === null ? host.url : `${host.url}&series=${seriesId}`);
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));

@@ -325,6 +325,29 @@ describe('courier dicomdir with a compressed profile, an ISO image, and bad inpu
     for (const e of res.errors) assert.match(e.message, /^not exported: /);
     assert.match(res.errors.find((e) => e.path.endsWith('j2k.dcm'))!.message, /JPEG 2000/);
   });
+
+  test('a folder is read where it is: non-DICOM files and DICOMDIRs passed over quietly, the library left alone', () => {
+    const corpus = join(tmp.path, 'mixed');
+    mkdirSync(join(corpus, 'old-cd'), { recursive: true });
+    python<Manifest>([join(HERE, 'make_corpus.py'), corpus, 'CT_small.dcm', 'MR_small.dcm']);
+    writeFileSync(join(corpus, 'README.txt'), 'Patient CD, burnt by a viewer that also left an autorun file.\n');
+    writeFileSync(join(corpus, 'AUTORUN.INF'), '[autorun]\nopen=viewer.exe\n');
+    // A DICOMDIR from another file-set, in a subfolder without its files: not an instance to export.
+    writeFileSync(join(corpus, 'old-cd', 'DICOMDIR'), readFileSync(join(PYDICOM_TEST_FILES, 'dicomdirtests', 'DICOMDIR')));
+    writeFileSync(join(corpus, 'old-cd', 'DICOMDIR-copy'), readFileSync(join(PYDICOM_TEST_FILES, 'dicomdirtests', 'DICOMDIR')));
+    const home = join(tmp.path, 'home-mixed');
+    const r = runCli(['dicomdir', corpus, '--out', join(tmp.path, 'mixed-media'), '--json'], home);
+    assert.equal(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout) as CliResult & { skipped: number };
+    assert.equal(res.instances, 2);
+    assert.deepEqual(res.errors, []);
+    // README.txt, AUTORUN.INF and DICOMDIR-copy (found by its SOP class); DICOMDIR itself is left out by name.
+    assert.equal(res.skipped, 3);
+    assert.equal(existsSync(home), false, 'the export did not create or change a library');
+    const none = runCli(['dicomdir', join(corpus, 'old-cd'), '--out', join(tmp.path, 'nothing'), '--json'], home);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /nothing to export/);
+  });
 });
 
 function walk(dir: string): string[] {
