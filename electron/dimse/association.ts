@@ -139,7 +139,7 @@ export interface DimseResponse {
 /** Where a dataset to send comes from: bytes in memory, or a byte range of a file. */
 export type DatasetSource = Buffer | { path: string; offset: number; length?: number } | PreloadedDataset;
 
-/** A small dataset read ahead into a reusable buffer (`preloadDataset`); sending it gives the buffer back. */
+/** A small dataset read ahead into a reusable buffer (`preloadWith`); sending it gives the buffer back. */
 export interface PreloadedDataset {
   preloaded: true;
   data: Buffer;
@@ -173,14 +173,19 @@ const giveBack = (b: Buffer) => {
   if (bufferPool.length < POOL_MAX) bufferPool.push(b);
 };
 
-/** Reads a small dataset ahead (e.g. while the peer stores the previous one); null when large or unreadable. */
-export function preloadDataset(src: { path: string; offset: number }): PreloadedDataset | null {
+/**
+ * Reads a dataset ahead into a pooled buffer through `read`, which returns the dataset's bytes
+ * within the buffer (or null: nothing to keep, and the buffer goes back to the pool).
+ */
+export function preloadWith(read: (buffer: Buffer) => Buffer | null): PreloadedDataset | null {
+  const pooled = takeBuffer();
+  let data: Buffer | null = null;
   try {
-    const o = openSource(src);
-    return o.data && o.pooled ? { preloaded: true, data: o.data, pooled: o.pooled } : null;
-  } catch {
-    return null;
+    data = read(pooled);
+  } finally {
+    if (!data) giveBack(pooled);
   }
+  return data ? { preloaded: true, data, pooled } : null;
 }
 
 /** Gives back the buffer of a preloaded dataset that will not be sent. */

@@ -3,7 +3,7 @@
  * record), not DICOM, or a broken DICOM file with a reason. Pure of the database, so it runs the
  * same in the indexing thread and in header workers.
  */
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '../dicom/header.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
 import { summarize, type InstanceRecord } from './summary.ts';
@@ -24,7 +24,17 @@ export type Examined =
 
 /** Examines the file at `path`; `known` skips reading when size and mtime are unchanged. Never throws. */
 export function examineFile(path: string, known?: Stamp): Examined {
-  // open + fstat rather than stat + open: one path lookup per file (this is the hot path).
+  if (known) {
+    // A file seen before: one stat tells whether it changed (a re-index of a known folder is this, 5,000 times).
+    let st;
+    try {
+      st = statSync(path);
+    } catch (err) {
+      return { kind: 'unreadable', message: `The file could not be opened: ${(err as Error).message}` };
+    }
+    if (st.isFile() && known.size === st.size && known.mtimeMs === Math.trunc(st.mtimeMs)) return { kind: 'unchanged', size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+  }
+  // open + fstat rather than stat + open: one path lookup per new file.
   let fd: number;
   try {
     fd = openSync(path, 'r');

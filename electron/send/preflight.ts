@@ -35,19 +35,22 @@ export interface UnsendableFile {
 /** Files up to this size are read whole for the check (small buffers are cheap; large ones are not). */
 const WHOLE_FILE = 64 * 1024;
 
-/** Examines `path`: the header (small files are read whole; large ones only up to Pixel Data, plus
- * the item headers of encapsulated pixel data). `keepData` returns a small file's dataset bytes. */
-export function preflight(path: string, opts: { keepData?: boolean } = {}): SendableFile | UnsendableFile {
+/**
+ * Examines `path`: the header (small files are read whole; large ones only up to Pixel Data, plus
+ * the item headers of encapsulated pixel data). `keepData` returns a small file's dataset bytes.
+ * With `buffer`, a file that fits is read whole into it and `data` is its dataset there: one read
+ * serves both the check and the send.
+ */
+export function preflight(path: string, opts: { keepData?: boolean; buffer?: Buffer } = {}): SendableFile | UnsendableFile {
   let h: ParsedHeader;
   let whole: Buffer | null = null;
   try {
     const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
-      if (size <= WHOLE_FILE) {
-        whole = Buffer.allocUnsafe(size);
-        if (readSync(fd, whole, 0, size, 0) !== size) throw new Error('The file changed while it was read');
-      }
+      if (opts.buffer && size <= opts.buffer.length) whole = opts.buffer.subarray(0, size);
+      else if (size <= WHOLE_FILE) whole = Buffer.allocUnsafe(size);
+      if (whole && readSync(fd, whole, 0, size, 0) !== size) throw new Error('The file changed while it was read');
     } finally {
       closeSync(fd);
     }
@@ -71,7 +74,7 @@ export function preflight(path: string, opts: { keepData?: boolean } = {}): Send
   // stream may be odd and is padded when sent (PS3.5 §A.5).
   if ((h.fileSize - h.datasetOffset) % 2 && h.transferSyntaxUID !== DEFLATED_LE) return fail(`The dataset has an odd length (${h.fileSize - h.datasetOffset} bytes): the file is truncated or corrupt`);
   const file: SendableFile = { ok: true, path, size: h.fileSize, datasetOffset: h.datasetOffset, transferSyntaxUid: h.transferSyntaxUID, sopClassUid, sopInstanceUid };
-  if (opts.keepData && whole) file.data = whole.subarray(h.datasetOffset);
+  if ((opts.keepData || opts.buffer) && whole) file.data = whole.subarray(h.datasetOffset);
   return file;
 }
 

@@ -10,7 +10,7 @@
  * when the file's own syntax is refused.
  */
 import { dcmjs } from '../dicom/dcmjs.ts';
-import { Association, discardPreloaded, preloadDataset, type DimseResponse, type NegotiatedContext, type PreloadedDataset, type Timeouts } from '../dimse/association.ts';
+import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type PreloadedDataset, type Timeouts } from '../dimse/association.ts';
 import { statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError } from '../dimse/errors.ts';
 import { readFileSync } from 'node:fs';
@@ -101,6 +101,9 @@ export interface SendSummary {
 
 /** A readable name for a SOP class UID (from dcmjs's table). */
 export const sopClassName = (uid: string) => dcmjs().data.DicomMetaDictionary.sopClassNamesByUID[uid] ?? uid;
+
+/** Why a file failed its check, with what could be read of it. */
+type CheckFailure = { reason: string; sopClassUid?: string; sopInstanceUid?: string };
 
 interface Item {
   input: SendInput;
@@ -224,17 +227,17 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       sopInstanceUid: it.file?.sopInstanceUid ?? ids?.sopInstanceUid,
       bytes: 0,
     });
-  /** Checks an item not yet checked; returns its dataset bytes when small, or a failure reason. */
-  const check = (it: Item): { data: Buffer | null } | { failed: { reason: string; sopClassUid?: string; sopInstanceUid?: string } } => {
+  /** Checks an item not yet checked; returns its dataset bytes when small (in `buffer` if given), or a failure reason. */
+  const check = (it: Item, buffer?: Buffer): { data: Buffer | null } | { failed: CheckFailure } => {
     if (it.file) return { data: null };
-    const f = preflight(it.input.path);
+    const f = preflight(it.input.path, { buffer });
     if (!f.ok) return { failed: f };
     const { data, ...file } = f;
     it.file = file;
     return { data: data ?? null };
   };
   // The next item, taken and checked while the peer stores the current one (disk and network overlap).
-  let next: { it: Item; data: Buffer | null; pre?: PreloadedDataset | null; failed?: { reason: string; sopClassUid?: string; sopInstanceUid?: string } } | null = null;
+  let next: { it: Item; data: Buffer | null; pre?: PreloadedDataset | null; failed?: CheckFailure } | null = null;
   const putBackNext = () => {
     if (next) {
       discardPreloaded(next.pre);
@@ -245,11 +248,20 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
   const prefetch = (a: Association) => {
     if (next || !group.queue.length || opts.signal?.aborted) return;
     const it = group.queue.shift()!;
-    // Check it and read it now, while the peer stores the current one; a failure is reported when its turn comes.
-    const c = check(it);
-    const f = it.file;
-    const raw = f && a.contextFor(f.sopClassUid, f.transferSyntaxUid) && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2);
-    next = { it, data: 'data' in c ? c.data : null, failed: 'failed' in c ? c.failed : undefined, pre: raw ? preloadDataset({ path: f.path, offset: f.datasetOffset }) : null };
+    // Check it now, while the peer stores the current one: a file that fits the pooled buffer is read
+    // once, for the check and the send. A failure is reported when its turn comes.
+    let failed: CheckFailure | undefined;
+    const pre = preloadWith((buffer) => {
+      const c = check(it, buffer);
+      if ('failed' in c) {
+        failed = c.failed;
+        return null;
+      }
+      const f = it.file;
+      const raw = f && a.contextFor(f.sopClassUid, f.transferSyntaxUid) && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2);
+      return raw ? c.data : null;
+    });
+    next = { it, data: null, failed, pre };
   };
   try {
     while ((group.queue.length || next) && !opts.signal?.aborted) {
@@ -269,7 +281,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
           return;
         }
       }
-      const current: { it: Item | undefined; data: Buffer | null; pre?: PreloadedDataset | null; failed?: { reason: string; sopClassUid?: string; sopInstanceUid?: string } } = next ?? {
+      const current: { it: Item | undefined; data: Buffer | null; pre?: PreloadedDataset | null; failed?: CheckFailure } = next ?? {
         it: group.queue.shift(),
         data: null,
       };

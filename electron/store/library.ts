@@ -102,6 +102,24 @@ export class LibraryStore {
     return known;
   }
 
+  /**
+   * The files under `prefix` (as knownPaths) that are instances or could not be indexed, in path
+   * order, with what the library knows of each instance: one query for what a send plans from.
+   */
+  sendableUnder(prefix: string): SendableFile[] {
+    const range = [prefix, prefix + '\uffff'];
+    const rows = this.db
+      .prepare(
+        `SELECT f.path, f.size, f.instance_id AS instanceId, i.SOPClassUID, i.SOPInstanceUID, f.TransferSyntaxUID
+           FROM files f JOIN instances i ON i.id = f.instance_id WHERE f.path >= ? AND f.path < ?
+         UNION ALL
+         SELECT path, size, NULL, NULL, NULL, NULL FROM index_errors WHERE path >= ? AND path < ?
+         ORDER BY 1`,
+      )
+      .all(...range, ...range) as unknown as SendableFile[];
+    return rows;
+  }
+
   /** Records a file and the instance it holds; returns the instance id. */
   putFile(path: string, size: number, mtimeMs: number, rec: InstanceRecord): number {
     const patientKey = `${rec.PatientID}\\${rec.PatientName}`;
@@ -272,6 +290,16 @@ export class LibraryStore {
       .all(...args);
     return rows.map(toInstanceFile);
   }
+}
+
+/** A file to send and, when it was indexed as an instance, what it holds (sendableUnder). */
+export interface SendableFile {
+  path: string;
+  size: number;
+  instanceId: number | null;
+  SOPClassUID: string | null;
+  SOPInstanceUID: string | null;
+  TransferSyntaxUID: string | null;
 }
 
 const FILE_SELECT = `SELECT f.id AS fileId, i.id AS instanceId, f.path, f.size, f.mtime_ms, f.TransferSyntaxUID, f.dataset_offset,

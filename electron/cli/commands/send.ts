@@ -108,22 +108,22 @@ async function collect(services: Services, paths: string[], ctx: CommandContext)
     if (!existsSync(abs)) throw new UsageError(`${p} does not exist`);
     const isDir = statSync(abs).isDirectory();
     await indexPath(services.db, services.library, abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress(`indexing ${done}/${total}`) });
-    const known = services.library.knownPaths(isDir ? (abs.endsWith(sep) ? abs : abs + sep) : abs);
-    const files = [...known.entries()].filter(([path, k]) => (isDir ? k.kind !== 'skipped' : path === abs)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    if (!isDir && !files.length) files.push([abs, { size: statSync(abs).size, mtimeMs: 0, kind: 'skipped', instanceId: null, message: null }]);
-    for (const [path, k] of files) {
-      if (seen.has(path)) continue;
-      seen.add(path);
-      out.push({ path, size: k.size, instanceId: k.instanceId });
+    // What the library knows of each file: contexts are planned from it, and each file is checked
+    // just before it goes out (while the previous one is being stored). Files it could not index
+    // are sent too, to fail with their reason; files that are not DICOM are left out.
+    const known = services.library.sendableUnder(isDir ? (abs.endsWith(sep) ? abs : abs + sep) : abs);
+    const files: Collected[] = (isDir ? known : known.filter((f) => f.path === abs)).map((f) => ({
+      path: f.path,
+      size: f.size,
+      instanceId: f.instanceId,
+      ...(f.SOPClassUID ? { SOPClassUID: f.SOPClassUID, SOPInstanceUID: f.SOPInstanceUID ?? undefined, TransferSyntaxUID: f.TransferSyntaxUID ?? undefined } : {}),
+    }));
+    if (!isDir && !files.length) files.push({ path: abs, size: statSync(abs).size, instanceId: null });
+    for (const f of files) {
+      if (seen.has(f.path)) continue;
+      seen.add(f.path);
+      out.push(f);
     }
-  }
-  // What the library knows of each file: contexts are planned from it, and each file is checked
-  // just before it goes out (while the previous one is being stored).
-  const ids = out.flatMap((f) => (f.instanceId ? [f.instanceId] : []));
-  const known = new Map(services.library.filesOf({ instanceIds: ids }).map((f) => [f.path, f]));
-  for (const f of out) {
-    const k = known.get(f.path);
-    if (k) Object.assign(f, { SOPClassUID: k.SOPClassUID, SOPInstanceUID: k.SOPInstanceUID, TransferSyntaxUID: k.TransferSyntaxUID });
   }
   return out;
 }
