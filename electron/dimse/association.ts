@@ -137,7 +137,18 @@ export interface DimseResponse {
 }
 
 /** Where a dataset to send comes from: bytes in memory, or a byte range of a file. */
-export type DatasetSource = Buffer | { path: string; offset: number; length?: number } | PreloadedDataset;
+export type DatasetSource = Buffer | { path: string; offset: number; length?: number } | PreloadedDataset | FramedDataset;
+
+/**
+ * A dataset already cut into P-DATA-TF PDUs for one presentation context of one association
+ * (`Association.frame`), so sending it is only socket writes: the copy into PDUs is done while
+ * the peer still works on the previous message.
+ */
+export interface FramedDataset {
+  framedFor: Association;
+  contextId: number;
+  frames: Buffer[];
+}
 
 /** A small dataset read ahead into a reusable buffer (`preloadWith`); sending it gives the buffer back. */
 export interface PreloadedDataset {
@@ -188,9 +199,9 @@ export function preloadWith(read: (buffer: Buffer) => Buffer | null): PreloadedD
   return data ? { preloaded: true, data, pooled } : null;
 }
 
-/** Gives back the buffer of a preloaded dataset that will not be sent. */
-export function discardPreloaded(p: PreloadedDataset | null | undefined): void {
-  if (p) giveBack(p.pooled);
+/** Gives back the buffer of a preloaded dataset that will not be sent (a framed one needs nothing). */
+export function discardPreloaded(p: PreloadedDataset | FramedDataset | null | undefined): void {
+  if (p && 'preloaded' in p) giveBack(p.pooled);
 }
 
 /** Opens a file source: small datasets are read whole (one synchronous read), large ones streamed later. */
@@ -520,8 +531,15 @@ export class Association {
     const commandBytes = encodeCommand(cmd);
     // Open (and for small files read) the dataset before the command goes out, so a missing or
     // unreadable file fails this request alone and never leaves the peer waiting for a dataset.
+    if (dataset && 'framedFor' in dataset && (dataset.framedFor !== this || dataset.contextId !== contextId)) {
+      throw new DimseError('A dataset framed for another association or presentation context cannot be sent on this one');
+    }
     const source: OpenSource | null =
-      dataset && !Buffer.isBuffer(dataset) ? ('preloaded' in dataset ? { path: '', offset: 0, size: dataset.data.length, data: dataset.data, pooled: dataset.pooled } : openSource(dataset)) : null;
+      !dataset || Buffer.isBuffer(dataset) || 'framedFor' in dataset
+        ? null
+        : 'preloaded' in dataset
+          ? { path: '', offset: 0, size: dataset.data.length, data: dataset.data, pooled: dataset.pooled }
+          : openSource(dataset);
     let started = false;
     this.socket.cork();
     try {
@@ -535,6 +553,7 @@ export class Association {
       }
       if (!dataset) return;
       if (Buffer.isBuffer(dataset)) await this.writeDataBuffer(dataset, contextId, max, true);
+      else if ('framedFor' in dataset) for (const frame of dataset.frames) await this.writeFrame(frame);
       else if (source!.data) await this.writeDataBuffer(source!.data, contextId, max, true, source!.pooled ? () => giveBack(source!.pooled!) : undefined);
       else await this.writeFileRange(source!, contextId, max);
     } catch (err) {
@@ -544,6 +563,28 @@ export class Association {
     } finally {
       if (!this.socket.destroyed) this.socket.uncork();
     }
+  }
+
+  /** Cuts a preloaded dataset into P-DATA-TF PDUs for `contextId` now, giving its read buffer back. */
+  frame(pre: PreloadedDataset, contextId: number): FramedDataset {
+    const max = this.maxPdvData;
+    const perFrame = this.dataPerFrame(max);
+    const frames: Buffer[] = [];
+    const data = pre.data;
+    if (data.length === 0) {
+      const empty = Buffer.allocUnsafe(PDATA_HEADER_SIZE);
+      pDataHeader(empty, contextId, false, true, 0);
+      frames.push(empty);
+    }
+    for (let start = 0; start < data.length; start += perFrame) {
+      const end = Math.min(data.length, start + perFrame);
+      const { frame, slots } = this.frameFor(end - start, contextId, max, end >= data.length);
+      let at = start;
+      for (const slot of slots) at += data.copy(slot, 0, at, at + slot.length);
+      frames.push(frame);
+    }
+    giveBack(pre.pooled);
+    return { framedFor: this, contextId, frames };
   }
 
   /** Writes `data` as P-DATA-TF PDUs; `flushed` runs once the socket no longer needs `data`. */

@@ -10,7 +10,7 @@
  * when the file's own syntax is refused.
  */
 import { dcmjs } from '../dicom/dcmjs.ts';
-import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type PreloadedDataset, type Timeouts } from '../dimse/association.ts';
+import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type PreloadedDataset, type Timeouts } from '../dimse/association.ts';
 import { statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError } from '../dimse/errors.ts';
 import { readFileSync } from 'node:fs';
@@ -237,7 +237,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     return { data: data ?? null };
   };
   // The next item, taken and checked while the peer stores the current one (disk and network overlap).
-  let next: { it: Item; data: Buffer | null; pre?: PreloadedDataset | null; failed?: CheckFailure } | null = null;
+  let next: { it: Item; data: Buffer | null; pre?: PreloadedDataset | FramedDataset | null; failed?: CheckFailure } | null = null;
   const putBackNext = () => {
     if (next) {
       discardPreloaded(next.pre);
@@ -261,7 +261,9 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       const raw = f && a.contextFor(f.sopClassUid, f.transferSyntaxUid) && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2);
       return raw ? c.data : null;
     });
-    next = { it, data: null, failed, pre };
+    // Sent as it is (the file's own syntax accepted): cut into PDUs now, not after the response.
+    const ctx = pre && it.file ? a.contextFor(it.file.sopClassUid, it.file.transferSyntaxUid) : undefined;
+    next = { it, data: null, failed, pre: pre && ctx ? a.frame(pre, ctx.id) : pre };
   };
   try {
     while ((group.queue.length || next) && !opts.signal?.aborted) {
@@ -281,7 +283,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
           return;
         }
       }
-      const current: { it: Item | undefined; data: Buffer | null; pre?: PreloadedDataset | null; failed?: CheckFailure } = next ?? {
+      const current: { it: Item | undefined; data: Buffer | null; pre?: PreloadedDataset | FramedDataset | null; failed?: CheckFailure } = next ?? {
         it: group.queue.shift(),
         data: null,
       };
