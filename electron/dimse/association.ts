@@ -13,7 +13,7 @@
  * requests from the peer (an N-EVENT-REPORT on the SCU's association) are answered by `onRequest`
  * at any time, their responses queued behind the message being written.
  */
-import { closeSync, openSync, readSync, writeSync, unlinkSync, fstatSync } from 'node:fs';
+import { closeSync, openSync, readSync, readvSync, writeSync, unlinkSync, fstatSync } from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import {
@@ -584,6 +584,38 @@ export class Association {
       frames.push(frame);
     }
     giveBack(pre.pooled);
+    return { framedFor: this, contextId, frames };
+  }
+
+  /**
+   * Reads `length` bytes of a file from `offset` straight into P-DATA-TF PDUs for `contextId` (one
+   * readv per frame, no copy); null when the dataset is too large to hold (it is streamed when sent)
+   * or cannot be read (sending it then reports why).
+   */
+  frameFile(path: string, offset: number, length: number, contextId: number): FramedDataset | null {
+    if (length <= 0 || length > SMALL_FILE) return null;
+    const max = this.maxPdvData;
+    const perFrame = this.dataPerFrame(max);
+    const frames: Buffer[] = [];
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      for (let done = 0; done < length; ) {
+        const want = Math.min(perFrame, length - done);
+        const { frame, slots } = this.frameFor(want, contextId, max, done + want >= length);
+        if (readvSync(fd, slots, offset + done) !== want) return null;
+        done += want;
+        frames.push(frame);
+      }
+    } catch {
+      return null;
+    } finally {
+      closeSync(fd);
+    }
     return { framedFor: this, contextId, frames };
   }
 

@@ -33,7 +33,7 @@ export interface UnsendableFile {
 }
 
 /** Files up to this size are read whole for the check (small buffers are cheap; large ones are not). */
-const WHOLE_FILE = 64 * 1024;
+export const WHOLE_FILE = 64 * 1024;
 
 /**
  * Examines `path`: the header (small files are read whole; large ones only up to Pixel Data, plus

@@ -15,7 +15,7 @@ import { statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError } from '../dimse/errors.ts';
 import { readFileSync } from 'node:fs';
 import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
-import { preflight, type SendableFile } from './preflight.ts';
+import { preflight, WHOLE_FILE, type SendableFile } from './preflight.ts';
 import { canTranscode, transcodeDataset } from './transcode.ts';
 
 /** Where to send. */
@@ -248,22 +248,27 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
   const prefetch = (a: Association) => {
     if (next || !group.queue.length || opts.signal?.aborted) return;
     const it = group.queue.shift()!;
-    // Check it now, while the peer stores the current one: a file that fits the pooled buffer is read
-    // once, for the check and the send. A failure is reported when its turn comes.
+    // Check it now, while the peer stores the current one; a failure is reported when its turn comes.
+    // When it goes out as it is, its dataset is cut into PDUs now too: a small file is read once for
+    // the check and the send; a larger one (header checked first) is read straight into the PDUs.
     let failed: CheckFailure | undefined;
-    const pre = preloadWith((buffer) => {
-      const c = check(it, buffer);
+    let pre: PreloadedDataset | FramedDataset | null = preloadWith((buffer) => {
+      const c = check(it, buffer.subarray(0, WHOLE_FILE));
       if ('failed' in c) {
         failed = c.failed;
         return null;
       }
-      const f = it.file;
-      const raw = f && a.contextFor(f.sopClassUid, f.transferSyntaxUid) && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2);
-      return raw ? c.data : null;
+      return c.data;
     });
-    // Sent as it is (the file's own syntax accepted): cut into PDUs now, not after the response.
-    const ctx = pre && it.file ? a.contextFor(it.file.sopClassUid, it.file.transferSyntaxUid) : undefined;
-    next = { it, data: null, failed, pre: pre && ctx ? a.frame(pre, ctx.id) : pre };
+    const f = it.file;
+    const ctx = f && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
+    if (pre && ctx) pre = a.frame(pre, ctx.id);
+    else if (!pre && f && ctx) pre = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
+    else {
+      discardPreloaded(pre);
+      pre = null;
+    }
+    next = { it, data: null, failed, pre };
   };
   try {
     while ((group.queue.length || next) && !opts.signal?.aborted) {
