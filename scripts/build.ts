@@ -6,7 +6,7 @@
  * `buildCli` bundles the `courier` command into dist/cli (bin/courier.mjs builds it when stale).
  */
 import { build } from 'esbuild';
-import { renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRenderer, ROOT } from './buildRenderer.ts';
 
@@ -55,6 +55,7 @@ export const CLI_OUT = join(ROOT, 'dist', 'cli');
  * Built beside the target and renamed into place, so a reader never sees half a bundle.
  */
 export async function buildCli(outdir = CLI_OUT): Promise<void> {
+  const started = Date.now();
   const staging = `${outdir}.build-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   await build({
@@ -72,13 +73,18 @@ export async function buildCli(outdir = CLI_OUT): Promise<void> {
     chunkNames: '[name]-[hash]',
     outExtension: { '.js': '.mjs' },
   });
-  rmSync(outdir, { recursive: true, force: true });
   try {
     renameSync(staging, outdir);
   } catch (err) {
-    // Another `courier` built the same sources at the same moment: theirs is as good as ours.
-    rmSync(staging, { recursive: true, force: true });
-    if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    // Another `courier` finished the same build meanwhile: keep theirs (it may already be running).
+    if ((statSync(join(outdir, 'main.mjs'), { throwIfNoEntry: false })?.mtimeMs ?? 0) >= started) {
+      rmSync(staging, { recursive: true, force: true });
+      return;
+    }
+    rmSync(outdir, { recursive: true, force: true });
+    renameSync(staging, outdir);
   }
 }
 
