@@ -14,7 +14,7 @@ import { freePort, tempDir } from '../helpers.ts';
 import { waitForListening } from '../electron/dimse/peers.ts';
 import { courierCli, fmt, median, timeCommand } from './benchUtil.ts';
 
-const RUNS = Number(process.env.SEND_BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.SEND_BENCH_RUNS ?? 5);
 const ASSOCIATIONS = Number(process.env.SEND_BENCH_ASSOCIATIONS ?? 1);
 const tmp = tempDir('courier-bench-send-');
 const home = join(tmp.path, 'home');
@@ -37,6 +37,8 @@ try {
   const clean = () => {
     rmSync(received, { recursive: true, force: true });
     mkdirSync(received);
+    // The last run's thousands of files are written back now, not during the next tool's run.
+    spawnSync('sync');
   };
   const courier = (dir: string) => {
     clean();
