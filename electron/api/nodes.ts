@@ -38,6 +38,11 @@ export function nodeHandlers(services: Services): Handlers<'nodes.list' | 'nodes
       return echoOutcome(target, nodes.local().aeTitle);
     },
     'nodes.local': () => nodes.local(),
-    'nodes.setLocal': (req) => nodes.setLocal(req),
+    'nodes.setLocal': async (req) => {
+      const saved = nodes.setLocal(req);
+      // The accepter follows our new AE title and port at once (no restart of the app).
+      await services.commit.applyLocalAe(saved);
+      return saved;
+    },
   };
 }

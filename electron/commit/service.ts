@@ -103,6 +103,8 @@ export class CommitService {
   private readonly events: EventHub | null;
   private readonly library: LibraryStore | null;
   private accepter: Accepter | null = null;
+  /** Where the app asked the accepter to listen (null: no accepter in this process). */
+  private wanted: { port: number; host: string } | null = null;
   private readonly waiters = new Set<() => void>();
   private deletions: Promise<unknown> = Promise.resolve();
   /** Why the accepter is not listening (e.g. the port is taken), for the UI. */
@@ -126,6 +128,7 @@ export class CommitService {
 
   /** Starts our SCP (Verification + Storage Commitment) on `port`; resolves once listening. */
   async startAccepter(port: number, host = '0.0.0.0'): Promise<Accepter> {
+    this.wanted = { port, host };
     if (this.accepter) return this.accepter;
     try {
       this.accepter = await this.listen(port, host);
@@ -147,6 +150,38 @@ export class CommitService {
     });
   }
 
+  /**
+   * Our own AE title or port changed (Settings): requests use the new AE title from now on, and an
+   * accepter the app runs moves to the new port and title. The new one listens before the old one
+   * closes, so a port that cannot be bound leaves the old accepter running, with the reason in
+   * `accepterProblem`. Does nothing to the accepter where none was started (e.g. `courier serve`).
+   */
+  async applyLocalAe(local: { aeTitle: string; port: number }): Promise<void> {
+    const changedAe = local.aeTitle !== this.options.aeTitle;
+    this.options.aeTitle = local.aeTitle;
+    const wanted = this.wanted;
+    if (!wanted) return;
+    const old = this.accepter;
+    if (old && old.port === local.port && !changedAe) return;
+    this.wanted = { port: local.port, host: wanted.host };
+    if (old && old.port === local.port) {
+      // Same port, new AE title: the port has to be free before it can be bound again.
+      await this.stopAccepter();
+      await this.startAccepter(local.port, wanted.host).catch((err) => log.error(`The accepter could not listen again on port ${local.port}:`, err));
+      return;
+    }
+    try {
+      const next = await this.listen(local.port, wanted.host);
+      this.accepter = next;
+      this.accepterProblem = null;
+      await old?.close();
+      log.info(`storage commitment accepter now ${local.aeTitle} on port ${next.port}`);
+    } catch (err) {
+      this.accepterProblem = `Could not listen on port ${local.port}: ${err instanceof Error ? err.message : String(err)}${old ? `; still listening on port ${old.port}` : ''}`;
+      log.error(`The accepter could not move to port ${local.port}:`, err);
+    }
+  }
+
   /** The running accepter, or null. */
   get listening(): Accepter | null {
     return this.accepter;
@@ -154,6 +189,7 @@ export class CommitService {
 
   /** Stops the accepter. */
   async stopAccepter(): Promise<void> {
+    this.wanted = null;
     const a = this.accepter;
     this.accepter = null;
     await a?.close();

@@ -19,6 +19,8 @@ import { IMPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
 import { makeStudy, commitInstancesOf } from './study.ts';
 import { storeFiles } from './net.ts';
 import { statSync } from 'node:fs';
+import net from 'node:net';
+import { echo } from '../../../electron/dimse/echo.ts';
 
 async function scenario(t: import('node:test').TestContext, delivery: Delivery, opts: { delayMs?: number } = {}) {
   const dir = tempDir();
@@ -175,4 +177,41 @@ test('LostReport_TimesOut_ThenUserReRequest_Commits', async (t) => {
   await service.settle([again.id]);
   assert.equal(again.retryOf, first.id);
   assert.deepEqual(service.store.instanceRows(again.id).map((r) => r.state), ['committed', 'committed']);
+});
+
+test('LocalAeChanged_AccepterMovesToTheNewPortAndTitle_APortInUseKeepsTheOldOne', async (t) => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir.path, 'courier.db'));
+  const service = new CommitService(db, null, null, { aeTitle: 'COURIER' });
+  service.knownNodes = () => [{ aeTitle: 'FRIEND', host: '127.0.0.1' }];
+  const first = await service.startAccepter(await freePort(), '127.0.0.1');
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  t.after(async () => {
+    await service.close();
+    await new Promise((r) => taken.close(r));
+    db.close();
+    dir.cleanup();
+  });
+  const echoTo = (calledAe: string, port: number) => echo({ host: '127.0.0.1', port, calledAe, callingAe: 'FRIEND', timeouts: { connect: 2000, associate: 2000, response: 2000 } });
+
+  const moved = await freePort();
+  await service.applyLocalAe({ aeTitle: 'COURIER2', port: moved });
+  assert.equal(service.listening?.port, moved);
+  assert.equal(service.options.aeTitle, 'COURIER2');
+  assert.equal((await echoTo('COURIER2', moved)).status.code, 0);
+  await assert.rejects(echoTo('COURIER', first.port), 'the old port is closed');
+
+  // A port someone else holds: the accepter stays where it was, and says why.
+  const busy = (taken.address() as net.AddressInfo).port;
+  await service.applyLocalAe({ aeTitle: 'COURIER2', port: busy });
+  assert.equal(service.listening?.port, moved);
+  assert.match(service.accepterProblem ?? '', new RegExp(`port ${busy}.*still listening on port ${moved}`));
+  assert.equal((await echoTo('COURIER2', moved)).status.code, 0);
+
+  // A process that never started an accepter (courier serve) only takes the new title.
+  const quiet = new CommitService(db, null, null, { aeTitle: 'COURIER' });
+  await quiet.applyLocalAe({ aeTitle: 'OTHER', port: await freePort() });
+  assert.equal(quiet.listening, null);
+  assert.equal(quiet.options.aeTitle, 'OTHER');
 });
