@@ -51,6 +51,12 @@ export interface FileSetOptions {
   application?: string;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, current: string) => void;
+  /**
+   * Pass over files that are not DICOM (and DICOMDIRs) quietly, counting them as `skipped`: right
+   * for a folder read as it is. Without it (files the library holds as instances) such a file is an
+   * error, so nothing the user selected goes missing unreported.
+   */
+  passOverNonDicom?: boolean;
 }
 
 /** What the builder keeps of an instance until the DICOMDIR is written. */
@@ -152,7 +158,8 @@ async function build(
       try {
         results[i] = await exportOne(files[i], join(stage, `~${i}`), allowed, head, copier);
       } catch (err) {
-        if (err instanceof NotDicomError) skipped++;
+        if (err instanceof NotDicomError && opts.passOverNonDicom) skipped++;
+        else if (err instanceof NotDicomError) results[i] = { error: `the file is ${err.message === 'a DICOMDIR' ? 'a DICOMDIR' : 'not DICOM'} now (it changed since it was indexed)` };
         else results[i] = { error: err instanceof DatasetError ? err.message : (err as Error).message };
       }
       finished++;

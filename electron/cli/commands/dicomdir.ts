@@ -53,6 +53,7 @@ export const dicomdirCommand: Command = {
         application: `Courier ${appVersion()}`,
         signal,
         onProgress: (done, total) => progress(`exported ${done}/${total} files`),
+        passOverNonDicom: true,
       },
       errors,
     );

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { buildFileSet } from '../../../electron/dicomdir/fileset.ts';
 import { indexPath } from '../../../electron/library/indexer.ts';
 import { createServices } from '../../../electron/services.ts';
 import { hasCommand, PYDICOM_CHARSET_FILES, PYDICOM_TEST_FILES, python, runCli, tempDir } from '../../helpers.ts';
@@ -348,6 +349,27 @@ describe('courier dicomdir with a compressed profile, an ISO image, and bad inpu
     assert.equal(none.status, 1);
     assert.match(none.stderr, /nothing to export/);
   });
+});
+
+test('files from the library that are not DICOM any more are errors, not silently left out', async () => {
+  const tmp = tempDir();
+  try {
+    const good = join(tmp.path, 'good.dcm');
+    const bad = join(tmp.path, 'bad.dcm');
+    writeFileSync(good, readFileSync(join(PYDICOM_TEST_FILES, 'CT_small.dcm')));
+    writeFileSync(bad, 'overwritten by a text editor\n');
+    const strict = await buildFileSet([good, bad], { out: join(tmp.path, 'strict') });
+    assert.equal(strict.instances, 1);
+    assert.equal(strict.skipped, 0);
+    assert.deepEqual(strict.errors.map((e) => e.path), [bad]);
+    assert.match(strict.errors[0].message, /not DICOM now/);
+    const lenient = await buildFileSet([good, bad], { out: join(tmp.path, 'lenient'), passOverNonDicom: true });
+    assert.equal(lenient.instances, 1);
+    assert.equal(lenient.skipped, 1);
+    assert.deepEqual(lenient.errors, []);
+  } finally {
+    tmp.cleanup();
+  }
 });
 
 function walk(dir: string): string[] {
