@@ -6,7 +6,7 @@
  * `buildCli` bundles the `courier` command into dist/cli (bin/courier.mjs builds it when stale).
  */
 import { build } from 'esbuild';
-import { renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRenderer, ROOT } from './buildRenderer.ts';
 
@@ -48,43 +48,51 @@ export async function buildApp(): Promise<number> {
 
 export const CLI_OUT = join(ROOT, 'dist', 'cli');
 
+/** Chunks no build has produced for this long are removed (a courier started before then is long gone). */
+const CHUNK_KEEP_MS = 24 * 3600 * 1000;
+const CLI_ENTRIES = ['headerWorker.mjs', 'main.mjs'];
+
 /**
  * Bundles the `courier` command: main.mjs, one chunk per lazily loaded command (code splitting keeps
  * `courier index` from loading `serve`), and headerWorker.mjs in the same folder, where
  * electron/library/headerPool.ts looks for it. npm packages stay in node_modules, as in the app.
- * Built beside the target and renamed into place, so a reader never sees half a bundle.
+ *
+ * Built beside the target, then moved in file by file: chunks first, entries last, each with an
+ * atomic rename. A courier that starts meanwhile loads the old bundle or the new one, never half of
+ * one; a courier already running (e.g. `serve`) still finds the chunks it loads lazily, because
+ * chunk names carry their content hash and old ones are kept for a day.
  */
 export async function buildCli(outdir = CLI_OUT): Promise<void> {
-  const started = Date.now();
   const staging = `${outdir}.build-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
-  await build({
-    bundle: true,
-    splitting: true,
-    target: 'node22',
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    absWorkingDir: ROOT,
-    entryPoints: { main: join(ROOT, 'electron/cli/main.ts'), headerWorker: join(ROOT, 'electron/library/headerWorker.ts') },
-    outdir: staging,
-    entryNames: '[name]',
-    chunkNames: '[name]-[hash]',
-    outExtension: { '.js': '.mjs' },
-  });
   try {
-    renameSync(staging, outdir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-    // Another `courier` finished the same build meanwhile: keep theirs (it may already be running).
-    if ((statSync(join(outdir, 'main.mjs'), { throwIfNoEntry: false })?.mtimeMs ?? 0) >= started) {
-      rmSync(staging, { recursive: true, force: true });
-      return;
+    await build({
+      bundle: true,
+      splitting: true,
+      target: 'node22',
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'warning',
+      absWorkingDir: ROOT,
+      entryPoints: { main: join(ROOT, 'electron/cli/main.ts'), headerWorker: join(ROOT, 'electron/library/headerWorker.ts') },
+      outdir: staging,
+      entryNames: '[name]',
+      chunkNames: '[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
+    });
+    mkdirSync(outdir, { recursive: true });
+    const built = readdirSync(staging);
+    for (const name of built.filter((n) => !CLI_ENTRIES.includes(n))) renameSync(join(staging, name), join(outdir, name));
+    for (const name of CLI_ENTRIES) renameSync(join(staging, name), join(outdir, name));
+    const now = Date.now();
+    for (const name of readdirSync(outdir)) {
+      if (built.includes(name)) continue;
+      const st = statSync(join(outdir, name), { throwIfNoEntry: false });
+      if (st && now - st.mtimeMs > CHUNK_KEEP_MS) rmSync(join(outdir, name), { force: true });
     }
-    rmSync(outdir, { recursive: true, force: true });
-    renameSync(staging, outdir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
 }
 

@@ -4,9 +4,10 @@
  * commands and its header worker found where the bundle puts them.
  */
 import assert from 'node:assert/strict';
-import { linkSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { buildCli } from '../../scripts/build.ts';
 import { generateSmallCorpus } from '../fixtures/generate.ts';
 import { ROOT, runCli, tempDir } from '../helpers.ts';
 
@@ -45,6 +46,27 @@ test('indexing 1,600 files goes through the bundled header workers and finds eve
     const summary = JSON.parse(r.stdout) as { instances: number; errors: unknown[] };
     assert.equal(summary.errors.length, 0);
     assert.equal(summary.instances, 40);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a rebuild keeps the chunks a running courier may still load, and drops day-old ones', async () => {
+  const tmp = tempDir();
+  try {
+    const out = join(tmp.path, 'cli');
+    mkdirSync(out);
+    const recent = join(out, 'serve-OLDHASH1.mjs');
+    const stale = join(out, 'serve-OLDHASH2.mjs');
+    writeFileSync(recent, '// a chunk of the bundle a running `courier serve` was started from\n');
+    writeFileSync(stale, '// a chunk from two days ago\n');
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000);
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
+    await buildCli(out);
+    assert.ok(existsSync(recent), 'a recent chunk stays');
+    assert.ok(!existsSync(stale), 'a day-old chunk goes');
+    assert.ok(statSync(join(out, 'main.mjs')).isFile() && statSync(join(out, 'headerWorker.mjs')).isFile());
+    assert.deepEqual(readdirSync(tmp.path).filter((n) => n.includes('.build-')), [], 'no staging folder is left');
   } finally {
     tmp.cleanup();
   }
