@@ -159,7 +159,7 @@ async function build(
         results[i] = await exportOne(files[i], join(stage, `~${i}`), allowed, head, copier);
       } catch (err) {
         if (err instanceof NotDicomError && opts.passOverNonDicom) skipped++;
-        else if (err instanceof NotDicomError) results[i] = { error: `the file is ${err.message === 'a DICOMDIR' ? 'a DICOMDIR' : 'not DICOM'} now (it changed since it was indexed)` };
+        else if (err instanceof NotDicomError) results[i] = { error: `the file is ${err.message} now (it changed since it was indexed)` };
         else results[i] = { error: err instanceof DatasetError ? err.message : (err as Error).message };
       }
       finished++;
@@ -328,10 +328,10 @@ async function exportOne(path: string, staged: string, allowed: ReadonlySet<stri
   };
 }
 
-/** Throws NotDicomError for a file to pass over quietly: not DICOM, or a DICOMDIR (its files are the instances). */
+/** Throws NotDicomError ("not DICOM", "a DICOMDIR") for a file that is no instance to export; a DICOMDIR's files are the instances. */
 function passOver(head: Uint8Array): void {
   const kind = headKind(head);
-  if (kind !== 'dicom') throw new NotDicomError(kind === 'dicomdir' ? 'a DICOMDIR' : 'not a DICOM file');
+  if (kind !== 'dicom') throw new NotDicomError(kind === 'dicomdir' ? 'a DICOMDIR' : 'not DICOM');
 }
 
 /** Copies the elements records need, so the file's buffer can be freed. */

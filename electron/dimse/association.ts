@@ -137,7 +137,7 @@ export interface DimseResponse {
 }
 
 /** Where a dataset to send comes from: bytes in memory, or a byte range of a file. */
-export type DatasetSource = Buffer | { path: string; offset: number; length?: number } | PreloadedDataset | FramedDataset;
+export type DatasetSource = Buffer | { path: string; offset: number; length?: number } | FramedDataset;
 
 /**
  * A dataset already cut into P-DATA-TF PDUs for one presentation context of one association
@@ -150,7 +150,7 @@ export interface FramedDataset {
   frames: Buffer[];
 }
 
-/** A small dataset read ahead into a reusable buffer (`preloadWith`); sending it gives the buffer back. */
+/** A small dataset read ahead into a reusable buffer (`preloadWith`), to be cut into PDUs (`Association.frame`). */
 export interface PreloadedDataset {
   preloaded: true;
   data: Buffer;
@@ -202,6 +202,13 @@ export function preloadWith(read: (buffer: Buffer) => Buffer | null): PreloadedD
 /** Gives back the buffer of a preloaded dataset that will not be sent (a framed one needs nothing). */
 export function discardPreloaded(p: PreloadedDataset | FramedDataset | null | undefined): void {
   if (p && 'preloaded' in p) giveBack(p.pooled);
+}
+
+/** The last P-DATA-TF PDU of an empty dataset: one PDV with no data. */
+function emptyLastPdu(contextId: number): Buffer {
+  const buf = Buffer.allocUnsafe(PDATA_HEADER_SIZE);
+  pDataHeader(buf, contextId, false, true, 0);
+  return buf;
 }
 
 /** Opens a file source: small datasets are read whole (one synchronous read), large ones streamed later. */
@@ -534,12 +541,7 @@ export class Association {
     if (dataset && 'framedFor' in dataset && (dataset.framedFor !== this || dataset.contextId !== contextId)) {
       throw new DimseError('A dataset framed for another association or presentation context cannot be sent on this one');
     }
-    const source: OpenSource | null =
-      !dataset || Buffer.isBuffer(dataset) || 'framedFor' in dataset
-        ? null
-        : 'preloaded' in dataset
-          ? { path: '', offset: 0, size: dataset.data.length, data: dataset.data, pooled: dataset.pooled }
-          : openSource(dataset);
+    const source: OpenSource | null = !dataset || Buffer.isBuffer(dataset) || 'framedFor' in dataset ? null : openSource(dataset);
     let started = false;
     this.socket.cork();
     try {
@@ -553,7 +555,10 @@ export class Association {
       }
       if (!dataset) return;
       if (Buffer.isBuffer(dataset)) await this.writeDataBuffer(dataset, contextId, max, true);
-      else if ('framedFor' in dataset) for (const frame of dataset.frames) await this.writeFrame(frame);
+      else if ('framedFor' in dataset) {
+        if (!dataset.frames.length) await this.write(emptyLastPdu(contextId));
+        for (const frame of dataset.frames) await this.writeFrame(frame);
+      }
       else if (source!.data) await this.writeDataBuffer(source!.data, contextId, max, true, source!.pooled ? () => giveBack(source!.pooled!) : undefined);
       else await this.writeFileRange(source!, contextId, max);
     } catch (err) {
@@ -567,22 +572,7 @@ export class Association {
 
   /** Cuts a preloaded dataset into P-DATA-TF PDUs for `contextId` now, giving its read buffer back. */
   frame(pre: PreloadedDataset, contextId: number): FramedDataset {
-    const max = this.maxPdvData;
-    const perFrame = this.dataPerFrame(max);
-    const frames: Buffer[] = [];
-    const data = pre.data;
-    if (data.length === 0) {
-      const empty = Buffer.allocUnsafe(PDATA_HEADER_SIZE);
-      pDataHeader(empty, contextId, false, true, 0);
-      frames.push(empty);
-    }
-    for (let start = 0; start < data.length; start += perFrame) {
-      const end = Math.min(data.length, start + perFrame);
-      const { frame, slots } = this.frameFor(end - start, contextId, max, end >= data.length);
-      let at = start;
-      for (const slot of slots) at += data.copy(slot, 0, at, at + slot.length);
-      frames.push(frame);
-    }
+    const frames = [...this.framesOf(pre.data, contextId, this.maxPdvData, true)];
     giveBack(pre.pooled);
     return { framedFor: this, contextId, frames };
   }
@@ -622,23 +612,27 @@ export class Association {
   /** Writes `data` as P-DATA-TF PDUs; `flushed` runs once the socket no longer needs `data`. */
   private async writeDataBuffer(data: Buffer, contextId: number, max: number, isEnd: boolean, flushed?: () => void): Promise<void> {
     if (data.length === 0 && isEnd) {
-      const buf = Buffer.allocUnsafe(PDATA_HEADER_SIZE);
-      pDataHeader(buf, contextId, false, true, 0);
-      await this.write(buf);
+      await this.write(emptyLastPdu(contextId));
       return;
     }
-    // PDUs are framed into one buffer of about a megabyte per socket write: two socket writes
-    // per PDU (a 16 KiB max PDU means 40,000 writes for a 316 MB series) cost more than a copy.
+    for (const frame of this.framesOf(data, contextId, max, isEnd)) await this.writeFrame(frame);
+    // The data was copied: whoever lent it can have it back now.
+    flushed?.();
+  }
+
+  /**
+   * `data` copied into P-DATA-TF PDUs, one pooled frame of about a megabyte at a time: two socket
+   * writes per PDU (a 16 KiB max PDU means 40,000 writes for a 316 MB series) cost more than a copy.
+   */
+  private *framesOf(data: Buffer, contextId: number, max: number, isEnd: boolean): Generator<Buffer> {
     const perFrame = this.dataPerFrame(max);
     for (let start = 0; start < data.length; start += perFrame) {
       const end = Math.min(data.length, start + perFrame);
       const { frame, slots } = this.frameFor(end - start, contextId, max, isEnd && end >= data.length);
       let at = start;
       for (const slot of slots) at += data.copy(slot, 0, at, at + slot.length);
-      await this.writeFrame(frame);
+      yield frame;
     }
-    // The data was copied: whoever lent it can have it back now.
-    flushed?.();
   }
 
   private dataPerFrame(max: number): number {

@@ -10,7 +10,7 @@
  * when the file's own syntax is refused.
  */
 import { dcmjs } from '../dicom/dcmjs.ts';
-import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type PreloadedDataset, type Timeouts } from '../dimse/association.ts';
+import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
 import { statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError } from '../dimse/errors.ts';
 import { readFileSync } from 'node:fs';
@@ -237,12 +237,9 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     return { data: data ?? null };
   };
   // The next item, taken and checked while the peer stores the current one (disk and network overlap).
-  let next: { it: Item; data: Buffer | null; pre?: PreloadedDataset | FramedDataset | null; failed?: CheckFailure } | null = null;
+  let next: { it: Item; framed: FramedDataset | null; failed?: CheckFailure } | null = null;
   const putBackNext = () => {
-    if (next) {
-      discardPreloaded(next.pre);
-      group.queue.unshift(next.it);
-    }
+    if (next) group.queue.unshift(next.it);
     next = null;
   };
   const prefetch = (a: Association) => {
@@ -252,7 +249,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     // When it goes out as it is, its dataset is cut into PDUs now too: a small file is read once for
     // the check and the send; a larger one (header checked first) is read straight into the PDUs.
     let failed: CheckFailure | undefined;
-    let pre: PreloadedDataset | FramedDataset | null = preloadWith((buffer) => {
+    const pre = preloadWith((buffer) => {
       const c = check(it, buffer.subarray(0, WHOLE_FILE));
       if ('failed' in c) {
         failed = c.failed;
@@ -262,13 +259,11 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     });
     const f = it.file;
     const ctx = f && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
-    if (pre && ctx) pre = a.frame(pre, ctx.id);
-    else if (!pre && f && ctx) pre = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
-    else {
-      discardPreloaded(pre);
-      pre = null;
-    }
-    next = { it, data: null, failed, pre };
+    let framed: FramedDataset | null = null;
+    if (pre && ctx) framed = a.frame(pre, ctx.id);
+    else if (pre) discardPreloaded(pre);
+    else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
+    next = { it, framed, failed };
   };
   try {
     while ((group.queue.length || next) && !opts.signal?.aborted) {
@@ -288,31 +283,19 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
           return;
         }
       }
-      const current: { it: Item | undefined; data: Buffer | null; pre?: PreloadedDataset | FramedDataset | null; failed?: CheckFailure } = next ?? {
-        it: group.queue.shift(),
-        data: null,
-      };
+      const current: { it: Item | undefined; framed: FramedDataset | null; failed?: CheckFailure } = next ?? { it: group.queue.shift(), framed: null };
       next = null;
       const it = current.it;
       if (!it) break;
       if (!current.failed && !it.file) {
         const c = check(it);
         if ('failed' in c) current.failed = c.failed;
-        else current.data = c.data;
       }
-      // From here on the preloaded buffer is either sent (and given back once written) or given back below.
-      let pre = current.pre ?? null;
-      const dropPre = () => {
-        discardPreloaded(pre);
-        pre = null;
-      };
       if (current.failed || !it.file) {
-        dropPre();
         fail(it, current.failed?.reason ?? 'Not checked', null, current.failed);
         continue;
       }
       const file: SendableFile = it.file;
-      if (current.data && !assoc.contextFor(file.sopClassUid, file.transferSyntaxUid)) current.data = null; // not sent raw
       let ctx: NegotiatedContext | undefined = assoc.contextFor(file.sopClassUid, file.transferSyntaxUid);
       let dataset: Buffer | null = null;
       let transcodedFrom: string | undefined;
@@ -332,12 +315,10 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
             break;
           }
         }
-        if (transcodedFrom === 'failed') {
-          dropPre();
-          continue;
-        }
+        if (transcodedFrom === 'failed') continue;
       }
-      if (dataset || !ctx || ctx.transferSyntax !== file.transferSyntaxUid) dropPre();
+      // Framed ahead for the file's own syntax: sent only when that is what goes out.
+      const framed = !dataset && ctx && ctx.transferSyntax === file.transferSyntaxUid ? current.framed : null;
       if (!ctx) {
         const changed = file.sopClassUid !== it.planned.sopClassUid || file.transferSyntaxUid !== it.planned.transferSyntaxUid;
         fail(it, changed ? `The file changed since it was queued (now ${sopClassName(file.sopClassUid)} in ${transferSyntaxInfo(file.transferSyntaxUid).name}): queue it again` : refusal(assoc, file));
@@ -354,8 +335,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       let rsp: DimseResponse;
       try {
         const a: Association = assoc;
-        const source = dataset ?? pre ?? current.data ?? { path: file.path, offset: file.datasetOffset };
-        pre = null; // the association owns it now
+        const source = dataset ?? framed ?? { path: file.path, offset: file.datasetOffset };
         rsp = await a.store(
           source,
           ctx.id,
