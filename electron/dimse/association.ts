@@ -46,7 +46,7 @@ import {
   type Command,
   type StatusInfo,
 } from './command.ts';
-import { Aborted, AssociationRejected, DimseError, NotNegotiated, PeerClosed, ProtocolError, Timeout } from './errors.ts';
+import { Aborted, AssociationRejected, DimseError, NotNegotiated, NotSent, PeerClosed, ProtocolError, Timeout } from './errors.ts';
 import { logger } from '../log.ts';
 
 const log = logger('dimse');
@@ -163,6 +163,14 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Called once the message is written, while the response is awaited. */
   afterWrite?: () => void;
+  /**
+   * With a request outstanding: queue this one (its dataset framed ahead) to be written the moment
+   * that response arrives, inside the same read, so the peer's next message waits on no JavaScript
+   * of ours. Without an outstanding request it goes out at once as usual. A follow-up that never
+   * went out (withdrawn, the association ended, or the peer answered "out of resources", PS3.4
+   * B.2.3) rejects with `NotSent`.
+   */
+  followUp?: boolean;
 }
 
 interface OpenSource {
@@ -241,7 +249,13 @@ type State = 'connecting' | 'awaiting-ac' | 'awaiting-rq' | 'established' | 'rel
 interface Pending {
   resolve: (r: DimseResponse) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | null;
+}
+
+/** A request waiting for the outstanding response before it is written (`RequestOptions.followUp`). */
+interface FollowUp {
+  messageId: number;
+  write: () => void;
 }
 
 interface Inbound {
@@ -294,6 +308,9 @@ export class Association {
   private nextMessageId = 1;
   private inbound: Inbound | null = null;
   private writeChain: Promise<void> = Promise.resolve();
+  /** Writes queued on writeChain and not finished: a follow-up is written at once only when none are. */
+  private writesInFlight = 0;
+  private followUp: FollowUp | null = null;
   private closeResolve!: (c: CloseInfo) => void;
   private associateWaiter: { resolve: (ac: AssociateAc) => void; reject: (e: Error) => void } | null = null;
   private releaseWaiter: { resolve: () => void } | null = null;
@@ -455,43 +472,64 @@ export class Association {
     const messageId = this.nextMessageId;
     this.nextMessageId = this.nextMessageId >= 0xffff ? 1 : this.nextMessageId + 1;
     const cmd: Command = { ...command, MessageID: messageId, CommandDataSetType: dataset ? 0x0000 : NO_DATASET };
+    const follows = opts.followUp && this.pending.size > 0 && !this.followUp && dataset && typeof dataset === 'object' && 'framedFor' in dataset;
     const response = new Promise<DimseResponse>((resolve, reject) => {
-      this.pending.set(messageId, { resolve, reject, timer: null as unknown as NodeJS.Timeout });
+      this.pending.set(messageId, { resolve, reject, timer: null });
     });
     response.catch(() => {}); // the caller gets the rejection; never unhandled here
+    const written = () => {
+      this.armResponseTimer(messageId, timeoutMs);
+      // While the peer works on this message: e.g. read the next file (overlaps disk and network).
+      if (opts.afterWrite) {
+        try {
+          opts.afterWrite();
+        } catch {
+          // the caller's business; never the association's
+        }
+      }
+    };
+    if (follows) {
+      // Everything is encoded now; the write waits only for the outstanding response (dispatch).
+      const framed = dataset as FramedDataset;
+      this.checkFramed(framed, contextId);
+      const pdus = this.commandPdus(cmd, contextId);
+      this.followUp = {
+        messageId,
+        write: () => {
+          this.writeFramedNow(pdus, framed, contextId);
+          written();
+        },
+      };
+      return response;
+    }
     try {
       await this.enqueueWrite(async () => {
         await this.writeMessage(cmd, contextId, dataset);
-        const p = this.pending.get(messageId);
-        if (p) {
-          p.timer = setTimeout(() => {
-            this.pending.delete(messageId);
-            const err = new Timeout('response', timeoutMs);
-            p.reject(err);
-            // The peer's state is unknown now: end the association rather than risk a late reply.
-            this.abort();
-          }, timeoutMs);
-        }
-        // While the peer works on this message: e.g. read the next file (overlaps disk and network).
-        if (opts.afterWrite) {
-          try {
-            opts.afterWrite();
-          } catch {
-            // the caller's business; never the association's
-          }
-        }
+        written();
       });
     } catch (err) {
       const p = this.pending.get(messageId);
       this.pending.delete(messageId);
-      if (p) clearTimeout(p.timer);
+      if (p?.timer) clearTimeout(p.timer);
       throw err;
     }
     return response;
   }
 
+  /** Takes back a follow-up request not yet written (it rejects with `NotSent`); false if there is none. */
+  withdrawFollowUp(why = 'it was withdrawn before it went out'): boolean {
+    const f = this.followUp;
+    if (!f) return false;
+    this.followUp = null;
+    const p = this.pending.get(f.messageId);
+    this.pending.delete(f.messageId);
+    p?.reject(new NotSent(`Not sent: ${why}`));
+    return true;
+  }
+
   /** Releases the association (A-RELEASE-RQ/RP, PS3.8 §7.2) and closes the socket. */
   async release(): Promise<void> {
+    this.withdrawFollowUp('the association was being released');
     if (this.state !== 'established') return;
     await this.writeChain.catch(() => {});
     if (this.state !== 'established') return;
@@ -514,9 +552,85 @@ export class Association {
   // Writing
 
   private enqueueWrite(fn: () => Promise<void>): Promise<void> {
-    const run = this.writeChain.then(fn);
+    this.writesInFlight++;
+    const run = this.writeChain.then(fn).finally(() => this.writesInFlight--);
     this.writeChain = run.catch(() => {});
     return run;
+  }
+
+  /** Starts the response timer of a request once it is written. */
+  private armResponseTimer(messageId: number, timeoutMs: number): void {
+    const p = this.pending.get(messageId);
+    if (!p) return;
+    p.timer = setTimeout(() => {
+      this.pending.delete(messageId);
+      const err = new Timeout('response', timeoutMs);
+      p.reject(err);
+      // The peer's state is unknown now: end the association rather than risk a late reply.
+      this.abort();
+    }, timeoutMs);
+  }
+
+  /** Writes the follow-up now if nothing else is being written; otherwise it takes its turn. */
+  private sendFollowUp(): void {
+    const f = this.followUp!;
+    this.followUp = null;
+    const run = () => {
+      try {
+        f.write();
+      } catch (err) {
+        const p = this.pending.get(f.messageId);
+        this.pending.delete(f.messageId);
+        p?.reject(err instanceof DimseError ? err : new DimseError(String(err)));
+      }
+    };
+    if (this.writesInFlight === 0) run();
+    else void this.enqueueWrite(async () => run());
+  }
+
+  /** A command's P-DATA-TF PDUs (one unless the command exceeds the peer's max PDU). */
+  private commandPdus(cmd: Command, contextId: number): Buffer[] {
+    const max = this.maxPdvData;
+    const commandBytes = encodeCommand(cmd);
+    const pdus: Buffer[] = [];
+    for (let at = 0; at < commandBytes.length; at += max) {
+      const n = Math.min(max, commandBytes.length - at);
+      const buf = Buffer.allocUnsafe(PDATA_HEADER_SIZE + n);
+      pDataHeader(buf, contextId, true, at + n >= commandBytes.length, n);
+      commandBytes.copy(buf, PDATA_HEADER_SIZE, at, at + n);
+      pdus.push(buf);
+    }
+    return pdus;
+  }
+
+  private checkFramed(dataset: FramedDataset, contextId: number): void {
+    if (dataset.framedFor !== this || dataset.contextId !== contextId) {
+      throw new DimseError('A dataset framed for another association or presentation context cannot be sent on this one');
+    }
+  }
+
+  /**
+   * Writes a command and its framed dataset in one corked batch, synchronously. A framed dataset is
+   * at most SMALL_FILE bytes, so the socket's own buffer takes it without waiting for drain.
+   */
+  private writeFramedNow(pdus: Buffer[], dataset: FramedDataset, contextId: number): void {
+    if (this.state !== 'established') throw this.failure ?? new NotNegotiated('The association is not open');
+    this.socket.cork();
+    try {
+      for (const b of pdus) this.socket.write(b);
+      if (!dataset.frames.length) this.socket.write(emptyLastPdu(contextId));
+      for (const frame of dataset.frames) this.socket.write(frame, this.recycler(frame));
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  /** The write callback that gives a frame's buffer back to the pool once the socket is done with it. */
+  private recycler(frame: Buffer): () => void {
+    const base = Buffer.from(frame.buffer, frame.byteOffset, frame.buffer.byteLength - frame.byteOffset);
+    return () => {
+      if (this.freeFrames.length < 8) this.freeFrames.push(base);
+    };
   }
 
   private write(buf: Buffer, flushed?: () => void): Promise<void> | null {
@@ -535,24 +649,16 @@ export class Association {
 
   private async writeMessage(cmd: Command, contextId: number, dataset?: DatasetSource): Promise<void> {
     const max = this.maxPdvData;
-    const commandBytes = encodeCommand(cmd);
+    const pdus = this.commandPdus(cmd, contextId);
     // Open (and for small files read) the dataset before the command goes out, so a missing or
     // unreadable file fails this request alone and never leaves the peer waiting for a dataset.
-    if (dataset && 'framedFor' in dataset && (dataset.framedFor !== this || dataset.contextId !== contextId)) {
-      throw new DimseError('A dataset framed for another association or presentation context cannot be sent on this one');
-    }
+    if (dataset && 'framedFor' in dataset) this.checkFramed(dataset, contextId);
     const source: OpenSource | null = !dataset || Buffer.isBuffer(dataset) || 'framedFor' in dataset ? null : openSource(dataset);
     let started = false;
     this.socket.cork();
     try {
       started = true;
-      for (let at = 0; at < commandBytes.length; at += max) {
-        const n = Math.min(max, commandBytes.length - at);
-        const buf = Buffer.allocUnsafe(PDATA_HEADER_SIZE + n);
-        pDataHeader(buf, contextId, true, at + n >= commandBytes.length, n);
-        commandBytes.copy(buf, PDATA_HEADER_SIZE, at, at + n);
-        await this.write(buf);
-      }
+      for (const pdu of pdus) await this.write(pdu);
       if (!dataset) return;
       if (Buffer.isBuffer(dataset)) await this.writeDataBuffer(dataset, contextId, max, true);
       else if ('framedFor' in dataset) {
@@ -659,10 +765,7 @@ export class Association {
 
   /** Writes a frame; its buffer goes back to the pool once the socket is done with it. */
   private async writeFrame(frame: Buffer): Promise<void> {
-    const base = Buffer.from(frame.buffer, frame.byteOffset, frame.buffer.byteLength - frame.byteOffset);
-    const w = this.write(frame, () => {
-      if (this.freeFrames.length < 8) this.freeFrames.push(base);
-    });
+    const w = this.write(frame, this.recycler(frame));
     if (w) {
       this.socket.uncork();
       await w;
@@ -878,7 +981,13 @@ export class Association {
       const status = statusInfo(command.Status ?? 0);
       if (status.category === 'pending') return; // C-FIND/C-GET style pending: wait for the final one
       this.pending.delete(id);
-      clearTimeout(p.timer);
+      if (p.timer) clearTimeout(p.timer);
+      if (this.followUp) {
+        // The next request goes out before anything else runs (PS3.7 §9.1.1.1: a C-STORE-RSP with
+        // status "out of resources" asks us to wait, so the follow-up is withdrawn then).
+        if (status.code >= 0xa700 && status.code <= 0xa7ff) this.withdrawFollowUp('the peer was out of resources');
+        else if (this.pending.size === 1) this.sendFollowUp();
+      }
       p.resolve({ command, status, dataset });
       return;
     }
@@ -934,8 +1043,9 @@ export class Association {
     this.clearTimer();
     this.state = 'closed';
     const err = info.reason === 'released' ? new PeerClosed('The association was released') : info.reason;
+    this.withdrawFollowUp(`the association ended first (${err.message})`);
     for (const [, p] of this.pending) {
-      clearTimeout(p.timer);
+      if (p.timer) clearTimeout(p.timer);
       p.reject(err);
     }
     this.pending.clear();

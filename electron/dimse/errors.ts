@@ -74,3 +74,9 @@ export class PeerClosed extends DimseError {
 export class NotNegotiated extends DimseError {
   override name = 'NotNegotiated';
 }
+
+/** A request queued to follow the outstanding one (`followUp`) never went out: it was withdrawn, the
+ * peer reported it was out of resources, or the association ended first. Sending it again is safe. */
+export class NotSent extends DimseError {
+  override name = 'NotSent';
+}

@@ -12,7 +12,7 @@
 import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
 import { statusInfo } from '../dimse/command.ts';
-import { AssociationRejected, DimseError } from '../dimse/errors.ts';
+import { AssociationRejected, DimseError, NotSent } from '../dimse/errors.ts';
 import { readFileSync } from 'node:fs';
 import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { preflight, WHOLE_FILE, type SendableFile } from './preflight.ts';
@@ -214,6 +214,15 @@ export async function sendFiles(inputs: SendInput[], opts: SendOptions): Promise
   return summary;
 }
 
+/** An item taken from the queue ahead of its turn: checked, framed, and perhaps already queued on the association. */
+interface Ahead {
+  it: Item;
+  framed: FramedDataset | null;
+  failed?: CheckFailure;
+  /** Set when the item was handed to the association as a follow-up of the outstanding store. */
+  followUp?: { response: Promise<DimseResponse>; ctx: NegotiatedContext; written: boolean };
+}
+
 async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, report: (r: InstanceResult) => void): Promise<void> {
   let assoc: Association | null = null;
   const fail = (it: Item, message: string, status: number | null = null, ids?: { sopClassUid?: string; sopInstanceUid?: string }) =>
@@ -237,10 +246,15 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     return { data: data ?? null };
   };
   // The next item, taken and checked while the peer stores the current one (disk and network overlap).
-  let next: { it: Item; framed: FramedDataset | null; failed?: CheckFailure } | null = null;
+  let next: Ahead | null = null;
+  // (read through a function: TypeScript does not see the closures above assign it)
+  const peekNext = (): Ahead | null => next;
+  /** Puts the next item back in the queue, unless the association already holds it (then its response settles it). */
   const putBackNext = () => {
-    if (next) group.queue.unshift(next.it);
-    next = null;
+    if (next && !next.followUp) {
+      group.queue.unshift(next.it);
+      next = null;
+    }
   };
   const prefetch = (a: Association) => {
     if (next || !group.queue.length || opts.signal?.aborted) return;
@@ -263,10 +277,80 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     if (pre && ctx) framed = a.frame(pre, ctx.id);
     else if (pre) discardPreloaded(pre);
     else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
-    next = { it, framed, failed };
+    if (framed && ctx && f) {
+      // Ready as it is: the association writes it the moment the current store's response arrives.
+      opts.onStart?.(it.input.key);
+      it.attempts++;
+      const followUp = { response: null as unknown as Promise<DimseResponse>, ctx, written: false };
+      followUp.response = a.store(framed, ctx.id, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid }, { followUp: true, afterWrite: () => (followUp.written = true) });
+      followUp.response.catch(() => {}); // settled when its turn comes (settleFollowUp)
+      next = { it, framed: null, followUp };
+    } else next = { it, framed, failed };
   };
+  /** Reports a store's response (or queues the instance again when the peer is out of resources). */
+  const settle = async (it: Item, file: SendableFile, rsp: DimseResponse, ctx: NegotiatedContext, sent: { dataset: Buffer | null; transcodedFrom?: string; note: string }) => {
+    const status = rsp.status;
+    if (status.code >= 0xa700 && status.code <= 0xa7ff && it.attempts < policy.instanceAttempts) {
+      // Out of resources: later may work (PS3.4 B.2.3).
+      group.queue.push(it);
+      await sleep(policy.retryDelayMs, opts.signal);
+      return;
+    }
+    const bytes = sent.dataset ? sent.dataset.length : file.size - file.datasetOffset;
+    opts.onBytes?.(bytes);
+    const comment = rsp.command.ErrorComment ? ` (${rsp.command.ErrorComment})` : '';
+    report({
+      key: it.input.key,
+      path: file.path,
+      state: status.category === 'success' ? 'success' : status.category === 'warning' ? 'warning' : 'failed',
+      status: status.code,
+      message: status.meaning + comment + sent.note,
+      sopClassUid: file.sopClassUid,
+      sopInstanceUid: file.sopInstanceUid,
+      transferSyntax: ctx.transferSyntax,
+      transcodedFrom: sent.transcodedFrom,
+      bytes: status.category === 'failure' ? 0 : bytes,
+    });
+  };
+  /** A store that failed under the association: tried again on a new one, or failed for good. */
+  const storeFailed = async (it: Item, err: unknown) => {
+    if (err instanceof NotSent) {
+      it.attempts--; // it never went out
+      group.queue.unshift(it);
+      return;
+    }
+    putBackNext();
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof DimseError && it.attempts < policy.instanceAttempts && !opts.signal?.aborted) {
+      group.queue.unshift(it); // the association failed under it: try again on a new one
+      await sleep(policy.retryDelayMs, opts.signal);
+    } else fail(it, message);
+  };
+  /** Waits for a follow-up store's response and settles it. */
+  const settleFollowUp = async (ahead: Ahead) => {
+    const { it, followUp } = ahead;
+    let rsp: DimseResponse;
+    try {
+      rsp = await followUp!.response;
+    } catch (err) {
+      await storeFailed(it, err);
+      return;
+    }
+    await settle(it, it.file!, rsp, followUp!.ctx, { dataset: null, note: '' });
+  };
+  const onAbort = () => assoc?.withdrawFollowUp('the send was cancelled');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     while ((group.queue.length || next) && !opts.signal?.aborted) {
+      const queued = peekNext();
+      if (queued?.followUp) {
+        // Already on its way (or withdrawn): read the one after while the peer stores it.
+        const ahead: Ahead = queued;
+        next = null;
+        if (ahead.followUp!.written && assoc?.isOpen) prefetch(assoc);
+        await settleFollowUp(ahead);
+        continue;
+      }
       if (!assoc || !assoc.isOpen) {
         putBackNext();
         if (assoc) group.active--;
@@ -283,7 +367,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
           return;
         }
       }
-      const current: { it: Item | undefined; framed: FramedDataset | null; failed?: CheckFailure } = next ?? { it: group.queue.shift(), framed: null };
+      const current: { it: Item | undefined; framed: FramedDataset | null; failed?: CheckFailure } = peekNext() ?? { it: group.queue.shift(), framed: null };
       next = null;
       const it = current.it;
       if (!it) break;
@@ -343,38 +427,21 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
           { afterWrite: () => prefetch(a) },
         );
       } catch (err) {
-        putBackNext();
-        const message = err instanceof Error ? err.message : String(err);
-        if (err instanceof DimseError && it.attempts < policy.instanceAttempts && !opts.signal?.aborted) {
-          group.queue.unshift(it); // the association failed under it: try again on a new one
-          await sleep(policy.retryDelayMs, opts.signal);
-        } else fail(it, message);
+        await storeFailed(it, err);
         continue;
       }
-      const status = rsp.status;
-      if (status.code >= 0xa700 && status.code <= 0xa7ff && it.attempts < policy.instanceAttempts) {
-        // Out of resources: later may work (PS3.4 B.2.3).
-        group.queue.push(it);
-        await sleep(policy.retryDelayMs, opts.signal);
-        continue;
-      }
-      const bytes = dataset ? dataset.length : file.size - file.datasetOffset;
-      opts.onBytes?.(bytes);
-      const comment = rsp.command.ErrorComment ? ` (${rsp.command.ErrorComment})` : '';
-      report({
-        key: it.input.key,
-        path: file.path,
-        state: status.category === 'success' ? 'success' : status.category === 'warning' ? 'warning' : 'failed',
-        status: status.code,
-        message: status.meaning + comment + note,
-        sopClassUid: file.sopClassUid,
-        sopInstanceUid: file.sopInstanceUid,
-        transferSyntax: ctx.transferSyntax,
-        transcodedFrom,
-        bytes: status.category === 'failure' ? 0 : bytes,
-      });
+      await settle(it, file, rsp, ctx, { dataset, transcodedFrom, note });
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    const queued = peekNext();
+    if (queued?.followUp) {
+      // Stopped with a store queued behind the last one: take it back, or hear how it went.
+      const ahead: Ahead = queued;
+      next = null;
+      assoc?.withdrawFollowUp();
+      await settleFollowUp(ahead);
+    }
     putBackNext();
     if (assoc) group.active--;
     if (assoc?.isOpen) await assoc.release().catch(() => {});

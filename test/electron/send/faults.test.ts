@@ -77,6 +77,46 @@ test('out of resources (A7xx): retried per policy, then failed with the status',
   assert.match(always[0].message, /out of resources/);
 });
 
+test('a store queued behind the current one: withdrawn on out of resources or cancel, never sent twice or unreported', async (t) => {
+  // Every store after the first goes out as a follow-up (written the moment the previous response
+  // arrives). An A7xx response withdraws the one queued behind it; it is sent again later, once.
+  const seen: string[] = [];
+  const port = await scp(t, {
+    store: (req) => {
+      seen.push(req.command.AffectedSOPInstanceUID!);
+      return { status: seen.length === 2 ? 0xa701 : 0 };
+    },
+  });
+  const files = [f('CT_small.dcm'), f('MR_small.dcm'), f('CT_small.dcm'), f('MR_small.dcm'), f('CT_small.dcm')];
+  const r = await send(port, files);
+  assert.deepEqual(r.map((x) => x.state), ['success', 'success', 'success', 'success', 'success']);
+  assert.equal(seen.length, 6, 'five stores and one retry: the withdrawn follow-up went out once');
+
+  // Cancelled after two results: whatever reached the peer was reported, the rest is notSent.
+  const stored: string[] = [];
+  const port2 = await scp(t, {
+    store: async (req) => {
+      stored.push(req.command.AffectedSOPInstanceUID!);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { status: 0 };
+    },
+  });
+  const ac = new AbortController();
+  const results: InstanceResult[] = [];
+  const summary = await sendFiles([...files, ...files].map((path, key) => ({ key, path })), {
+    callingAe: 'COURIER',
+    target: { aeTitle: 'SCP', host: '127.0.0.1', port: port2 },
+    signal: ac.signal,
+    onResult: (x) => {
+      results.push(x);
+      if (results.length === 2) ac.abort();
+    },
+  });
+  assert.equal(stored.length, results.length, 'no store reached the peer without a result');
+  assert.equal(results.length + summary.notSent.length, 10, 'every file is either reported or not sent');
+  assert.ok(results.every((x) => x.state === 'success'));
+});
+
 test('peer aborts during a store: retried on a new association', async (t) => {
   let calls = 0;
   const port = await scp(t, {
