@@ -7,6 +7,8 @@ import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '../dicom/header.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
 import { summarize, type InstanceRecord } from './summary.ts';
+import { sendProblem } from '../send/preflight.ts';
+import { DEFLATED_LE } from '../dicom/transferSyntax.ts';
 
 /** Size and modification time recorded at the last index. */
 export interface Stamp {
@@ -50,7 +52,11 @@ export function examineFile(path: string, known?: Stamp): Examined {
       const h = readHeaderFromFd(fd, st.size);
       // A DICOMDIR describes a file-set; it is not an instance itself (PS3.10 §8.6).
       if (h.meta?.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_SOP_CLASS) return { kind: 'skipped', ...stamp };
-      return { kind: 'instance', record: summarize(h), ...stamp };
+      const record = summarize(h);
+      // The checks a send makes, made now while the header is parsed: an unchanged file is then sent without parsing it again.
+      const whole = h.bytes.length === st.size && h.transferSyntaxUID !== DEFLATED_LE ? Buffer.from(h.bytes.buffer, h.bytes.byteOffset, h.bytes.length) : null;
+      record.sendProblem = sendProblem(h, whole ? { whole } : { fd });
+      return { kind: 'instance', record, ...stamp };
     } catch (err) {
       if (err instanceof NotDicomError || isDirectoryFile(path)) return { kind: 'skipped', ...stamp };
       const message = err instanceof DicomFileError ? err.message : `The file could not be read: ${(err as Error).message}`;

@@ -66,10 +66,12 @@ export async function indexPath(db: Db, store: LibraryStore, target: string, opt
   };
   const stampOf = (path: string): Stamp | undefined => {
     const k = known.get(path);
-    return k && { size: k.size, mtimeMs: k.mtimeMs };
+    // A file indexed before sends were checked at index time is read once more, to check it.
+    if (!k || (k.kind === 'file' && !k.sendChecked)) return undefined;
+    return { size: k.size, mtimeMs: k.mtimeMs };
   };
 
-  const unknown = files.reduce((n, p) => (known.has(p) ? n : n + 1), 0);
+  const unknown = files.reduce((n, p) => (stampOf(p) ? n : n + 1), 0);
   if (unknown >= PARALLEL_FROM && poolSize() > 1 && process.env.COURIER_INDEX_WORKERS !== '0') {
     // Many new files: workers read and parse on every core; this thread only writes the database.
     // (A re-index of known files is a stat per file: faster here than a worker's start-up.)

@@ -2,11 +2,11 @@
  * Walking a folder for candidate files, and finding the files a DICOMDIR references.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { readHeader } from '../dicom/header.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from '../dicom/tags.ts';
 
-/** Every regular file below `root`, depth first, in name order; unreadable folders are reported. */
+/** Every regular file below `root`, in path order; unreadable folders are reported. */
 export function walkFiles(root: string, onError: (path: string, message: string) => void): string[] {
   const out: string[] = [];
   const stack = [root];
@@ -19,15 +19,14 @@ export function walkFiles(root: string, onError: (path: string, message: string)
       onError(dir, `The folder could not be read: ${(err as Error).message}`);
       continue;
     }
-    entries.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+    // (`dir` is already normal and a name holds no separator: plain concatenation, not path.join.)
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
     for (const e of entries) {
-      const path = join(dir, e.name);
       // Symbolic links to folders are not followed (they can loop); links to files are read.
-      if (e.isDirectory()) stack.push(path);
-      else if (e.isFile() || e.isSymbolicLink()) out.push(path);
+      if (e.isDirectory()) stack.push(prefix + e.name);
+      else if (e.isFile() || e.isSymbolicLink()) out.push(prefix + e.name);
     }
   }
-  // Folders were pushed in reverse so they pop in name order; files within a folder likewise.
   return out.sort();
 }
 

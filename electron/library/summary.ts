@@ -33,6 +33,8 @@ export interface InstanceRecord {
   TransferSyntaxUID: string;
   datasetOffset: number;
   hasPart10Header: boolean;
+  /** Why the file cannot be sent as it is (send/preflight.ts), null when it can; absent when not checked. */
+  sendProblem?: string | null;
 }
 
 /** Extracts the library's attributes; throws DicomFileError when a key UID is missing. */

@@ -13,7 +13,7 @@ import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
 import { statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError, NotSent } from '../dimse/errors.ts';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { preflight, WHOLE_FILE, type SendableFile } from './preflight.ts';
 import { canTranscode, transcodeDataset } from './transcode.ts';
@@ -47,6 +47,20 @@ export interface SendInput {
    * (overlapping the check with the previous store); without, it is checked before associating. */
   sopClassUid?: string | null;
   transferSyntaxUid?: string | null;
+  /** What the library's index found, when it checked the file as sendable: trusted (no parse) while
+   * the file's size and mtime are still these. */
+  indexed?: IndexedFile;
+}
+
+/** A file as the library indexed it, having passed the checks `preflight` makes (send/preflight.ts sendProblem). */
+export interface IndexedFile {
+  size: number;
+  /** Whole milliseconds, as the library stores them. */
+  mtimeMs: number;
+  datasetOffset: number;
+  transferSyntaxUid: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
 }
 
 /** Terminal states of an instance. */
@@ -239,6 +253,13 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
   /** Checks an item not yet checked; returns its dataset bytes when small (in `buffer` if given), or a failure reason. */
   const check = (it: Item, buffer?: Buffer): { data: Buffer | null } | { failed: CheckFailure } => {
     if (it.file) return { data: null };
+    if (it.input.indexed) {
+      const trusted = readIndexed(it.input.path, it.input.indexed, buffer);
+      if (trusted) {
+        it.file = trusted.file;
+        return { data: trusted.data };
+      }
+    }
     const f = preflight(it.input.path, { buffer });
     if (!f.ok) return { failed: f };
     const { data, ...file } = f;
@@ -470,6 +491,43 @@ async function openAssociation(group: Group, opts: SendOptions, policy: RetryPol
     }
   }
   throw last instanceof Error ? last : new DimseError(String(last));
+}
+
+/**
+ * A file the library checked when it indexed it, if it is still that file (same size and mtime, seen
+ * on the open descriptor): its dataset read into `buffer` when it fits. Null when it changed or could
+ * not be read: it is then checked in full.
+ */
+function readIndexed(path: string, indexed: IndexedFile, buffer?: Buffer): { file: SendableFile; data: Buffer | null } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size !== indexed.size || Math.trunc(st.mtimeMs) !== indexed.mtimeMs) return null;
+    let data: Buffer | null = null;
+    if (buffer && st.size <= buffer.length) {
+      if (readSync(fd, buffer, 0, st.size, 0) !== st.size) return null;
+      data = buffer.subarray(indexed.datasetOffset, st.size);
+    }
+    const file: SendableFile = {
+      ok: true,
+      path,
+      size: st.size,
+      datasetOffset: indexed.datasetOffset,
+      transferSyntaxUid: indexed.transferSyntaxUid,
+      sopClassUid: indexed.sopClassUid,
+      sopInstanceUid: indexed.sopInstanceUid,
+    };
+    return { file, data };
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Status text as the CLI and the UI show it. */

@@ -230,7 +230,24 @@ export class SendService {
     }, FLUSH_MS);
     try {
       const summary = await sendFiles(
-        queued.map((q) => ({ key: q.id, path: q.path, sopClassUid: q.SOPClassUID, transferSyntaxUid: q.fileTransferSyntax })),
+        queued.map((q) => ({
+          key: q.id,
+          path: q.path,
+          sopClassUid: q.SOPClassUID,
+          transferSyntaxUid: q.fileTransferSyntax,
+          ...(q.indexedSize !== null && q.indexedSopInstance
+            ? {
+                indexed: {
+                  size: q.indexedSize,
+                  mtimeMs: q.indexedMtimeMs!,
+                  datasetOffset: q.indexedDatasetOffset!,
+                  transferSyntaxUid: q.indexedTransferSyntax!,
+                  sopClassUid: q.indexedSopClass!,
+                  sopInstanceUid: q.indexedSopInstance,
+                },
+              }
+            : {}),
+        })),
         {
           callingAe: job.callingAe,
           target: { aeTitle: job.aeTitle, host: job.host, port: job.port, maxAssociations: job.maxAssociations },

@@ -13,6 +13,8 @@ export interface KnownPath {
   kind: 'file' | 'error' | 'skipped';
   instanceId: number | null;
   message: string | null;
+  /** For a file: whether its index checked it for sending (files indexed before that are read again). */
+  sendChecked?: boolean;
 }
 
 /** A file that holds an instance, as the senders and exporters need it. */
@@ -72,11 +74,12 @@ export class LibraryStore {
          RETURNING id`,
       ),
       file: db.prepare(
-        `INSERT INTO files (path, instance_id, size, mtime_ms, TransferSyntaxUID, dataset_offset, has_part10_header, indexed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO files (path, instance_id, size, mtime_ms, TransferSyntaxUID, dataset_offset, has_part10_header, indexed_at, send_checked, send_problem)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(path) DO UPDATE SET instance_id = excluded.instance_id, size = excluded.size, mtime_ms = excluded.mtime_ms,
            TransferSyntaxUID = excluded.TransferSyntaxUID, dataset_offset = excluded.dataset_offset,
-           has_part10_header = excluded.has_part10_header, indexed_at = excluded.indexed_at`,
+           has_part10_header = excluded.has_part10_header, indexed_at = excluded.indexed_at,
+           send_checked = excluded.send_checked, send_problem = excluded.send_problem`,
       ),
       error: db.prepare('INSERT OR REPLACE INTO index_errors (path, size, mtime_ms, message) VALUES (?, ?, ?, ?)'),
       skipped: db.prepare('INSERT OR REPLACE INTO skipped_files (path, size, mtime_ms) VALUES (?, ?, ?)'),
@@ -90,9 +93,9 @@ export class LibraryStore {
   knownPaths(prefix: string): Map<string, KnownPath> {
     const known = new Map<string, KnownPath>();
     const range = [prefix, prefix + '\uffff'];
-    for (const r of this.db.prepare('SELECT path, size, mtime_ms, instance_id FROM files WHERE path >= ? AND path < ?').all(...range) as {
-      path: string; size: number; mtime_ms: number; instance_id: number;
-    }[]) known.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, kind: 'file', instanceId: r.instance_id, message: null });
+    for (const r of this.db.prepare('SELECT path, size, mtime_ms, instance_id, send_checked FROM files WHERE path >= ? AND path < ?').all(...range) as {
+      path: string; size: number; mtime_ms: number; instance_id: number; send_checked: number;
+    }[]) known.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, kind: 'file', instanceId: r.instance_id, message: null, sendChecked: r.send_checked === 1 });
     for (const r of this.db.prepare('SELECT path, size, mtime_ms, message FROM index_errors WHERE path >= ? AND path < ?').all(...range) as {
       path: string; size: number; mtime_ms: number; message: string;
     }[]) known.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, kind: 'error', instanceId: null, message: r.message });
@@ -103,20 +106,21 @@ export class LibraryStore {
   }
 
   /**
-   * The files under `prefix` (as knownPaths) that are instances or could not be indexed, in path
-   * order, with what the library knows of each instance: one query for what a send plans from.
+   * Every file under `prefix` (as knownPaths), in no particular order, with what the library knows of each
+   * instance: one query for what a send plans from (files not DICOM are there as `skipped`).
    */
   sendableUnder(prefix: string): SendableFile[] {
     const range = [prefix, prefix + '\uffff'];
     const rows = this.db
       .prepare(
-        `SELECT f.path, f.size, f.instance_id AS instanceId, i.SOPClassUID, i.SOPInstanceUID, f.TransferSyntaxUID
+        `SELECT f.path, f.size, f.instance_id AS instanceId, i.SOPClassUID, i.SOPInstanceUID, f.TransferSyntaxUID, 'file' AS kind, f.send_checked AS sendChecked
            FROM files f JOIN instances i ON i.id = f.instance_id WHERE f.path >= ? AND f.path < ?
          UNION ALL
-         SELECT path, size, NULL, NULL, NULL, NULL FROM index_errors WHERE path >= ? AND path < ?
-         ORDER BY 1`,
+         SELECT path, size, NULL, NULL, NULL, NULL, 'error', 0 FROM index_errors WHERE path >= ? AND path < ?
+         UNION ALL
+         SELECT path, size, NULL, NULL, NULL, NULL, 'skipped', 0 FROM skipped_files WHERE path >= ? AND path < ?`,
       )
-      .all(...range, ...range) as unknown as SendableFile[];
+      .all(...range, ...range, ...range) as unknown as SendableFile[];
     return rows;
   }
 
@@ -143,7 +147,7 @@ export class LibraryStore {
     const instanceId = (this.stmt.instance.get(seriesId, rec.SOPInstanceUID, rec.SOPClassUID, rec.InstanceNumber, rec.Rows, rec.Columns,
       rec.NumberOfFrames, rec.hasPixels ? 1 : 0) as { id: number }).id;
     this.stmt.file.run(path, instanceId, size, Math.trunc(mtimeMs), rec.TransferSyntaxUID, rec.datasetOffset, rec.hasPart10Header ? 1 : 0,
-      new Date().toISOString());
+      new Date().toISOString(), rec.sendProblem === undefined ? 0 : 1, rec.sendProblem ?? null);
     this.stmt.forgetError.run(path);
     this.stmt.forgetSkipped.run(path);
     return instanceId;
@@ -300,6 +304,10 @@ export interface SendableFile {
   SOPClassUID: string | null;
   SOPInstanceUID: string | null;
   TransferSyntaxUID: string | null;
+  /** An instance, a file that could not be indexed, or one that is not DICOM. */
+  kind: KnownPath['kind'];
+  /** 1 when the index checked the file for sending (files.send_checked). */
+  sendChecked: number;
 }
 
 const FILE_SELECT = `SELECT f.id AS fileId, i.id AS instanceId, f.path, f.size, f.mtime_ms, f.TransferSyntaxUID, f.dataset_offset,

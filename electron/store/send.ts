@@ -127,13 +127,13 @@ export class SendStore {
   }
 
   /** The instances of a job, in order, optionally only those in one state. */
-  instances(jobId: number, opts: { state?: SendInstanceState; offset?: number; limit?: number } = {}): SendInstanceRow[] {
+  instances(jobId: number, opts: { state?: SendInstanceState; exceptState?: SendInstanceState; offset?: number; limit?: number } = {}): SendInstanceRow[] {
     const rows = this.db
       .prepare(
         `SELECT id, instance_id, path, size, SOPInstanceUID, SOPClassUID, state, status, message, transfer_syntax, transcoded_from, attempts, updated_at
-         FROM send_instances WHERE job_id = ? AND (? IS NULL OR state = ?) ORDER BY id LIMIT ? OFFSET ?`,
+         FROM send_instances WHERE job_id = ? AND (? IS NULL OR state = ?) AND (? IS NULL OR state != ?) ORDER BY id LIMIT ? OFFSET ?`,
       )
-      .all(jobId, opts.state ?? null, opts.state ?? null, opts.limit ?? 1_000_000, opts.offset ?? 0) as {
+      .all(jobId, opts.state ?? null, opts.state ?? null, opts.exceptState ?? null, opts.exceptState ?? null, opts.limit ?? 1_000_000, opts.offset ?? 0) as {
       id: number;
       instance_id: number | null;
       path: string;
@@ -165,11 +165,22 @@ export class SendStore {
     }));
   }
 
-  /** The queued instances of a job, as a run needs them. */
-  queuedForRun(jobId: number): { id: number; path: string; SOPClassUID: string | null; fileTransferSyntax: string | null }[] {
+  /**
+   * The queued instances of a job, as a run needs them, with what the library found when it last
+   * indexed each file, if that index checked the file as sendable (files.send_checked, no send_problem).
+   */
+  queuedForRun(jobId: number): QueuedInstance[] {
     return this.db
-      .prepare(`SELECT id, path, SOPClassUID, file_transfer_syntax AS fileTransferSyntax FROM send_instances WHERE job_id = ? AND state = 'queued' ORDER BY id`)
-      .all(jobId) as { id: number; path: string; SOPClassUID: string | null; fileTransferSyntax: string | null }[];
+      .prepare(
+        `SELECT si.id, si.path, si.SOPClassUID, si.file_transfer_syntax AS fileTransferSyntax,
+           f.size AS indexedSize, f.mtime_ms AS indexedMtimeMs, f.dataset_offset AS indexedDatasetOffset,
+           f.TransferSyntaxUID AS indexedTransferSyntax, i.SOPClassUID AS indexedSopClass, i.SOPInstanceUID AS indexedSopInstance
+         FROM send_instances si
+         LEFT JOIN files f ON f.path = si.path AND f.send_checked = 1 AND f.send_problem IS NULL
+         LEFT JOIN instances i ON i.id = f.instance_id
+         WHERE si.job_id = ? AND si.state = 'queued' ORDER BY si.id`,
+      )
+      .all(jobId) as unknown as QueuedInstance[];
   }
 
   /** Sets a job's state (and its start/finish time). */
@@ -233,4 +244,18 @@ export class SendStore {
   remove(jobId: number): boolean {
     return Number(this.db.prepare(`DELETE FROM send_jobs WHERE id = ? AND state <> 'running'`).run(jobId).changes) > 0;
   }
+}
+
+/** A queued instance as a run reads it; the `indexed…` fields are null unless the library checked the file as sendable. */
+export interface QueuedInstance {
+  id: number;
+  path: string;
+  SOPClassUID: string | null;
+  fileTransferSyntax: string | null;
+  indexedSize: number | null;
+  indexedMtimeMs: number | null;
+  indexedDatasetOffset: number | null;
+  indexedTransferSyntax: string | null;
+  indexedSopClass: string | null;
+  indexedSopInstance: string | null;
 }

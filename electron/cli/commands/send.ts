@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { aeTitleProblem, parseNodeAddress, type NodeAddress } from '../../../shared/dicomValues.ts';
 import { indexPath } from '../../library/indexer.ts';
+import { filesToRead } from '../../library/scan.ts';
 import type { InstanceResult } from '../../send/sender.ts';
 import { statusHex } from '../../dimse/command.ts';
 import type { Services } from '../../services.ts';
@@ -98,7 +99,12 @@ async function commitAfterStores(c: AfterStoresContext): Promise<CommitOutcome |
 }
 // ==== end of the storage commitment block ======================================================
 
-/** The files to send under `paths`: indexed first, so every file has a header in the library. */
+/**
+ * The files to send under `paths`, in the library first. A folder whose files the library already
+ * holds (and checked for sending) is not read again, nor stat'ed: each file is compared with its
+ * index entry (size and mtime) as it is opened for sending, and checked in full if it changed. Any
+ * file the library does not know yet has the folder indexed first.
+ */
 type Collected = { path: string; size?: number; instanceId?: number | null; SOPClassUID?: string; SOPInstanceUID?: string; TransferSyntaxUID?: string };
 async function collect(services: Services, paths: string[], ctx: CommandContext): Promise<Collected[]> {
   const out: Collected[] = [];
@@ -107,17 +113,30 @@ async function collect(services: Services, paths: string[], ctx: CommandContext)
     const abs = resolve(p);
     if (!existsSync(abs)) throw new UsageError(`${p} does not exist`);
     const isDir = statSync(abs).isDirectory();
-    await indexPath(services.db, services.library, abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress(`indexing ${done}/${total}`) });
-    // What the library knows of each file: contexts are planned from it, and each file is checked
-    // just before it goes out (while the previous one is being stored). Files it could not index
-    // are sent too, to fail with their reason; files that are not DICOM are left out.
-    const known = services.library.sendableUnder(isDir ? (abs.endsWith(sep) ? abs : abs + sep) : abs);
-    const files: Collected[] = (isDir ? known : known.filter((f) => f.path === abs)).map((f) => ({
-      path: f.path,
-      size: f.size,
-      instanceId: f.instanceId,
-      ...(f.SOPClassUID ? { SOPClassUID: f.SOPClassUID, SOPInstanceUID: f.SOPInstanceUID ?? undefined, TransferSyntaxUID: f.TransferSyntaxUID ?? undefined } : {}),
-    }));
+    const prefix = isDir ? (abs.endsWith(sep) ? abs : abs + sep) : abs;
+    // What is there now (a DICOMDIR's references, or a walk), and what the library knows of it.
+    const listed = filesToRead(abs, isDir, () => {});
+    let known = new Map(services.library.sendableUnder(prefix).map((f) => [f.path, f]));
+    const unindexed = (path: string) => {
+      const k = known.get(path);
+      return !k || (k.kind === 'file' && !k.sendChecked);
+    };
+    if (listed.some(unindexed)) {
+      await indexPath(services.db, services.library, abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress(`indexing ${done}/${total}`) });
+      known = new Map(services.library.sendableUnder(prefix).map((f) => [f.path, f]));
+    }
+    // Instances, and files the index could not read (sent to fail with their reason); not files that are not DICOM.
+    const files: Collected[] = [];
+    for (const path of [...listed].sort()) {
+      const f = known.get(path);
+      if (!f || f.kind === 'skipped') continue;
+      files.push({
+        path: f.path,
+        size: f.size,
+        instanceId: f.instanceId,
+        ...(f.SOPClassUID ? { SOPClassUID: f.SOPClassUID, SOPInstanceUID: f.SOPInstanceUID ?? undefined, TransferSyntaxUID: f.TransferSyntaxUID ?? undefined } : {}),
+      });
+    }
     if (!isDir && !files.length) files.push({ path: abs, size: statSync(abs).size, instanceId: null });
     for (const f of files) {
       if (seen.has(f.path)) continue;
@@ -173,7 +192,10 @@ export const sendCommand: Command = {
     signal.removeEventListener('abort', onAbort);
     const seconds = (performance.now() - started) / 1000;
 
-    const rows = services.send.store.instances(sendJobId);
+    // Every row for --json and commitment; otherwise only what the summary lists (failures, warnings).
+    const everyRow = json || args.flags.has('commit');
+    const rows = services.send.store.instances(sendJobId, everyRow ? {} : { exceptState: 'success' });
+    const total = everyRow ? rows.length : services.send.store.job(sendJobId)!.total;
     const instances: AfterStoresContext['instances'] = rows.map((r) => ({
       sendInstanceId: r.id,
       path: r.path,
@@ -198,7 +220,7 @@ export const sendCommand: Command = {
       for (const i of instances) if (i.store !== 'success') out.line(`${i.store}: ${i.path}: ${i.status ?? ''} ${i.message}`.replace(/ {2,}/g, ' '));
       const mb = (summary?.bytes ?? 0) / 1e6;
       out.line(
-        `${instances.length - failed} of ${instances.length} stored at ${target.aeTitle}@${target.host}:${target.port}` +
+        `${total - failed} of ${total} stored at ${target.aeTitle}@${target.host}:${target.port}` +
           `${failed ? `, ${failed} failed` : ''}; ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s (${(mb / Math.max(seconds, 0.001)).toFixed(1)} MB/s)`,
       );
       if (commit?.transactionUid) out.line(`storage commitment transaction ${commit.transactionUid}`);

@@ -239,3 +239,35 @@ test(
     }
   }),
 );
+
+test(
+  'the index checks each instance file as a send would, and reads files indexed before that check once more',
+  withServices(async (s, home) => {
+    const dir = join(home, 'files');
+    mkdirSync(dir);
+    const names = ['CT_small.dcm', 'JPEG2000.dcm', 'MR_truncated.dcm', 'SC_rgb_jpeg.dcm', 'ExplVR_LitEndNoMeta.dcm'];
+    for (const n of names) copyFileSync(join(PYDICOM_TEST_FILES, n), join(dir, n));
+    await indexPath(s.db, s.library, dir);
+    const checks = () =>
+      Object.fromEntries(
+        (s.db.prepare('SELECT path, send_checked, send_problem FROM files ORDER BY path').all() as { path: string; send_checked: number; send_problem: string | null }[]).map((r) => [
+          r.path.split('/').pop(),
+          [r.send_checked, r.send_problem],
+        ]),
+      );
+    const c = checks();
+    assert.deepEqual(c['CT_small.dcm'], [1, null]);
+    assert.deepEqual(c['JPEG2000.dcm'], [1, null]);
+    assert.equal(c['MR_truncated.dcm'][0], 1);
+    assert.match(String(c['MR_truncated.dcm'][1]), /Truncated/);
+    assert.match(String(c['SC_rgb_jpeg.dcm'][1]), /Declares JPEG Baseline .* but is encoded as Implicit VR Little Endian/);
+    assert.match(String(c['ExplVR_LitEndNoMeta.dcm'][1]), /No File Meta Information/);
+
+    // A library indexed before the check existed (send_checked 0): the next index reads those files again.
+    s.db.exec('UPDATE files SET send_checked = 0, send_problem = NULL');
+    const again = await indexPath(s.db, s.library, dir);
+    assert.equal(again.filesRead, names.length);
+    assert.deepEqual(checks(), c);
+    assert.equal((await indexPath(s.db, s.library, dir)).filesRead, 0, 'then they are known and checked');
+  }),
+);

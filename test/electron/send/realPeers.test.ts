@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYDICOM_TEST_FILES, hasCommand, runCli, tempDir } from '../../helpers.ts';
 import { startOrthanc, startStorescp } from '../dimse/peers.ts';
@@ -107,6 +107,38 @@ test('courier send to storescp +B +xa: every sound file stored, byte-identical',
     if (name === 'image_dfl.dcm' && ds.length % 2) ds = Buffer.concat([ds, Buffer.alloc(1)]); // PS3.5 §A.5 padding
     assert.ok(got.has(sha(ds)), `${name} did not arrive byte-identical`);
   }
+});
+
+test('a file that changed after it was indexed is checked in full when sent, not trusted', { skip: !hasCommand('storescp') }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const home = join(tmp.path, 'home');
+  const dir = fixtureFolder(tmp.path, ['CT_small.dcm', 'JPEG2000.dcm', 'MR_small.dcm']);
+  const scp = await startStorescp(tmp.path, 'STORESCP', ['+uf']);
+  t.after(scp.stop);
+  const send = () => JSON.parse(runCli(['send', dir, '--to', `STORESCP@127.0.0.1:${scp.port}`, '--json'], home).stdout) as CliOut;
+  assert.deepEqual(send().instances.map((i) => i.store), ['success', 'success', 'success']);
+
+  // Cut JPEG2000.dcm short after it was indexed, and give it back its old mtime: the size still tells.
+  const j2k = join(dir, 'JPEG2000.dcm');
+  const { mtime } = statSync(j2k);
+  const bytes = readFileSync(j2k);
+  writeFileSync(j2k, bytes.subarray(0, bytes.length - 200));
+  utimesSync(j2k, mtime, mtime);
+  // MR_small.dcm replaced by a file of a SOP class nothing else here has, same size: its mtime tells.
+  const mr = join(dir, 'MR_small.dcm');
+  const other = Buffer.from(readFileSync(mr));
+  // MR Image Storage becomes (retired) Ultrasound Image Storage, a UID of the same length, in the meta header and the dataset.
+  for (let at = other.indexOf('1.2.840.10008.5.1.4.1.1.4'); at >= 0; at = other.indexOf('1.2.840.10008.5.1.4.1.1.4', at + 1)) other.write('1.2.840.10008.5.1.4.1.1.6', at, 'latin1');
+  writeFileSync(mr, other);
+  utimesSync(mr, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
+
+  const byName = new Map(send().instances.map((i) => [i.path.split('/').pop()!, i]));
+  assert.equal(byName.get('CT_small.dcm')!.store, 'success');
+  assert.equal(byName.get('JPEG2000.dcm')!.store, 'failed');
+  assert.match(byName.get('JPEG2000.dcm')!.message, /Truncated|no sequence delimiter/);
+  assert.equal(byName.get('MR_small.dcm')!.store, 'failed');
+  assert.match(byName.get('MR_small.dcm')!.message, /changed since it was queued/);
 });
 
 test('courier send to Orthanc: every instance stored in its own transfer syntax', { skip: !hasCommand('Orthanc') }, async (t) => {
