@@ -300,10 +300,13 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
     if (framed && ctx && f) {
       // Ready as it is: the association writes it the moment the current store's response arrives.
-      opts.onStart?.(it.input.key);
       it.attempts++;
       const followUp = { response: null as unknown as Promise<DimseResponse>, ctx, written: false };
-      followUp.response = a.store(framed, ctx.id, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid }, { followUp: true, afterWrite: () => (followUp.written = true) });
+      const written = () => {
+        followUp.written = true;
+        opts.onStart?.(it.input.key);
+      };
+      followUp.response = a.store(framed, ctx.id, { sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid }, { followUp: true, afterWrite: written });
       followUp.response.catch(() => {}); // settled when its turn comes (settleFollowUp)
       next = { it, framed: null, followUp };
     } else next = { it, framed, failed };
