@@ -100,59 +100,61 @@ export class CommandError extends Error {
   override name = 'CommandError';
 }
 
-function valueBytes(vr: Vr, v: unknown): Buffer {
-  switch (vr) {
-    case 'US': {
-      const b = Buffer.alloc(2);
-      b.writeUInt16LE(Number(v) & 0xffff);
-      return b;
-    }
-    case 'UL': {
-      const b = Buffer.alloc(4);
-      b.writeUInt32LE(Number(v) >>> 0);
-      return b;
-    }
-    case 'AT': {
-      const tags = v as number[];
-      const b = Buffer.alloc(tags.length * 4);
-      tags.forEach((t, i) => {
-        b.writeUInt16LE((t >>> 16) & 0xffff, i * 4);
-        b.writeUInt16LE(t & 0xffff, i * 4 + 2);
-      });
-      return b;
-    }
-    default: {
-      let s = String(v);
-      if (s.length % 2) s += vr === 'UI' ? '\0' : ' ';
-      return Buffer.from(s, 'latin1');
-    }
-  }
+/** A value's string form as written: padded to even length (PS3.5 §6.2: UI with NUL, others with a space). */
+function paddedString(vr: Vr, v: unknown): string {
+  const s = String(v);
+  return s.length % 2 ? s + (vr === 'UI' ? '\0' : ' ') : s;
 }
 
-/** Encodes a command set, with Command Group Length first (PS3.7 §6.3.1). */
+/** Length of a value's bytes. */
+function valueLength(vr: Vr, v: unknown, text: string | null): number {
+  if (vr === 'US') return 2;
+  if (vr === 'UL') return 4;
+  if (vr === 'AT') return (v as number[]).length * 4;
+  return Buffer.byteLength(text!, 'latin1');
+}
+
+/**
+ * Encodes a command set, with Command Group Length first (PS3.7 §6.3.1), into one buffer: every
+ * C-STORE-RQ goes through here, so no per-element buffers.
+ */
 export function encodeCommand(cmd: Command): Buffer {
-  const parts: Buffer[] = [];
+  const present: { element: number; vr: Vr; v: unknown; text: string | null; len: number }[] = [];
+  let body = 0;
   for (const [element, key, vr] of ELEMENTS) {
     const v = cmd[key];
     if (v === undefined || v === null) continue;
-    const value = valueBytes(vr, v);
-    const h = Buffer.alloc(8);
-    h.writeUInt16LE(0x0000, 0);
-    h.writeUInt16LE(element, 2);
-    h.writeUInt32LE(value.length, 4);
-    parts.push(h, value);
+    const text = vr === 'US' || vr === 'UL' || vr === 'AT' ? null : paddedString(vr, v);
+    const len = valueLength(vr, v, text);
+    present.push({ element, vr, v, text, len });
+    body += 8 + len;
   }
-  const body = Buffer.concat(parts);
-  const gl = Buffer.alloc(12);
-  gl.writeUInt32LE(0x00000000, 0);
-  gl.writeUInt32LE(4, 4);
-  gl.writeUInt32LE(body.length, 8);
-  return Buffer.concat([gl, body]);
+  const out = Buffer.allocUnsafe(12 + body);
+  out.writeUInt32LE(0x00000000, 0); // (0000,0000) Command Group Length, UL
+  out.writeUInt32LE(4, 4);
+  out.writeUInt32LE(body, 8);
+  let p = 12;
+  for (const { element, vr, v, text, len } of present) {
+    out.writeUInt16LE(0x0000, p);
+    out.writeUInt16LE(element, p + 2);
+    out.writeUInt32LE(len, p + 4);
+    p += 8;
+    if (vr === 'US') out.writeUInt16LE(Number(v) & 0xffff, p);
+    else if (vr === 'UL') out.writeUInt32LE(Number(v) >>> 0, p);
+    else if (vr === 'AT') {
+      (v as number[]).forEach((t, i) => {
+        out.writeUInt16LE((t >>> 16) & 0xffff, p + i * 4);
+        out.writeUInt16LE(t & 0xffff, p + i * 4 + 2);
+      });
+    } else out.write(text!, p, len, 'latin1');
+    p += len;
+  }
+  return out;
 }
 
 /** Decodes a command set; unknown elements are skipped. Throws CommandError when malformed. */
 export function decodeCommand(b: Uint8Array): Command {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const out: Record<string, unknown> = {};
   let p = 0;
   while (p < buf.length) {
@@ -162,24 +164,35 @@ export function decodeCommand(b: Uint8Array): Command {
     const len = buf.readUInt32LE(p + 4);
     if (group !== 0) throw new CommandError(`command set has an element outside group 0000 (${group.toString(16)},${element.toString(16)})`);
     if (len === 0xffffffff || p + 8 + len > buf.length) throw new CommandError(`command element (0000,${element.toString(16).padStart(4, '0')}) runs past the command set`);
-    const v = buf.subarray(p + 8, p + 8 + len);
-    p += 8 + len;
+    const start = p + 8;
+    p = start + len;
     const def = BY_ELEMENT.get(element);
     if (!def) continue;
     const [, key, vr] = def;
     if (vr === 'US') {
       if (len < 2) throw new CommandError(`${key} is shorter than 2 bytes`);
-      out[key] = v.readUInt16LE(0);
-    } else if (vr === 'UL') out[key] = v.readUInt32LE(0);
-    else if (vr === 'AT') {
+      out[key] = buf.readUInt16LE(start);
+    } else if (vr === 'UL') {
+      if (len < 4) throw new CommandError(`${key} is shorter than 4 bytes`);
+      out[key] = buf.readUInt32LE(start);
+    } else if (vr === 'AT') {
       const tags: number[] = [];
-      for (let i = 0; i + 4 <= v.length; i += 4) tags.push(((v.readUInt16LE(i) << 16) | v.readUInt16LE(i + 2)) >>> 0);
+      for (let i = start; i + 4 <= p; i += 4) tags.push(((buf.readUInt16LE(i) << 16) | buf.readUInt16LE(i + 2)) >>> 0);
       out[key] = tags;
-    } else out[key] = v.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+    } else out[key] = trimValue(buf.toString('latin1', start, p));
   }
   if (typeof out.CommandField !== 'number') throw new CommandError('command set has no Command Field (0000,0100)');
   if (typeof out.CommandDataSetType !== 'number') out.CommandDataSetType = NO_DATASET;
   return out as unknown as Command;
+}
+
+/** A string value without its padding (trailing NULs and spaces, leading spaces). */
+function trimValue(s: string): string {
+  let end = s.length;
+  while (end > 0 && (s.charCodeAt(end - 1) === 0 || s.charCodeAt(end - 1) === 0x20)) end--;
+  let start = 0;
+  while (start < end && s.charCodeAt(start) === 0x20) start++;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
 
 /** True when a dataset follows the command. */
