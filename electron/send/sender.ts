@@ -502,13 +502,9 @@ async function openAssociation(group: Group, opts: SendOptions, policy: RetryPol
  * not be read: it is then checked in full.
  */
 function readIndexed(path: string, indexed: IndexedFile, buffer?: Buffer): { file: SendableFile; data: Buffer | null } | null {
-  let fd: number;
+  let fd = -1;
   try {
     fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
     const st = fstatSync(fd);
     if (!st.isFile() || st.size !== indexed.size || Math.trunc(st.mtimeMs) !== indexed.mtimeMs) return null;
     let data: Buffer | null = null;
@@ -529,7 +525,7 @@ function readIndexed(path: string, indexed: IndexedFile, buffer?: Buffer): { fil
   } catch {
     return null;
   } finally {
-    closeSync(fd);
+    if (fd >= 0) closeSync(fd);
   }
 }
 
