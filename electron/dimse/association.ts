@@ -275,6 +275,8 @@ export type Negotiator = (rq: AssociateRq, peer: { address: string; port: number
 
 /** Files up to this size are read with one synchronous read (page cache: well under a millisecond); larger ones in async 1 MiB chunks. */
 const SMALL_FILE = 2 * 1024 * 1024;
+/** The reused read buffer of an association we open. */
+const READ_BUFFER = 64 * 1024;
 const HIGH_WATER = 4 * 1024 * 1024;
 /** Data bytes framed into one buffer per socket write. */
 const FRAME_BYTES = 1024 * 1024;
@@ -346,8 +348,21 @@ export class Association {
   static async connect(opts: ConnectOptions): Promise<Association> {
     if (!opts.contexts.length) throw new NotNegotiated('No presentation contexts to propose');
     if (opts.contexts.length > 128) throw new NotNegotiated('At most 128 presentation contexts per association (PS3.8 §9.3.2.2)');
-    const socket = tcpConnect({ host: opts.host, port: opts.port });
-    const assoc = new Association(socket, 'requestor', opts);
+    // Reads land in one reused buffer and come straight to the PDU reader (no stream 'data' events
+    // and no buffer per read): a sender reads one small response per store.
+    let assoc: Association | null = null;
+    const socket = tcpConnect({
+      host: opts.host,
+      port: opts.port,
+      onread: {
+        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        callback: (n: number, buf: Uint8Array) => {
+          assoc?.onData(Buffer.from(buf.buffer, buf.byteOffset, n), true);
+          return true;
+        },
+      },
+    });
+    assoc = new Association(socket, 'requestor', opts);
     assoc.callingAe = opts.callingAe;
     assoc.calledAe = opts.calledAe;
     const onAbortSignal = () => assoc.abort();
@@ -833,11 +848,12 @@ export class Association {
     this.stateTimer = null;
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes from the peer; `transient` when `chunk` is a read buffer that is reused after this call. */
+  private onData(chunk: Buffer, transient = false): void {
     if (this.state === 'closed') return;
     let pdus: Pdu[];
     try {
-      pdus = this.reader.push(chunk);
+      pdus = this.reader.push(chunk, transient);
     } catch (err) {
       this.protocolFailure(err instanceof PduError ? err.message : String(err), err instanceof PduError ? err.abortReason : 0);
       return;

@@ -387,8 +387,11 @@ export class PduReader {
     return this.buffered;
   }
 
-  /** Adds bytes; returns the PDUs completed by them. */
-  push(chunk: Buffer): Pdu[] {
+  /**
+   * Adds bytes; returns the PDUs completed by them. A `transient` chunk is a read buffer that will be
+   * reused: the PDUs returned may point into it (use them at once), and what is left of it is copied.
+   */
+  push(chunk: Buffer, transient = false): Pdu[] {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     const out: Pdu[] = [];
@@ -402,6 +405,7 @@ export class PduReader {
       const whole = this.take(6 + length);
       out.push(decodePdu(type, whole.subarray(6)));
     }
+    if (transient && this.buffered) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
     return out;
   }
 

@@ -79,6 +79,25 @@ test('PduReader reassembles PDUs split at every byte', () => {
   assert.equal(r.pending, 0);
 });
 
+test('PduReader with a reused read buffer: a PDU split across reads survives the buffer being overwritten', () => {
+  const a = encodePdu({ type: 'p-data', pdvs: [{ contextId: 1, command: true, last: true, data: Buffer.from('first PDV!') }] });
+  const b = encodePdu({ type: 'p-data', pdvs: [{ contextId: 3, command: false, last: true, data: Buffer.from('second, split across two reads') }] });
+  const stream = Buffer.concat([a, b]);
+  const readBuffer = Buffer.alloc(stream.length);
+  const r = new PduReader(1 << 20);
+  const cut = a.length + 9; // the whole first PDU and the start of the second
+  stream.copy(readBuffer, 0, 0, cut);
+  const first = r.push(readBuffer.subarray(0, cut), true);
+  assert.equal(first.length, 1);
+  assert.equal(first[0].type === 'p-data' && first[0].pdvs[0].data.toString(), 'first PDV!');
+  readBuffer.fill(0xee); // the next read reuses the buffer
+  stream.copy(readBuffer, 0, cut);
+  const second = r.push(readBuffer.subarray(0, stream.length - cut), true);
+  assert.equal(second.length, 1);
+  assert.equal(second[0].type === 'p-data' && second[0].pdvs[0].data.toString(), 'second, split across two reads');
+  assert.equal(r.pending, 0);
+});
+
 test('PduReader: truncated input stays pending, never throws', () => {
   const b = encodePdu(rq);
   const r = new PduReader(1 << 20);
