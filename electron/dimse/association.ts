@@ -701,20 +701,21 @@ export class Association {
   /**
    * Reads `length` bytes of a file from `offset` straight into P-DATA-TF PDUs for `contextId` (one
    * readv per frame, no copy); null when the dataset is too large to hold (it is streamed when sent)
-   * or cannot be read (sending it then reports why).
+   * or cannot be read (sending it then reports why). With `expect`, also null unless the open file
+   * still has that size and mtime (whole milliseconds).
    */
-  frameFile(path: string, offset: number, length: number, contextId: number): FramedDataset | null {
+  frameFile(path: string, offset: number, length: number, contextId: number, expect?: { size: number; mtimeMs: number }): FramedDataset | null {
     if (length <= 0 || length > SMALL_FILE) return null;
     const max = this.maxPdvData;
     const perFrame = this.dataPerFrame(max);
     const frames: Buffer[] = [];
-    let fd: number;
+    let fd = -1;
     try {
       fd = openSync(path, 'r');
-    } catch {
-      return null;
-    }
-    try {
+      if (expect) {
+        const st = fstatSync(fd);
+        if (!st.isFile() || st.size !== expect.size || Math.trunc(st.mtimeMs) !== expect.mtimeMs) return null;
+      }
       for (let done = 0; done < length; ) {
         const want = Math.min(perFrame, length - done);
         const { frame, slots } = this.frameFor(want, contextId, max, done + want >= length);
@@ -725,7 +726,7 @@ export class Association {
     } catch {
       return null;
     } finally {
-      closeSync(fd);
+      if (fd >= 0) closeSync(fd);
     }
     return { framedFor: this, contextId, frames };
   }

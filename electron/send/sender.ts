@@ -277,27 +277,55 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       next = null;
     }
   };
+  /** An indexed file that is still as indexed, read straight into PDUs (one open, no parse, no copy); null otherwise. */
+  const frameIndexed = (a: Association, it: Item): { file: SendableFile; framed: FramedDataset; ctx: NegotiatedContext } | null => {
+    const ix = it.input.indexed;
+    if (!ix || it.file || (ix.transferSyntaxUid === DEFLATED_LE && (ix.size - ix.datasetOffset) % 2)) return null;
+    const ctx = a.contextFor(ix.sopClassUid, ix.transferSyntaxUid);
+    const framed = ctx && a.frameFile(it.input.path, ix.datasetOffset, ix.size - ix.datasetOffset, ctx.id, ix);
+    if (!ctx || !framed) return null;
+    const file: SendableFile = {
+      ok: true,
+      path: it.input.path,
+      size: ix.size,
+      datasetOffset: ix.datasetOffset,
+      transferSyntaxUid: ix.transferSyntaxUid,
+      sopClassUid: ix.sopClassUid,
+      sopInstanceUid: ix.sopInstanceUid,
+    };
+    return { file, framed, ctx };
+  };
   const prefetch = (a: Association) => {
     if (next || !group.queue.length || opts.signal?.aborted) return;
     const it = group.queue.shift()!;
     // Check it now, while the peer stores the current one; a failure is reported when its turn comes.
-    // When it goes out as it is, its dataset is cut into PDUs now too: a small file is read once for
-    // the check and the send; a larger one (header checked first) is read straight into the PDUs.
+    // When it goes out as it is, its dataset is cut into PDUs now too: an indexed file still as
+    // indexed, and any larger file once its header is checked, are read straight into the PDUs; a
+    // small file otherwise is read once for both the check and the send.
     let failed: CheckFailure | undefined;
-    const pre = preloadWith((buffer) => {
-      const c = check(it, buffer.subarray(0, WHOLE_FILE));
-      if ('failed' in c) {
-        failed = c.failed;
-        return null;
-      }
-      return c.data;
-    });
-    const f = it.file;
-    const ctx = f && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
+    let f: SendableFile | null = null;
+    let ctx: NegotiatedContext | undefined;
     let framed: FramedDataset | null = null;
-    if (pre && ctx) framed = a.frame(pre, ctx.id);
-    else if (pre) discardPreloaded(pre);
-    else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
+    const indexed = frameIndexed(a, it);
+    if (indexed) {
+      it.file = f = indexed.file;
+      framed = indexed.framed;
+      ctx = indexed.ctx;
+    } else {
+      const pre = preloadWith((buffer) => {
+        const c = check(it, buffer.subarray(0, WHOLE_FILE));
+        if ('failed' in c) {
+          failed = c.failed;
+          return null;
+        }
+        return c.data;
+      });
+      f = it.file;
+      ctx = f && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
+      if (pre && ctx) framed = a.frame(pre, ctx.id);
+      else if (pre) discardPreloaded(pre);
+      else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
+    }
     if (framed && ctx && f) {
       // Ready as it is: the association writes it the moment the current store's response arrives.
       it.attempts++;
