@@ -488,6 +488,7 @@ export class Association {
     this.nextMessageId = this.nextMessageId >= 0xffff ? 1 : this.nextMessageId + 1;
     const cmd: Command = { ...command, MessageID: messageId, CommandDataSetType: dataset ? 0x0000 : NO_DATASET };
     const follows = opts.followUp && this.pending.size > 0 && !this.followUp && dataset && typeof dataset === 'object' && 'framedFor' in dataset;
+    if (follows) this.checkFramed(dataset as FramedDataset, contextId);
     const response = new Promise<DimseResponse>((resolve, reject) => {
       this.pending.set(messageId, { resolve, reject, timer: null });
     });
@@ -506,7 +507,6 @@ export class Association {
     if (follows) {
       // Everything is encoded now; the write waits only for the outstanding response (dispatch).
       const framed = dataset as FramedDataset;
-      this.checkFramed(framed, contextId);
       const pdus = this.commandPdus(cmd, contextId);
       this.followUp = {
         messageId,
@@ -1000,8 +1000,8 @@ export class Association {
       this.pending.delete(id);
       if (p.timer) clearTimeout(p.timer);
       if (this.followUp) {
-        // The next request goes out before anything else runs (PS3.7 §9.1.1.1: a C-STORE-RSP with
-        // status "out of resources" asks us to wait, so the follow-up is withdrawn then).
+        // The next request goes out before anything else runs; after "Refused: Out of Resources"
+        // (A7xx, PS3.4 B.2.3) the sender waits before storing more, so the follow-up is withdrawn.
         if (status.code >= 0xa700 && status.code <= 0xa7ff) this.withdrawFollowUp('the peer was out of resources');
         else if (this.pending.size === 1) this.sendFollowUp();
       }
