@@ -25,8 +25,10 @@ const CONCEPT_NAME = k(0x0040a043, 'SQ', '1', 'Concept Name Code Sequence');
 const CONTENT_LABEL = k(0x00700080, 'CS', '1', 'Content Label');
 const CONTENT_DESCRIPTION = k(0x00700081, 'LO', '2', 'Content Description');
 const CONTENT_CREATOR = k(0x00700084, 'PN', '2', "Content Creator's Name");
+/** Keys of records that carry only their content's date and time (WAVEFORM, RAW DATA, MEASUREMENT). */
+const DATED_CONTENT = [CHARSET, CONTENT_DATE, CONTENT_TIME, INSTANCE_NUMBER];
 /** The keys of the records whose objects carry a content label (registration, fiducials, value maps, surfaces). */
-const LABELLED_CONTENT = [CHARSET, CONTENT_DATE, CONTENT_TIME, INSTANCE_NUMBER, CONTENT_LABEL, CONTENT_DESCRIPTION, CONTENT_CREATOR];
+const LABELLED_CONTENT = [...DATED_CONTENT, CONTENT_LABEL, CONTENT_DESCRIPTION, CONTENT_CREATOR];
 
 /** Keys of each record type (PS3.3 F.5.1–F.5.x), in tag order. Only the keys the tables list: optional extras
  * make validators (dciodvfy) warn and readers do not use them. */
@@ -80,7 +82,7 @@ export const RECORD_KEYS: Record<string, Key[]> = {
     k(0x0040a493, 'CS', '1', 'Verification Flag'),
   ],
   'KEY OBJECT DOC': [CHARSET, CONTENT_DATE, CONTENT_TIME, INSTANCE_NUMBER, CONCEPT_NAME],
-  WAVEFORM: [CHARSET, CONTENT_DATE, CONTENT_TIME, INSTANCE_NUMBER],
+  WAVEFORM: DATED_CONTENT,
   'ENCAP DOC': [
     CHARSET,
     { ...CONTENT_DATE, type: '2' },
@@ -91,12 +93,12 @@ export const RECORD_KEYS: Record<string, Key[]> = {
     k(0x00420010, 'ST', '2', 'Document Title'),
     k(0x00420012, 'LO', '1', 'MIME Type of Encapsulated Document'),
   ],
-  'RAW DATA': [CHARSET, CONTENT_DATE, CONTENT_TIME, INSTANCE_NUMBER],
+  'RAW DATA': DATED_CONTENT,
   REGISTRATION: LABELLED_CONTENT,
   FIDUCIAL: LABELLED_CONTENT,
   'VALUE MAP': LABELLED_CONTENT,
   SURFACE: LABELLED_CONTENT,
-  MEASUREMENT: [CHARSET, CONTENT_DATE, CONTENT_TIME, INSTANCE_NUMBER],
+  MEASUREMENT: DATED_CONTENT,
   STEREOMETRIC: [CHARSET],
   SPECTROSCOPY: [
     CHARSET,

@@ -13,7 +13,7 @@
  * requests from the peer (an N-EVENT-REPORT on the SCU's association) are answered by `onRequest`
  * at any time, their responses queued behind the message being written.
  */
-import { closeSync, openSync, readSync, readvSync, writeSync, unlinkSync, fstatSync } from 'node:fs';
+import { closeSync, openSync, readSync, readvSync, writeSync, unlinkSync, fstatSync, type Stats } from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import {
@@ -665,10 +665,14 @@ export class Association {
   private async writeMessage(cmd: Command, contextId: number, dataset?: DatasetSource): Promise<void> {
     const max = this.maxPdvData;
     const pdus = this.commandPdus(cmd, contextId);
+    if (dataset && 'framedFor' in dataset) {
+      this.checkFramed(dataset, contextId);
+      this.writeFramedNow(pdus, dataset, contextId);
+      return;
+    }
     // Open (and for small files read) the dataset before the command goes out, so a missing or
     // unreadable file fails this request alone and never leaves the peer waiting for a dataset.
-    if (dataset && 'framedFor' in dataset) this.checkFramed(dataset, contextId);
-    const source: OpenSource | null = !dataset || Buffer.isBuffer(dataset) || 'framedFor' in dataset ? null : openSource(dataset);
+    const source: OpenSource | null = !dataset || Buffer.isBuffer(dataset) ? null : openSource(dataset);
     let started = false;
     this.socket.cork();
     try {
@@ -676,10 +680,6 @@ export class Association {
       for (const pdu of pdus) await this.write(pdu);
       if (!dataset) return;
       if (Buffer.isBuffer(dataset)) await this.writeDataBuffer(dataset, contextId, max, true);
-      else if ('framedFor' in dataset) {
-        if (!dataset.frames.length) await this.write(emptyLastPdu(contextId));
-        for (const frame of dataset.frames) await this.writeFrame(frame);
-      }
       else if (source!.data) await this.writeDataBuffer(source!.data, contextId, max, true, source!.pooled ? () => giveBack(source!.pooled!) : undefined);
       else await this.writeFileRange(source!, contextId, max);
     } catch (err) {
@@ -701,10 +701,10 @@ export class Association {
   /**
    * Reads `length` bytes of a file from `offset` straight into P-DATA-TF PDUs for `contextId` (one
    * readv per frame, no copy); null when the dataset is too large to hold (it is streamed when sent)
-   * or cannot be read (sending it then reports why). With `expect`, also null unless the open file
-   * still has that size and mtime (whole milliseconds).
+   * or cannot be read (sending it then reports why). With `accept`, also null unless it accepts
+   * the open file's stat (e.g. the file is still the one that was checked).
    */
-  frameFile(path: string, offset: number, length: number, contextId: number, expect?: { size: number; mtimeMs: number }): FramedDataset | null {
+  frameFile(path: string, offset: number, length: number, contextId: number, accept?: (st: Stats) => boolean): FramedDataset | null {
     if (length <= 0 || length > SMALL_FILE) return null;
     const max = this.maxPdvData;
     const perFrame = this.dataPerFrame(max);
@@ -712,10 +712,7 @@ export class Association {
     let fd = -1;
     try {
       fd = openSync(path, 'r');
-      if (expect) {
-        const st = fstatSync(fd);
-        if (!st.isFile() || st.size !== expect.size || Math.trunc(st.mtimeMs) !== expect.mtimeMs) return null;
-      }
+      if (accept && !accept(fstatSync(fd))) return null;
       for (let done = 0; done < length; ) {
         const want = Math.min(perFrame, length - done);
         const { frame, slots } = this.frameFor(want, contextId, max, done + want >= length);

@@ -3,7 +3,7 @@
  * record), not DICOM, or a broken DICOM file with a reason. Pure of the database, so it runs the
  * same in the indexing thread and in header workers.
  */
-import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '../dicom/header.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
 import { summarize, type InstanceRecord } from './summary.ts';
@@ -14,6 +14,11 @@ import { DEFLATED_LE } from '../dicom/transferSyntax.ts';
 export interface Stamp {
   size: number;
   mtimeMs: number;
+}
+
+/** True when `st` is a regular file with the size and mtime (whole milliseconds) of `stamp`: the file the library indexed. */
+export function matchesStamp(st: Stats, stamp: Stamp): boolean {
+  return st.isFile() && st.size === stamp.size && Math.trunc(st.mtimeMs) === stamp.mtimeMs;
 }
 
 /** What examining a file found. */
@@ -34,7 +39,7 @@ export function examineFile(path: string, known?: Stamp): Examined {
     } catch (err) {
       return { kind: 'unreadable', message: `The file could not be opened: ${(err as Error).message}` };
     }
-    if (st.isFile() && known.size === st.size && known.mtimeMs === Math.trunc(st.mtimeMs)) return { kind: 'unchanged', size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
+    if (matchesStamp(st, known)) return { kind: 'unchanged', size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
   }
   // open + fstat rather than stat + open: one path lookup per new file.
   let fd: number;

@@ -13,7 +13,8 @@ import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
 import { statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError, NotSent } from '../dimse/errors.ts';
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { matchesStamp } from '../library/examine.ts';
 import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { preflight, WHOLE_FILE, type SendableFile } from './preflight.ts';
 import { canTranscode, transcodeDataset } from './transcode.ts';
@@ -253,12 +254,9 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
   /** Checks an item not yet checked; returns its dataset bytes when small (in `buffer` if given), or a failure reason. */
   const check = (it: Item, buffer?: Buffer): { data: Buffer | null } | { failed: CheckFailure } => {
     if (it.file) return { data: null };
-    if (it.input.indexed) {
-      const trusted = readIndexed(it.input.path, it.input.indexed, buffer);
-      if (trusted) {
-        it.file = trusted.file;
-        return { data: trusted.data };
-      }
+    if (it.input.indexed && stillIndexed(it.input.path, it.input.indexed)) {
+      it.file = indexedFile(it.input.path, it.input.indexed);
+      return { data: null };
     }
     const f = preflight(it.input.path, { buffer });
     if (!f.ok) return { failed: f };
@@ -282,18 +280,9 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     const ix = it.input.indexed;
     if (!ix || it.file || (ix.transferSyntaxUid === DEFLATED_LE && (ix.size - ix.datasetOffset) % 2)) return null;
     const ctx = a.contextFor(ix.sopClassUid, ix.transferSyntaxUid);
-    const framed = ctx && a.frameFile(it.input.path, ix.datasetOffset, ix.size - ix.datasetOffset, ctx.id, ix);
+    const framed = ctx && a.frameFile(it.input.path, ix.datasetOffset, ix.size - ix.datasetOffset, ctx.id, (st) => matchesStamp(st, ix));
     if (!ctx || !framed) return null;
-    const file: SendableFile = {
-      ok: true,
-      path: it.input.path,
-      size: ix.size,
-      datasetOffset: ix.datasetOffset,
-      transferSyntaxUid: ix.transferSyntaxUid,
-      sopClassUid: ix.sopClassUid,
-      sopInstanceUid: ix.sopInstanceUid,
-    };
-    return { file, framed, ctx };
+    return { file: indexedFile(it.input.path, ix), framed, ctx };
   };
   const prefetch = (a: Association) => {
     if (next || !group.queue.length || opts.signal?.aborted) return;
@@ -524,36 +513,17 @@ async function openAssociation(group: Group, opts: SendOptions, policy: RetryPol
   throw last instanceof Error ? last : new DimseError(String(last));
 }
 
-/**
- * A file the library checked when it indexed it, if it is still that file (same size and mtime, seen
- * on the open descriptor): its dataset read into `buffer` when it fits. Null when it changed or could
- * not be read: it is then checked in full.
- */
-function readIndexed(path: string, indexed: IndexedFile, buffer?: Buffer): { file: SendableFile; data: Buffer | null } | null {
-  let fd = -1;
+/** The file as the library indexed it (and checked it for sending). */
+function indexedFile(path: string, ix: IndexedFile): SendableFile {
+  return { ok: true, path, size: ix.size, datasetOffset: ix.datasetOffset, transferSyntaxUid: ix.transferSyntaxUid, sopClassUid: ix.sopClassUid, sopInstanceUid: ix.sopInstanceUid };
+}
+
+/** True when the file at `path` is still the one the library indexed (same size and mtime); false if it changed or is gone. */
+function stillIndexed(path: string, ix: IndexedFile): boolean {
   try {
-    fd = openSync(path, 'r');
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size !== indexed.size || Math.trunc(st.mtimeMs) !== indexed.mtimeMs) return null;
-    let data: Buffer | null = null;
-    if (buffer && st.size <= buffer.length) {
-      if (readSync(fd, buffer, 0, st.size, 0) !== st.size) return null;
-      data = buffer.subarray(indexed.datasetOffset, st.size);
-    }
-    const file: SendableFile = {
-      ok: true,
-      path,
-      size: st.size,
-      datasetOffset: indexed.datasetOffset,
-      transferSyntaxUid: indexed.transferSyntaxUid,
-      sopClassUid: indexed.sopClassUid,
-      sopInstanceUid: indexed.sopInstanceUid,
-    };
-    return { file, data };
+    return matchesStamp(statSync(path), ix);
   } catch {
-    return null;
-  } finally {
-    if (fd >= 0) closeSync(fd);
+    return false;
   }
 }
 

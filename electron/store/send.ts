@@ -128,41 +128,14 @@ export class SendStore {
 
   /** The instances of a job, in order, optionally only those in one state. */
   instances(jobId: number, opts: { state?: SendInstanceState; exceptState?: SendInstanceState; offset?: number; limit?: number } = {}): SendInstanceRow[] {
-    const rows = this.db
+    // Columns named as the contract names them (shared/contract/send.ts), so rows need no mapping.
+    return this.db
       .prepare(
-        `SELECT id, instance_id, path, size, SOPInstanceUID, SOPClassUID, state, status, message, transfer_syntax, transcoded_from, attempts, updated_at
+        `SELECT id, instance_id AS instanceId, path, size, SOPInstanceUID, SOPClassUID, state, status, message,
+           transfer_syntax AS transferSyntax, transcoded_from AS transcodedFrom, attempts, updated_at AS updatedAt
          FROM send_instances WHERE job_id = ? AND (? IS NULL OR state = ?) AND (? IS NULL OR state != ?) ORDER BY id LIMIT ? OFFSET ?`,
       )
-      .all(jobId, opts.state ?? null, opts.state ?? null, opts.exceptState ?? null, opts.exceptState ?? null, opts.limit ?? 1_000_000, opts.offset ?? 0) as {
-      id: number;
-      instance_id: number | null;
-      path: string;
-      size: number;
-      SOPInstanceUID: string | null;
-      SOPClassUID: string | null;
-      state: SendInstanceState;
-      status: number | null;
-      message: string | null;
-      transfer_syntax: string | null;
-      transcoded_from: string | null;
-      attempts: number;
-      updated_at: string | null;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      instanceId: r.instance_id,
-      path: r.path,
-      size: r.size,
-      SOPInstanceUID: r.SOPInstanceUID,
-      SOPClassUID: r.SOPClassUID,
-      state: r.state,
-      status: r.status,
-      message: r.message,
-      transferSyntax: r.transfer_syntax,
-      transcodedFrom: r.transcoded_from,
-      attempts: r.attempts,
-      updatedAt: r.updated_at,
-    }));
+      .all(jobId, opts.state ?? null, opts.state ?? null, opts.exceptState ?? null, opts.exceptState ?? null, opts.limit ?? 1_000_000, opts.offset ?? 0) as unknown as SendInstanceRow[];
   }
 
   /**

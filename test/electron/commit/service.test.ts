@@ -22,6 +22,19 @@ import { statSync } from 'node:fs';
 import net from 'node:net';
 import { echo } from '../../../electron/dimse/echo.ts';
 
+/** After the test: the PACS (if any) stops first, then the service, the database and the folder. */
+function cleanUpAfter(
+  t: import('node:test').TestContext,
+  parts: { pacs?: { close(): Promise<unknown> }; service: CommitService; db: { close(): void }; dir: { cleanup(): void } },
+) {
+  t.after(async () => {
+    await parts.pacs?.close();
+    await parts.service.close();
+    parts.db.close();
+    parts.dir.cleanup();
+  });
+}
+
 async function scenario(t: import('node:test').TestContext, delivery: Delivery, opts: { delayMs?: number } = {}) {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
@@ -35,12 +48,7 @@ async function scenario(t: import('node:test').TestContext, delivery: Delivery, 
     replyTo: { aeTitle: 'COURIER', host: '127.0.0.1', port: accepter.port },
     fail: new Map([[files[2].sopInstanceUid, 0x0110]]),
   });
-  t.after(async () => {
-    await pacs.close();
-    await service.close();
-    db.close();
-    dir.cleanup();
-  });
+  cleanUpAfter(t, { pacs, service, db, dir });
   await storeFiles(files, pacs.port);
   const instances = await commitInstancesOf(files);
   const started = Date.now();
@@ -70,11 +78,7 @@ test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
   const db = openDatabase(join(dir.path, 'courier.db'));
   const service = new CommitService(db, null, null, { aeTitle: 'COURIER' });
   const accepter = await service.startAccepter(0, '127.0.0.1');
-  t.after(async () => {
-    await service.close();
-    db.close();
-    dir.cleanup();
-  });
+  cleanUpAfter(t, { service, db, dir });
   await assert.rejects(
     Association.connect({
       host: '127.0.0.1', port: accepter.port, callingAe: 'STRANGER', calledAe: 'COURIER',
@@ -97,11 +101,7 @@ test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing'
   const db = openDatabase(join(dir.path, 'courier.db'));
   const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 0, timeoutMs: 60_000 });
   const accepter = await service.startAccepter(0, '127.0.0.1');
-  t.after(async () => {
-    await service.close();
-    db.close();
-    dir.cleanup();
-  });
+  cleanUpAfter(t, { service, db, dir });
   // A transaction to PACS (the N-ACTION itself fails: nobody listens there; the record stays).
   const id = service.store.createTransaction({
     transactionUid: '2.25.1234', node: { aeTitle: 'PACS', host: '127.0.0.1', port: 1, addresses: ['127.0.0.1'] }, callingAe: 'COURIER',
@@ -132,12 +132,7 @@ test('LargeRequest_IsSplitAtChunkSize_IntoSeveralTransactions', async (t) => {
   const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 1000, chunkSize: 2, timeoutMs: 8000, maxAttempts: 1 });
   const files = makeStudy(join(dir.path, 'study'), 5);
   const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
-  t.after(async () => {
-    await pacs.close();
-    await service.close();
-    db.close();
-    dir.cleanup();
-  });
+  cleanUpAfter(t, { pacs, service, db, dir });
   await storeFiles(files, pacs.port);
   const instances = await commitInstancesOf(files);
   const txns = await service.request({ node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: false, roots: [] });
@@ -159,12 +154,7 @@ test('LostReport_TimesOut_ThenUserReRequest_Commits', async (t) => {
     port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'new', delayMs: 0, fail: new Map(),
     replyTo: { aeTitle: 'COURIER', host: '127.0.0.1', port: listen },
   });
-  t.after(async () => {
-    await pacs.close();
-    await service.close();
-    db.close();
-    dir.cleanup();
-  });
+  cleanUpAfter(t, { pacs, service, db, dir });
   await storeFiles(files, pacs.port);
   const instances = files.map((f) => ({ SOPClassUID: f.sopClassUid, SOPInstanceUID: f.sopInstanceUid, path: f.path, size: statSync(f.path).size, sha256: 'x' }));
   const [first] = await service.request({ node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: false, roots: [] });
