@@ -36,5 +36,8 @@ export function medianOf(times: number, run: () => number): number {
   return median(Array.from({ length: times }, run));
 }
 
+/** "min–max" of some seconds, for showing how much runs of the same command differed. */
+export const range = (xs: number[]) => `${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)} s`;
+
 /** Formats seconds for a table. */
 export const fmt = (s: number) => `${s.toFixed(3)} s`;
