@@ -90,6 +90,13 @@ export class SendService {
     return id;
   }
 
+  /** Queues the files at `paths` as the library indexed them, without starting (SendStore.createFromIndex). */
+  queueIndexed(dest: SendDestination, callingAe: string, description: string, paths: string[], always: string[] = []): { id: number; total: number } {
+    const job = this.store.createFromIndex(dest, callingAe, description, paths, always);
+    this.changed(job.id);
+    return job;
+  }
+
   /** Starts (or keeps running) a job; returns the JobRunner id. */
   start(sendJobId: number, opts: RunOptions = {}): string {
     const existing = this.running.get(sendJobId);

@@ -106,22 +106,18 @@ export class LibraryStore {
   }
 
   /**
-   * Every file under `prefix` (as knownPaths), in no particular order, with what the library knows of each
-   * instance: one query for what a send plans from (files not DICOM are there as `skipped`).
+   * True when any of `paths` is unknown to the library, or is an instance the index did not check for
+   * sending (files.send_checked): what a send must index first. One query (the paths go in as JSON).
    */
-  sendableUnder(prefix: string): SendableFile[] {
-    const range = [prefix, prefix + '\uffff'];
-    const rows = this.db
+  needsIndexing(paths: string[]): boolean {
+    const row = this.db
       .prepare(
-        `SELECT f.path, f.size, f.instance_id AS instanceId, i.SOPClassUID, i.SOPInstanceUID, f.TransferSyntaxUID, 'file' AS kind, f.send_checked AS sendChecked
-           FROM files f JOIN instances i ON i.id = f.instance_id WHERE f.path >= ? AND f.path < ?
-         UNION ALL
-         SELECT path, size, NULL, NULL, NULL, NULL, 'error', 0 FROM index_errors WHERE path >= ? AND path < ?
-         UNION ALL
-         SELECT path, size, NULL, NULL, NULL, NULL, 'skipped', 0 FROM skipped_files WHERE path >= ? AND path < ?`,
+        `SELECT 1 AS yes FROM json_each(?) j
+           LEFT JOIN files f ON f.path = j.value LEFT JOIN index_errors e ON e.path = j.value LEFT JOIN skipped_files s ON s.path = j.value
+         WHERE (f.path IS NULL AND e.path IS NULL AND s.path IS NULL) OR f.send_checked = 0 LIMIT 1`,
       )
-      .all(...range, ...range, ...range) as unknown as SendableFile[];
-    return rows;
+      .get(JSON.stringify(paths));
+    return row !== undefined;
   }
 
   /** Records a file and the instance it holds; returns the instance id. */
@@ -294,20 +290,6 @@ export class LibraryStore {
       .all(...args);
     return rows.map(toInstanceFile);
   }
-}
-
-/** A file to send and, when it was indexed as an instance, what it holds (sendableUnder). */
-export interface SendableFile {
-  path: string;
-  size: number;
-  instanceId: number | null;
-  SOPClassUID: string | null;
-  SOPInstanceUID: string | null;
-  TransferSyntaxUID: string | null;
-  /** An instance, a file that could not be indexed, or one that is not DICOM. */
-  kind: KnownPath['kind'];
-  /** 1 when the index checked the file for sending (files.send_checked). */
-  sendChecked: number;
 }
 
 const FILE_SELECT = `SELECT f.id AS fileId, i.id AS instanceId, f.path, f.size, f.mtime_ms, f.TransferSyntaxUID, f.dataset_offset,

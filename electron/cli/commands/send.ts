@@ -7,7 +7,7 @@
  * accepter can be listening), `commitAfterStores` after every store result is in the database.
  */
 import { existsSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { aeTitleProblem, parseNodeAddress, type NodeAddress } from '../../../shared/dicomValues.ts';
 import { indexPath } from '../../library/indexer.ts';
 import { filesToRead } from '../../library/scan.ts';
@@ -100,51 +100,34 @@ async function commitAfterStores(c: AfterStoresContext): Promise<CommitOutcome |
 // ==== end of the storage commitment block ======================================================
 
 /**
- * The files to send under `paths`, in the library first. A folder whose files the library already
- * holds (and checked for sending) is not read again, nor stat'ed: each file is compared with its
- * index entry (size and mtime) as it is opened for sending, and checked in full if it changed. Any
- * file the library does not know yet has the folder indexed first.
+ * The files to send under `paths`, in order, each once; the library holds them all when this returns.
+ * A folder whose files the library already holds (and checked for sending) is not read again, nor
+ * stat'ed: each file is compared with its index entry (size and mtime) as it is opened for sending,
+ * and checked in full if it changed. Any file the library does not know yet has the folder indexed
+ * first. `named` are the files named on the command line: queued even when they are not DICOM, so
+ * the send says why they cannot go.
  */
-type Collected = { path: string; size?: number; instanceId?: number | null; SOPClassUID?: string; SOPInstanceUID?: string; TransferSyntaxUID?: string };
-async function collect(services: Services, paths: string[], ctx: CommandContext): Promise<Collected[]> {
-  const out: Collected[] = [];
+async function collect(services: Services, paths: string[], ctx: CommandContext): Promise<{ listed: string[]; named: string[] }> {
+  const listed: string[] = [];
+  const named: string[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
     const abs = resolve(p);
     if (!existsSync(abs)) throw new UsageError(`${p} does not exist`);
     const isDir = statSync(abs).isDirectory();
-    const prefix = isDir ? (abs.endsWith(sep) ? abs : abs + sep) : abs;
-    // What is there now (a DICOMDIR's references, or a walk), and what the library knows of it.
-    const listed = filesToRead(abs, isDir, () => {});
-    let known = new Map(services.library.sendableUnder(prefix).map((f) => [f.path, f]));
-    const unindexed = (path: string) => {
-      const k = known.get(path);
-      return !k || (k.kind === 'file' && !k.sendChecked);
-    };
-    if (listed.some(unindexed)) {
+    // What is there now: a DICOMDIR's references, or a walk.
+    const here = filesToRead(abs, isDir, () => {}).sort();
+    if (services.library.needsIndexing(here)) {
       await indexPath(services.db, services.library, abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress(`indexing ${done}/${total}`) });
-      known = new Map(services.library.sendableUnder(prefix).map((f) => [f.path, f]));
     }
-    // Instances, and files the index could not read (sent to fail with their reason); not files that are not DICOM.
-    const files: Collected[] = [];
-    for (const path of [...listed].sort()) {
-      const f = known.get(path);
-      if (!f || f.kind === 'skipped') continue;
-      files.push({
-        path: f.path,
-        size: f.size,
-        instanceId: f.instanceId,
-        ...(f.SOPClassUID ? { SOPClassUID: f.SOPClassUID, SOPInstanceUID: f.SOPInstanceUID ?? undefined, TransferSyntaxUID: f.TransferSyntaxUID ?? undefined } : {}),
-      });
-    }
-    if (!isDir && !files.length) files.push({ path: abs, size: statSync(abs).size, instanceId: null });
-    for (const f of files) {
-      if (seen.has(f.path)) continue;
-      seen.add(f.path);
-      out.push(f);
+    if (!isDir) named.push(abs);
+    for (const path of here) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      listed.push(path);
     }
   }
-  return out;
+  return { listed, named };
 }
 
 /** The send command. */
@@ -171,14 +154,15 @@ export const sendCommand: Command = {
     const timeoutS = intOption(args, 'timeout', 60, 1, 3600);
     const json = args.flags.has('json');
 
-    const files = await collect(services, args.positionals, ctx);
+    const { listed, named } = await collect(services, args.positionals, ctx);
     const prepared = await commitBeforeStores(args, services, target, callingAe);
     const started = performance.now();
-    const sendJobId = services.send.queueFiles(
+    const { id: sendJobId, total: queued } = services.send.queueIndexed(
       { nodeId: node?.id ?? null, aeTitle: target.aeTitle, host: target.host, port: target.port, maxAssociations: associations },
       callingAe,
       `${args.positionals.join(', ')} → ${target.aeTitle}@${target.host}:${target.port} (courier send)`,
-      files,
+      listed,
+      named,
     );
     let done = 0;
     const onAbort = () => services.send.cancel(sendJobId);
@@ -186,7 +170,7 @@ export const sendCommand: Command = {
     services.send.start(sendJobId, {
       allowTranscode: !args.flags.has('no-transcode'),
       timeouts: { response: timeoutS * 1000, associate: Math.min(timeoutS, 30) * 1000 },
-      onResult: (_r: InstanceResult) => ctx.progress(`sent ${++done}/${files.length}`),
+      onResult: (_r: InstanceResult) => ctx.progress(`sent ${++done}/${queued}`),
     });
     const summary = await services.send.wait(sendJobId);
     signal.removeEventListener('abort', onAbort);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PYDICOM_TEST_FILES, hasCommand, runCli, tempDir } from '../../helpers.ts';
 import { startOrthanc, startStorescp } from '../dimse/peers.ts';
 
@@ -139,6 +139,42 @@ test('a file that changed after it was indexed is checked in full when sent, not
   assert.match(byName.get('JPEG2000.dcm')!.message, /Truncated|no sequence delimiter/);
   assert.equal(byName.get('MR_small.dcm')!.store, 'failed');
   assert.match(byName.get('MR_small.dcm')!.message, /changed since it was queued/);
+});
+
+test('courier send queues what the library indexed: not-DICOM files in a folder are left out, a named one fails with why, nothing goes twice, a new file is indexed first', { skip: !hasCommand('storescp') }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const home = join(tmp.path, 'home');
+  const dir = fixtureFolder(tmp.path, ['CT_small.dcm', 'MR_small.dcm']);
+  writeFileSync(join(dir, 'README.txt'), 'Not DICOM: left out of a folder, refused by name.\n');
+  const scp = await startStorescp(tmp.path, 'STORESCP', ['+uf']);
+  t.after(scp.stop);
+  const send = (...paths: string[]) => {
+    const r = runCli(['send', ...paths, '--to', `STORESCP@127.0.0.1:${scp.port}`, '--json'], home);
+    return { status: r.status, instances: (JSON.parse(r.stdout) as CliOut).instances };
+  };
+  const names = (xs: { path: string }[]) => xs.map((i) => basename(i.path));
+
+  // The folder, and one of its files named again: each instance goes once, in path order.
+  let r = send(dir, join(dir, 'CT_small.dcm'));
+  assert.equal(r.status, 0);
+  assert.deepEqual(names(r.instances), ['CT_small.dcm', 'MR_small.dcm']);
+  assert.ok(r.instances.every((i) => i.store === 'success'));
+
+  // Named on its own, a file that is not DICOM is queued, and fails with the reason.
+  r = send(join(dir, 'README.txt'));
+  assert.equal(r.status, 1);
+  assert.deepEqual(names(r.instances), ['README.txt']);
+  assert.equal(r.instances[0].store, 'failed');
+  assert.match(r.instances[0].message, /DICOM|Preamble|DICM/i);
+
+  // A file added after the folder was indexed: the folder is indexed again, and the file goes too.
+  copyFileSync(join(PYDICOM_TEST_FILES, 'rtplan.dcm'), join(dir, 'rtplan.dcm'));
+  r = send(dir);
+  assert.equal(r.status, 0);
+  assert.deepEqual(names(r.instances), ['CT_small.dcm', 'MR_small.dcm', 'rtplan.dcm']);
+  assert.ok(r.instances.every((i) => i.store === 'success'));
+  assert.equal(readdirSync(scp.dir).length, 2 + 3, 'storescp received two instances, then three (+uf: a file per store)');
 });
 
 test('courier send to Orthanc: every instance stored in its own transfer syntax', { skip: !hasCommand('Orthanc') }, async (t) => {
