@@ -232,6 +232,9 @@ export class SendService {
       });
       ctx.progress({ done, total, bytes, current: job.description });
     };
+    // Results are written as they come in (below), which is right after the next store went out, while
+    // the peer is busy with it: no write lands between a response and the store that answers it. The
+    // timer only catches results left waiting when no more come (a long store, a stalled peer).
     const timer = setInterval(() => {
       if (performance.now() - lastFlush >= FLUSH_MS) flush();
     }, FLUSH_MS);
@@ -283,7 +286,7 @@ export class SendService {
               transcodedFrom: r.transcodedFrom,
             });
             after.push(r);
-            if (pending.length >= FLUSH_COUNT) flush();
+            if (pending.length >= FLUSH_COUNT || performance.now() - lastFlush >= FLUSH_MS) flush();
             progress();
           },
         },
