@@ -7,7 +7,7 @@
  * peak RSS while sending the CT series is measured with /usr/bin/time.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCorpus } from '../fixtures/generate.ts';
 import { freePort, tempDir } from '../helpers.ts';
@@ -40,25 +40,36 @@ try {
     // The last run's thousands of files are written back now, not during the next tool's run.
     spawnSync('sync');
   };
-  const courier = (dir: string) => {
-    clean();
-    return timeCommand(node, [...cli, 'send', dir, '--to', `STORESCP@127.0.0.1:${port}`, '--associations', String(ASSOCIATIONS)], { env });
+  // The transfer as the receiver saw it: from its first file written to its last (no start-up in it).
+  const receivedSpan = () => {
+    const times = readdirSync(received).map((f) => statSync(join(received, f)).mtimeMs);
+    return times.length > 1 ? (Math.max(...times) - Math.min(...times)) / 1000 : 0;
   };
-  const storescu = (dir: string) => {
+  const spans: Record<string, { courier: number[]; storescu: number[] }> = {};
+  const courier = (dir: string, name: string) => {
     clean();
-    return timeCommand('storescu', ['-aet', 'STORESCU', '-aec', 'STORESCP', '+sd', '+r', '127.0.0.1', String(port), dir], { env });
+    const t = timeCommand(node, [...cli, 'send', dir, '--to', `STORESCP@127.0.0.1:${port}`, '--associations', String(ASSOCIATIONS)], { env });
+    spans[name].courier.push(receivedSpan());
+    return t;
+  };
+  const storescu = (dir: string, name: string) => {
+    clean();
+    const t = timeCommand('storescu', ['-aet', 'STORESCU', '-aec', 'STORESCP', '+sd', '+r', '127.0.0.1', String(port), dir], { env });
+    spans[name].storescu.push(receivedSpan());
+    return t;
   };
   const results: Record<string, { courier: number[]; storescu: number[] }> = {};
   for (const name of Object.keys(corpora) as (keyof typeof corpora)[]) {
     results[name] = { courier: [], storescu: [] };
+    spans[name] = { courier: [], storescu: [] };
     for (let i = 0; i < RUNS; i++) {
       // Alternate which tool goes first, so page cache and warm-up favour neither.
       if (i % 2) {
-        results[name].storescu.push(storescu(corpora[name]));
-        results[name].courier.push(courier(corpora[name]));
+        results[name].storescu.push(storescu(corpora[name], name));
+        results[name].courier.push(courier(corpora[name], name));
       } else {
-        results[name].courier.push(courier(corpora[name]));
-        results[name].storescu.push(storescu(corpora[name]));
+        results[name].courier.push(courier(corpora[name], name));
+        results[name].storescu.push(storescu(corpora[name], name));
       }
     }
     const n = readdirSync(received).length;
@@ -83,6 +94,8 @@ try {
     console.log(`${name}: courier ${fmt(median(cs))} (net ${fmt(c)}; runs ${range(cs)}), storescu ${fmt(median(ss))} (net ${fmt(s)}; runs ${range(ss)})`);
     console.log(`${name}: time ratio courier/storescu = ${(c / s).toFixed(2)} (≤ 1.00 meets the target); ` +
       `per round: median ${median(paired).toFixed(2)}, ${Math.min(...paired).toFixed(2)}–${Math.max(...paired).toFixed(2)}`);
+    const span = { courier: median(spans[name].courier), storescu: median(spans[name].storescu) };
+    console.log(`${name}: storescp's first to last file: courier ${fmt(span.courier)}, storescu ${fmt(span.storescu)}; ratio ${(span.courier / span.storescu).toFixed(2)} (the transfer alone, for diagnosis)`);
   }
   console.log(`courier peak RSS sending ct600: ${rssMb.toFixed(0)} MB (target < 300 MB)`);
 } finally {
