@@ -41,6 +41,7 @@ import {
   decodeCommand,
   encodeCommand,
   hasDataset,
+  isOutOfResources,
   isResponse,
   statusInfo,
   type Command,
@@ -999,7 +1000,7 @@ export class Association {
       if (this.followUp) {
         // The next request goes out before anything else runs; after "Refused: Out of Resources"
         // (A7xx, PS3.4 B.2.3) the sender waits before storing more, so the follow-up is withdrawn.
-        if (status.code >= 0xa700 && status.code <= 0xa7ff) this.withdrawFollowUp('the peer was out of resources');
+        if (isOutOfResources(status.code)) this.withdrawFollowUp('the peer was out of resources');
         else if (this.pending.size === 1) this.sendFollowUp();
       }
       p.resolve({ command, status, dataset });

@@ -274,12 +274,15 @@ const BY_CODE = new Map(STATUS_TABLE.map(([code, category, meaning, reference]) 
 /** "0x0000" form of a status code. */
 export const statusHex = (code: number) => `0x${(code & 0xffff).toString(16).toUpperCase().padStart(4, '0')}`;
 
+/** C-STORE "Refused: Out of Resources" (A7xx, PS3.4 B.2.3): the peer may take the instance later. */
+export const isOutOfResources = (code: number) => code >= 0xa700 && code <= 0xa7ff;
+
 /** The meaning of a status code; ranges per PS3.4 §B.2.3 and PS3.7 Annex C. */
 export function statusInfo(code: number): StatusInfo {
   const hex = statusHex(code);
   const known = BY_CODE.get(code);
   if (known) return { code, hex, ...known };
-  if (code >= 0xa700 && code <= 0xa7ff) return { code, hex, category: 'failure', meaning: 'Refused: out of resources', reference: 'PS3.4 B.2.3' };
+  if (isOutOfResources(code)) return { code, hex, category: 'failure', meaning: 'Refused: out of resources', reference: 'PS3.4 B.2.3' };
   if (code >= 0xa900 && code <= 0xa9ff) return { code, hex, category: 'failure', meaning: 'Error: data set does not match SOP class', reference: 'PS3.4 B.2.3' };
   if (code >= 0xc000 && code <= 0xcfff) return { code, hex, category: 'failure', meaning: 'Error: cannot understand', reference: 'PS3.4 B.2.3' };
   if (code >= 0xb000 && code <= 0xbfff) return { code, hex, category: 'warning', meaning: 'Warning', reference: 'PS3.7 C.4' };

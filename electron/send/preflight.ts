@@ -6,7 +6,7 @@
  * them with Success: ../shared/DEPENDENCIES.md).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readHeader, parseHeaderBytes, asciiValue, type ParsedHeader } from '../dicom/header.ts';
+import { readHeaderFromFd, parseHeaderBytes, asciiValue, type ParsedHeader } from '../dicom/header.ts';
 import { Tag } from '../dicom/tags.ts';
 import { transferSyntaxInfo, DEFLATED_LE } from '../dicom/transferSyntax.ts';
 
@@ -42,42 +42,47 @@ export const WHOLE_FILE = 64 * 1024;
  * serves both the check and the send.
  */
 export function preflight(path: string, opts: { keepData?: boolean; buffer?: Buffer } = {}): SendableFile | UnsendableFile {
-  let h: ParsedHeader;
-  let whole: Buffer | null = null;
+  let fd: number;
   try {
-    const fd = openSync(path, 'r');
+    fd = openSync(path, 'r');
+  } catch (err) {
+    return { ok: false, path, reason: err instanceof Error ? err.message : String(err) };
+  }
+  // One open serves the header, the whole-file read of a small file, and the pixel data check.
+  try {
+    let h: ParsedHeader;
+    let whole: Buffer | null = null;
     try {
       const size = fstatSync(fd).size;
       if (opts.buffer && size <= opts.buffer.length) whole = opts.buffer.subarray(0, size);
       else if (size <= WHOLE_FILE) whole = Buffer.allocUnsafe(size);
       if (whole && readSync(fd, whole, 0, size, 0) !== size) throw new Error('The file changed while it was read');
-    } finally {
-      closeSync(fd);
+      h = whole ? parseHeaderBytes(whole, whole.length, true) : readHeaderFromFd(fd, size);
+    } catch (err) {
+      return { ok: false, path, reason: err instanceof Error ? err.message : String(err) };
     }
-    h = whole ? parseHeaderBytes(whole, whole.length, true) : readHeader(path);
-  } catch (err) {
-    return { ok: false, path, reason: err instanceof Error ? err.message : String(err) };
-  }
-  const sopClassUid = asciiValue(h, Tag.SOPClassUID) || h.meta?.MediaStorageSOPClassUID || '';
-  const sopInstanceUid = asciiValue(h, Tag.SOPInstanceUID) || h.meta?.MediaStorageSOPInstanceUID || '';
-  let problem: string | null;
-  try {
-    if (whole) problem = sendProblem(h, { whole });
-    else {
-      const fd = openSync(path, 'r');
-      try {
-        problem = sendProblem(h, { fd });
-      } finally {
-        closeSync(fd);
-      }
+    const { sopClassUid, sopInstanceUid } = uidsOf(h);
+    let problem: string | null;
+    try {
+      problem = sendProblem(h, whole ? { whole } : { fd });
+    } catch (err) {
+      problem = `The file could not be read: ${err instanceof Error ? err.message : String(err)}`;
     }
-  } catch (err) {
-    problem = `The file could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    if (problem) return { ok: false, path, reason: problem, sopClassUid: sopClassUid || undefined, sopInstanceUid: sopInstanceUid || undefined };
+    const file: SendableFile = { ok: true, path, size: h.fileSize, datasetOffset: h.datasetOffset, transferSyntaxUid: h.transferSyntaxUID, sopClassUid, sopInstanceUid };
+    if ((opts.keepData || opts.buffer) && whole) file.data = whole.subarray(h.datasetOffset);
+    return file;
+  } finally {
+    closeSync(fd);
   }
-  if (problem) return { ok: false, path, reason: problem, sopClassUid: sopClassUid || undefined, sopInstanceUid: sopInstanceUid || undefined };
-  const file: SendableFile = { ok: true, path, size: h.fileSize, datasetOffset: h.datasetOffset, transferSyntaxUid: h.transferSyntaxUID, sopClassUid, sopInstanceUid };
-  if ((opts.keepData || opts.buffer) && whole) file.data = whole.subarray(h.datasetOffset);
-  return file;
+}
+
+/** The SOP Class and Instance UIDs of a file: from its dataset, else from its meta header ('' when neither has one). */
+function uidsOf(h: ParsedHeader): { sopClassUid: string; sopInstanceUid: string } {
+  return {
+    sopClassUid: asciiValue(h, Tag.SOPClassUID) || h.meta?.MediaStorageSOPClassUID || '',
+    sopInstanceUid: asciiValue(h, Tag.SOPInstanceUID) || h.meta?.MediaStorageSOPInstanceUID || '',
+  };
 }
 
 /**
@@ -90,8 +95,9 @@ export function sendProblem(h: ParsedHeader, file: { whole: Buffer } | { fd: num
   if (h.actualEncoding) {
     return `Declares ${transferSyntaxInfo(h.transferSyntaxUID).name} but is encoded as ${transferSyntaxInfo(h.actualEncoding).name}: sending its bytes would give the receiver garbage`;
   }
-  if (!(asciiValue(h, Tag.SOPClassUID) || h.meta.MediaStorageSOPClassUID)) return 'No SOP Class UID (0008,0016)';
-  if (!(asciiValue(h, Tag.SOPInstanceUID) || h.meta.MediaStorageSOPInstanceUID)) return 'No SOP Instance UID (0008,0018)';
+  const { sopClassUid, sopInstanceUid } = uidsOf(h);
+  if (!sopClassUid) return 'No SOP Class UID (0008,0016)';
+  if (!sopInstanceUid) return 'No SOP Instance UID (0008,0018)';
   if (h.datasetOffset >= h.fileSize) return 'The file has no dataset after its meta header';
   const problem = h.transferSyntaxUID === DEFLATED_LE ? null : pixelDataProblem(h, file);
   if (problem) return problem;

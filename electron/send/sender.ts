@@ -11,7 +11,7 @@
  */
 import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
-import { statusInfo } from '../dimse/command.ts';
+import { isOutOfResources, statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError, NotSent } from '../dimse/errors.ts';
 import { readFileSync, statSync } from 'node:fs';
 import { matchesStamp } from '../library/examine.ts';
@@ -278,7 +278,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
   /** An indexed file that is still as indexed, read straight into PDUs (one open, no parse, no copy); null otherwise. */
   const frameIndexed = (a: Association, it: Item): { file: SendableFile; framed: FramedDataset; ctx: NegotiatedContext } | null => {
     const ix = it.input.indexed;
-    if (!ix || it.file || (ix.transferSyntaxUid === DEFLATED_LE && (ix.size - ix.datasetOffset) % 2)) return null;
+    if (!ix || it.file || paddedWhenSent(ix)) return null;
     const ctx = a.contextFor(ix.sopClassUid, ix.transferSyntaxUid);
     const framed = ctx && a.frameFile(it.input.path, ix.datasetOffset, ix.size - ix.datasetOffset, ctx.id, (st) => matchesStamp(st, ix));
     if (!ctx || !framed) return null;
@@ -310,7 +310,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
         return c.data;
       });
       f = it.file;
-      ctx = f && !(f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
+      ctx = f && !paddedWhenSent(f) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
       if (pre && ctx) framed = a.frame(pre, ctx.id);
       else if (pre) discardPreloaded(pre);
       else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
@@ -331,7 +331,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
   /** Reports a store's response (or queues the instance again when the peer is out of resources). */
   const settle = async (it: Item, file: SendableFile, rsp: DimseResponse, ctx: NegotiatedContext, sent: { dataset: Buffer | null; transcodedFrom?: string; note: string }) => {
     const status = rsp.status;
-    if (status.code >= 0xa700 && status.code <= 0xa7ff && it.attempts < policy.instanceAttempts) {
+    if (isOutOfResources(status.code) && it.attempts < policy.instanceAttempts) {
       // Out of resources: later may work (PS3.4 B.2.3).
       group.queue.push(it);
       await sleep(policy.retryDelayMs, opts.signal);
@@ -450,8 +450,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
         continue;
       }
       let note = '';
-      if (!dataset && file.transferSyntaxUid === DEFLATED_LE && (file.size - file.datasetOffset) % 2) {
-        // PS3.5 §A.5: a deflated stream of odd length is sent with one trailing NUL (DCMTK refuses odd fragments).
+      if (!dataset && paddedWhenSent(file)) {
         dataset = Buffer.concat([readFileSync(file.path).subarray(file.datasetOffset), Buffer.alloc(1)]);
         note = ' (odd-length deflated stream padded with one NUL, PS3.5 §A.5)';
       }
@@ -511,6 +510,14 @@ async function openAssociation(group: Group, opts: SendOptions, policy: RetryPol
     }
   }
   throw last instanceof Error ? last : new DimseError(String(last));
+}
+
+/**
+ * A deflated stream of odd length (PS3.5 §A.5): it goes out with one trailing NUL (DCMTK refuses
+ * odd fragments), so it is never sent from the file's bytes as they are.
+ */
+function paddedWhenSent(f: { transferSyntaxUid: string; size: number; datasetOffset: number }): boolean {
+  return f.transferSyntaxUid === DEFLATED_LE && (f.size - f.datasetOffset) % 2 === 1;
 }
 
 /** The file as the library indexed it (and checked it for sending). */
