@@ -49,6 +49,7 @@ import {
 } from './command.ts';
 import { Aborted, AssociationRejected, DimseError, NotNegotiated, NotSent, PeerClosed, ProtocolError, Timeout } from './errors.ts';
 import { logger } from '../log.ts';
+import { limitUnsentBytes } from './socketOptions.ts';
 
 const log = logger('dimse');
 
@@ -279,6 +280,8 @@ const SMALL_FILE = 2 * 1024 * 1024;
 /** The reused read buffer of an association we open. */
 const READ_BUFFER = 64 * 1024;
 const HIGH_WATER = 4 * 1024 * 1024;
+/** Bytes the kernel may hold unsent for us (socketOptions.ts says why; 32–128 KiB measured alike). */
+const UNSENT_LIMIT = 128 * 1024;
 /** Data bytes framed into one buffer per socket write. */
 const FRAME_BYTES = 1024 * 1024;
 /** Largest dataset kept in memory for non-C-STORE requests and responses. */
@@ -370,6 +373,7 @@ export class Association {
     opts.signal?.addEventListener('abort', onAbortSignal, { once: true });
     try {
       await assoc.waitConnected();
+      limitUnsentBytes(socket, UNSENT_LIMIT);
       const proposed = opts.contexts.map((c, i) => ({ id: 2 * i + 1, abstractSyntax: c.abstractSyntax, transferSyntaxes: c.transferSyntaxes }));
       const roles: RoleSelection[] = [];
       for (const c of opts.contexts) {
@@ -627,7 +631,8 @@ export class Association {
 
   /**
    * Writes a command and its framed dataset in one corked batch, synchronously. A framed dataset is
-   * at most SMALL_FILE bytes, so the socket's own buffer takes it without waiting for drain.
+   * at most SMALL_FILE bytes, so it is queued whole without waiting for drain: the kernel takes what
+   * it can send plus UNSENT_LIMIT, and libuv writes the rest as the kernel asks for it.
    */
   private writeFramedNow(pdus: Buffer[], dataset: FramedDataset, contextId: number): void {
     if (this.state !== 'established') throw this.failure ?? new NotNegotiated('The association is not open');
