@@ -27,6 +27,7 @@ export function createServices(home: string): Services {
   const commit = new CommitService(db, events, library);
   const send = new SendService({ db, library, jobs, events });
   commit.knownNodes = () => send.nodes.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host }));
+  commit.tlsFor = (n) => send.tlsFor(n);
   return {
     ...core,
     commit,

@@ -1,17 +1,19 @@
 /**
  * Node channels: the remote AEs, our own AE, and "Test connection" (C-ECHO).
  */
-import type { EchoOutcome } from '../../shared/contract/nodes.ts';
+import type { EchoOutcome, TlsFiles } from '../../shared/contract/nodes.ts';
+import { tlsClientOptions } from '../dimse/tls.ts';
 import { CourierError } from '../../shared/errors.ts';
 import { echo } from '../dimse/echo.ts';
 import type { Services } from '../services.ts';
 import type { Handlers } from './handlers.ts';
 
 /** C-ECHO as an outcome for people: never throws for network failures. */
-export async function echoOutcome(target: { aeTitle: string; host: string; port: number }, callingAe: string): Promise<EchoOutcome> {
+export async function echoOutcome(target: { aeTitle: string; host: string; port: number }, callingAe: string, tlsFiles?: TlsFiles): Promise<EchoOutcome> {
   const started = performance.now();
   try {
-    const r = await echo({ host: target.host, port: target.port, calledAe: target.aeTitle, callingAe, timeouts: { connect: 5000, associate: 10_000, response: 10_000 } });
+    const tls = tlsFiles ? tlsClientOptions(tlsFiles) : undefined;
+    const r = await echo({ host: target.host, port: target.port, calledAe: target.aeTitle, callingAe, tls, timeouts: { connect: 5000, associate: 10_000, response: 10_000 } });
     return { ok: r.status.category === 'success', message: `${r.status.hex} ${r.status.meaning}${r.peerImplementation ? ` (${r.peerImplementation})` : ''}`, ms: r.ms };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err), ms: Math.round(performance.now() - started) };
@@ -26,16 +28,16 @@ export function nodeHandlers(services: Services): Handlers<'nodes.list' | 'nodes
     'nodes.save': (req) => nodes.save(req),
     'nodes.remove': ({ id }) => ({ removed: nodes.remove(id) }),
     'nodes.echo': async (req) => {
-      let target;
+      let target: { aeTitle: string; host: string; port: number; tls: boolean } | null;
       if (req.id !== undefined) {
         target = nodes.get(req.id);
         if (!target) throw new CourierError('NOT_FOUND', `No node ${req.id}`);
-        if (target.tls) return { ok: false, message: 'DICOM over TLS is not implemented yet', ms: 0 };
       } else {
         if (!req.aeTitle || !req.host || !req.port) throw new CourierError('BAD_REQUEST', 'Give a node id, or an AE title, host and port');
-        target = { aeTitle: req.aeTitle, host: req.host, port: req.port };
+        target = { aeTitle: req.aeTitle, host: req.host, port: req.port, tls: req.tls ?? false };
       }
-      return echoOutcome(target, nodes.local().aeTitle);
+      const local = nodes.local();
+      return echoOutcome(target, local.aeTitle, target.tls ? local.tls : undefined);
     },
     'nodes.local': () => nodes.local(),
     'nodes.setLocal': async (req) => {

@@ -5,6 +5,7 @@
  * association we open to collect it — times out and re-requests within limits, and deletes what
  * was committed when asked to. The app, the CLI and the tests all use this one class.
  */
+import type { TlsClientOptions } from '../dimse/tls.ts';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Association, type IncomingRequest, type Reply, type Timeouts } from '../dimse/association.ts';
@@ -111,6 +112,8 @@ export class CommitService {
   accepterProblem: string | null = null;
   /** Extra AEs the accepter admits (configured nodes); set by whoever owns the node list. */
   knownNodes: () => { aeTitle: string; host: string }[] = () => [];
+  /** TLS credentials for a node whose associations go over TLS (null: plain TCP); set by the node list's owner. */
+  tlsFor: (node: { aeTitle: string; host: string; port: number }) => TlsClientOptions | null = () => null;
   /** Test hooks for deletion (the crash test pauses there). */
   deleteHooks: DeleteHooks = {};
   /** Per-file outcomes of deletions run by this process, by commit instance id. */
@@ -374,7 +377,9 @@ export class CommitService {
   }
 
   private async connect(node: CommitNode, delivery: ReportDelivery, signal?: AbortSignal): Promise<Association> {
+    const tls = this.tlsFor(node) ?? undefined;
     return Association.connect({
+      tls,
       host: node.host,
       port: node.port,
       callingAe: this.options.aeTitle,

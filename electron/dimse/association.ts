@@ -16,6 +16,7 @@
 import { closeSync, openSync, readSync, readvSync, writeSync, unlinkSync, fstatSync, type Stats } from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
 import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
   APPLICATION_CONTEXT,
   AbortReason,
@@ -50,6 +51,7 @@ import {
 import { Aborted, AssociationRejected, DimseError, NotNegotiated, NotSent, PeerClosed, ProtocolError, Timeout } from './errors.ts';
 import { logger } from '../log.ts';
 import { limitUnsentBytes } from './socketOptions.ts';
+import { describeTlsError, serverName, type TlsClientOptions } from './tls.ts';
 
 const log = logger('dimse');
 
@@ -105,6 +107,8 @@ export interface ConnectOptions {
   onRequest?: RequestHandler;
   /** Aborts connecting/negotiating when fired. */
   signal?: AbortSignal;
+  /** DICOM over TLS (PS3.15 Annex B.9) with these credentials (tls.ts); plain TCP when absent. */
+  tls?: TlsClientOptions;
 }
 
 /** A request that arrived from the peer. */
@@ -344,7 +348,7 @@ export class Association {
       this.drainWaiters = [];
       for (const w of waiters) w();
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(new PeerClosed(`Connection error: ${err.message}`, err.code)));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.fail(new PeerClosed(describeTlsError(err) ?? `Connection error: ${err.message}`, err.code)));
     socket.on('close', () => this.fail(new PeerClosed(this.reader.pending ? 'The peer closed the connection in the middle of a PDU' : 'The peer closed the connection')));
   }
 
@@ -355,25 +359,28 @@ export class Association {
     // Reads land in one reused buffer and come straight to the PDU reader (no stream 'data' events
     // and no buffer per read): a sender reads one small response per store.
     let assoc: Association | null = null;
-    const socket = tcpConnect({
-      host: opts.host,
-      port: opts.port,
-      onread: {
-        buffer: Buffer.allocUnsafe(READ_BUFFER),
-        callback: (n: number, buf: Uint8Array) => {
-          assoc?.onData(Buffer.from(buf.buffer, buf.byteOffset, n), true);
-          return true;
-        },
-      },
-    });
+    const socket = opts.tls
+      ? tlsConnect({ host: opts.host, port: opts.port, servername: serverName(opts.host), ...opts.tls })
+      : tcpConnect({
+          host: opts.host,
+          port: opts.port,
+          onread: {
+            buffer: Buffer.allocUnsafe(READ_BUFFER),
+            callback: (n: number, buf: Uint8Array) => {
+              assoc?.onData(Buffer.from(buf.buffer, buf.byteOffset, n), true);
+              return true;
+            },
+          },
+        });
     assoc = new Association(socket, 'requestor', opts);
     assoc.callingAe = opts.callingAe;
     assoc.calledAe = opts.calledAe;
     const onAbortSignal = () => assoc.abort();
     opts.signal?.addEventListener('abort', onAbortSignal, { once: true });
     try {
-      await assoc.waitConnected();
-      limitUnsentBytes(socket, UNSENT_LIMIT);
+      await assoc.waitConnected(opts.tls ? 'secureConnect' : 'connect');
+      // (A TLS socket's records are written by OpenSSL through its own handle: no such option there.)
+      if (!opts.tls) limitUnsentBytes(socket, UNSENT_LIMIT);
       const proposed = opts.contexts.map((c, i) => ({ id: 2 * i + 1, abstractSyntax: c.abstractSyntax, transferSyntaxes: c.transferSyntaxes }));
       const roles: RoleSelection[] = [];
       for (const c of opts.contexts) {
@@ -426,6 +433,10 @@ export class Association {
       return assoc;
     } catch (err) {
       assoc.destroy(err instanceof DimseError ? err : new PeerClosed(String(err)));
+      if (err instanceof PeerClosed && !opts.tls && assoc.socket.bytesWritten > 0) {
+        // Connected, asked, and dropped without an answer: what a DICOM over TLS port does to plain TCP.
+        throw new PeerClosed(`${err.message}, without answering the association request (a port that expects DICOM over TLS does this; is the node TLS?)`, err.code);
+      }
       throw err;
     } finally {
       opts.signal?.removeEventListener('abort', onAbortSignal);
@@ -813,19 +824,20 @@ export class Association {
   // -------------------------------------------------------------------------------------------
   // Reading
 
-  private waitConnected(): Promise<void> {
+  /** Resolves on `event`: 'connect' for TCP, 'secureConnect' once a TLS handshake has verified the peer. */
+  private waitConnected(event: 'connect' | 'secureConnect'): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const err = new Timeout('connect', this.timeouts.connect);
         reject(err);
       }, this.timeouts.connect);
-      this.socket.once('connect', () => {
+      this.socket.once(event, () => {
         clearTimeout(timer);
         resolve();
       });
       this.socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new PeerClosed(`Could not connect: ${err.message}`, err.code));
+        reject(new PeerClosed(describeTlsError(err) ?? `Could not connect: ${err.message}`, err.code));
       });
       this.socket.once('close', () => {
         clearTimeout(timer);

@@ -9,6 +9,7 @@
  * Explicit and Implicit VR Little Endian are proposed beside it for transcoding, which happens only
  * when the file's own syntax is refused.
  */
+import type { TlsClientOptions } from '../dimse/tls.ts';
 import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
 import { isOutOfResources, statusInfo } from '../dimse/command.ts';
@@ -26,6 +27,8 @@ export interface SendTarget {
   port: number;
   /** Associations at once (≥ 1). */
   maxAssociations?: number;
+  /** DICOM over TLS with these credentials; plain TCP when absent. */
+  tls?: TlsClientOptions;
 }
 
 /** What happens after failures. */
@@ -502,6 +505,7 @@ async function openAssociation(group: Group, opts: SendOptions, policy: RetryPol
         maxPdu: opts.maxPdu,
         timeouts: opts.timeouts,
         signal: opts.signal,
+        tls: opts.target.tls,
       });
     } catch (err) {
       last = err;

@@ -12,6 +12,8 @@ import type { Timeouts } from '../dimse/association.ts';
 import type { Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
 import { NodeStore } from '../store/nodes.ts';
+import type { TlsFiles } from '../../shared/contract/nodes.ts';
+import { tlsClientOptions, type TlsClientOptions } from '../dimse/tls.ts';
 import { SendStore, type InstanceUpdate, type NewSendInstance, type SendDestination } from '../store/send.ts';
 import { sendFiles, type InstanceResult, type RetryPolicy, type SendSummary } from './sender.ts';
 import { logger } from '../log.ts';
@@ -24,6 +26,8 @@ export interface RunOptions {
   timeouts?: Partial<Timeouts>;
   policy?: Partial<RetryPolicy>;
   maxPdu?: number;
+  /** Our TLS files for a TLS job, instead of the saved ones (`courier send --tls-cert …`). */
+  tlsFiles?: TlsFiles;
   /** Called with every result, after it is written to the database. */
   onResult?: (r: InstanceResult) => void;
 }
@@ -53,7 +57,6 @@ export class SendService {
   queueSelection(req: { nodeId: number; patientIds?: number[]; studyIds?: number[]; seriesIds?: number[]; instanceIds?: number[] }, opts: RunOptions = {}): number {
     const node = this.nodes.get(req.nodeId);
     if (!node) throw new CourierError('NOT_FOUND', `No node ${req.nodeId}`);
-    if (node.tls) throw new CourierError('CONFLICT', `${node.name} is marked TLS, and DICOM over TLS is not implemented yet: nothing was sent in the clear`);
     const files = this.library.filesOf(req);
     if (!files.length) throw new CourierError('NOT_FOUND', 'Nothing to send: the selection holds no instances');
     const parts = [
@@ -63,7 +66,7 @@ export class SendService {
       req.instanceIds?.length && `${req.instanceIds.length} instance(s)`,
     ].filter(Boolean);
     const id = this.store.create(
-      { nodeId: node.id, aeTitle: node.aeTitle, host: node.host, port: node.port, maxAssociations: node.maxAssociations },
+      { nodeId: node.id, aeTitle: node.aeTitle, host: node.host, port: node.port, maxAssociations: node.maxAssociations, tls: node.tls },
       this.nodes.local().aeTitle,
       `${parts.join(', ') || 'selection'} → ${node.name}`,
       files.map((f) => ({ path: f.path, size: f.size, instanceId: f.instanceId, SOPInstanceUID: f.SOPInstanceUID, SOPClassUID: f.SOPClassUID, TransferSyntaxUID: f.TransferSyntaxUID })),
@@ -188,9 +191,19 @@ export class SendService {
     this.events.emit('send.changed', { sendJobId });
   }
 
+  /**
+   * The TLS credentials for a saved node marked TLS, or null (plain TCP). Throws `TlsSetupError`
+   * when our TLS files cannot be read: nothing then goes out in the clear instead.
+   */
+  tlsFor(target: { aeTitle: string; host: string; port: number }): TlsClientOptions | null {
+    return this.nodes.find(target.aeTitle, target.host, target.port)?.tls ? tlsClientOptions(this.nodes.local().tls) : null;
+  }
+
   private async run(job: SendJobRow, ctx: JobContext, opts: RunOptions): Promise<SendSummary> {
+    // Read before anything is sent: a TLS job whose files are unusable stops here (paused, with why).
+    const tls = job.tls ? tlsClientOptions(opts.tlsFiles ?? this.nodes.local().tls) : undefined;
     const queued = this.store.queuedForRun(job.id);
-    log.info(`send job ${job.id}: ${queued.length} instance(s) to ${job.aeTitle}@${job.host}:${job.port} as ${job.callingAe}`);
+    log.info(`send job ${job.id}: ${queued.length} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
     const total = job.total;
     let done = job.success + job.warning + job.failed;
     let failed = job.failed;
@@ -260,7 +273,7 @@ export class SendService {
         })),
         {
           callingAe: job.callingAe,
-          target: { aeTitle: job.aeTitle, host: job.host, port: job.port, maxAssociations: job.maxAssociations },
+          target: { aeTitle: job.aeTitle, host: job.host, port: job.port, maxAssociations: job.maxAssociations, tls },
           signal: ctx.signal,
           allowTranscode: opts.allowTranscode,
           timeouts: opts.timeouts,

@@ -1,12 +1,12 @@
 /**
  * Remote DICOM nodes and our own AE title and listening port.
  */
-import type { LocalAe, NodeInput, NodeRow } from '../../shared/contract/nodes.ts';
+import type { LocalAe, NodeInput, NodeRow, TlsFiles } from '../../shared/contract/nodes.ts';
 import { CourierError } from '../../shared/errors.ts';
 import type { Db } from './db.ts';
 
 /** Our AE when nothing has been set (DESIGN.md's accepter listens here). */
-export const DEFAULT_LOCAL_AE: LocalAe = { aeTitle: 'COURIER', port: 11113 };
+export const DEFAULT_LOCAL_AE: LocalAe = { aeTitle: 'COURIER', port: 11113, tls: { certificateFile: '', keyFile: '', caFile: '' } };
 
 interface Row {
   id: number;
@@ -78,17 +78,25 @@ export class NodeStore {
     return Number(this.db.prepare('DELETE FROM nodes WHERE id = ?').run(id).changes) > 0;
   }
 
-  /** Our own AE title and listening port. */
+  /** Our own AE title, listening port and TLS files. */
   local(): LocalAe {
-    const r = this.db.prepare('SELECT ae_title, port FROM local_ae WHERE id = 1').get() as { ae_title: string; port: number } | undefined;
-    return r ? { aeTitle: r.ae_title, port: r.port } : { ...DEFAULT_LOCAL_AE };
+    const r = this.db.prepare('SELECT ae_title, port, tls_certificate_file, tls_key_file, tls_ca_file FROM local_ae WHERE id = 1').get() as
+      | { ae_title: string; port: number; tls_certificate_file: string; tls_key_file: string; tls_ca_file: string }
+      | undefined;
+    if (!r) return { ...DEFAULT_LOCAL_AE, tls: { ...DEFAULT_LOCAL_AE.tls } };
+    return { aeTitle: r.ae_title, port: r.port, tls: { certificateFile: r.tls_certificate_file, keyFile: r.tls_key_file, caFile: r.tls_ca_file } };
   }
 
-  /** Sets our own AE title and listening port. */
-  setLocal(v: LocalAe): LocalAe {
+  /** Sets our own AE title and listening port, and our TLS files when given. */
+  setLocal(v: { aeTitle: string; port: number; tls?: TlsFiles }): LocalAe {
+    const tls = v.tls ?? this.local().tls;
     this.db
-      .prepare('INSERT INTO local_ae (id, ae_title, port) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET ae_title = excluded.ae_title, port = excluded.port')
-      .run(v.aeTitle, v.port);
+      .prepare(
+        `INSERT INTO local_ae (id, ae_title, port, tls_certificate_file, tls_key_file, tls_ca_file) VALUES (1, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET ae_title = excluded.ae_title, port = excluded.port, tls_certificate_file = excluded.tls_certificate_file,
+           tls_key_file = excluded.tls_key_file, tls_ca_file = excluded.tls_ca_file`,
+      )
+      .run(v.aeTitle, v.port, tls.certificateFile.trim(), tls.keyFile.trim(), tls.caFile.trim());
     return this.local();
   }
 }

@@ -24,6 +24,8 @@ export interface SendDestination {
   host: string;
   port: number;
   maxAssociations: number;
+  /** DICOM over TLS (the node is marked TLS, or --tls). */
+  tls?: boolean;
 }
 
 /** A result to record. */
@@ -45,6 +47,7 @@ interface JobDbRow {
   host: string;
   port: number;
   max_associations: number;
+  tls: number;
   calling_ae: string;
   description: string;
   state: SendJobState;
@@ -104,10 +107,10 @@ export class SendStore {
   private insertJob(dest: SendDestination, callingAe: string, description: string): number {
     const { id } = this.db
       .prepare(
-        `INSERT INTO send_jobs (node_id, ae_title, host, port, max_associations, calling_ae, description, state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id`,
+        `INSERT INTO send_jobs (node_id, ae_title, host, port, max_associations, tls, calling_ae, description, state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id`,
       )
-      .get(dest.nodeId, dest.aeTitle, dest.host, dest.port, dest.maxAssociations, callingAe, description, now()) as { id: number };
+      .get(dest.nodeId, dest.aeTitle, dest.host, dest.port, dest.maxAssociations, dest.tls ? 1 : 0, callingAe, description, now()) as { id: number };
     return id;
   }
 
@@ -143,6 +146,7 @@ export class SendStore {
       host: r.host,
       port: r.port,
       maxAssociations: r.max_associations,
+      tls: r.tls === 1,
       callingAe: r.calling_ae,
       description: r.description,
       state: r.state,

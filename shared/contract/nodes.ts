@@ -14,7 +14,7 @@ export interface NodeRow {
   aeTitle: string;
   host: string;
   port: number;
-  /** DICOM over TLS (PS3.15 Annex B) — stored, not yet used for connections. */
+  /** DICOM over TLS (PS3.15 Annex B.9) with our certificate and trusted CAs from `LocalAe.tls`. */
   tls: boolean;
   /** Associations Courier opens at once to this node. */
   maxAssociations: number;
@@ -30,10 +30,21 @@ export interface NodeInput {
   maxAssociations?: number;
 }
 
-/** Our own AE title and the port the accepter listens on. */
+/** PEM files for DICOM over TLS; '' when not set. */
+export interface TlsFiles {
+  /** Our certificate, presented to peers (DICOM peers usually require one). */
+  certificateFile: string;
+  /** Its private key (unencrypted PEM). */
+  keyFile: string;
+  /** The CA certificates we trust for peers' certificates; '' trusts the system's CAs. */
+  caFile: string;
+}
+
+/** Our own AE title, the port the accepter listens on, and our TLS files. */
 export interface LocalAe {
   aeTitle: string;
   port: number;
+  tls: TlsFiles;
 }
 
 /** The outcome of "Test connection" (C-ECHO). */
@@ -63,6 +74,10 @@ export const port: Validator<number> = (v, path = '') => {
 /** A host name or address. */
 export const host = str({ min: 1, max: 253, pattern: /^[A-Za-z0-9.:\-_[\]%]+$/, label: 'host name or address' });
 
+const pemPath = str({ max: 4096 });
+/** Paths of our TLS files ('' for none). */
+export const tlsFiles: Validator<TlsFiles> = object({ certificateFile: pemPath, keyFile: pemPath, caFile: pemPath });
+
 const nodeFields = {
   name: optional(str({ max: 64 })),
   aeTitle,
@@ -78,7 +93,8 @@ export const nodeChannels = {
   'nodes.save': channel<NodeRow>()(object({ id: optional(int(1)), ...nodeFields })),
   'nodes.remove': channel<{ removed: boolean }>()(object({ id: int(1) })),
   /** C-ECHO to a saved node (`id`) or to an address being edited. */
-  'nodes.echo': channel<EchoOutcome>()(object({ id: optional(int(1)), aeTitle: optional(aeTitle), host: optional(host), port: optional(port) })),
+  'nodes.echo': channel<EchoOutcome>()(object({ id: optional(int(1)), aeTitle: optional(aeTitle), host: optional(host), port: optional(port), tls: optional(bool) })),
   'nodes.local': channel<LocalAe>()(none),
-  'nodes.setLocal': channel<LocalAe>()(object({ aeTitle, port })),
+  /** `tls` left out keeps the saved files. */
+  'nodes.setLocal': channel<LocalAe>()(object({ aeTitle, port, tls: optional(tlsFiles) })),
 };

@@ -19,6 +19,8 @@ export interface SendJobRow {
   host: string;
   port: number;
   maxAssociations: number;
+  /** Sent over TLS (PS3.15 Annex B.9). */
+  tls: boolean;
   callingAe: string;
   description: string;
   state: SendJobState;

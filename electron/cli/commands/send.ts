@@ -19,6 +19,8 @@ import type { Command, CommandContext } from '../command.ts';
 import { intOption, UsageError, value } from '../args.ts';
 import { COMMIT_SEND_USAGE, COMMIT_SEND_VALUED, startCommitForSend, type CommitForSend } from '../../commit/cliSend.ts';
 import { failureMeaning } from '../../../shared/contract/commit.ts';
+import { TLS_USAGE, TLS_VALUED, tlsFilesFor } from '../tlsOptions.ts';
+import { tlsClientOptions, type TlsClientOptions } from '../../dimse/tls.ts';
 
 /** One instance in `--json` output (DESIGN.md), plus `message` and `transcodedFrom` for people. */
 export interface SendCliInstance {
@@ -130,11 +132,13 @@ async function collect(services: Services, paths: string[], ctx: CommandContext)
   return { listed, named };
 }
 
+const sameNode = (a: NodeAddress, b: NodeAddress) => a.aeTitle === b.aeTitle && a.host === b.host && a.port === b.port;
+
 /** The send command. */
 export const sendCommand: Command = {
   name: 'send',
-  usage: `send <folder|file>... --to <AE>@<host>:<port> [--ae <calling AE>] [--associations <n>] [--timeout <s>] [--no-transcode] [--json]${COMMIT_USAGE}`,
-  valued: ['to', 'ae', 'associations', 'timeout', ...COMMIT_VALUED],
+  usage: `send <folder|file>... --to <AE>@<host>:<port> [--ae <calling AE>] [--associations <n>] [--timeout <s>] [--no-transcode] ${TLS_USAGE} [--json]${COMMIT_USAGE}`,
+  valued: ['to', 'ae', 'associations', 'timeout', ...TLS_VALUED, ...COMMIT_VALUED],
   async run(args, ctx) {
     const { services, out, signal } = ctx;
     if (!args.positionals.length) throw new UsageError('send needs at least one folder or file');
@@ -153,12 +157,26 @@ export const sendCommand: Command = {
     const associations = intOption(args, 'associations', node?.maxAssociations ?? 1, 1, 16);
     const timeoutS = intOption(args, 'timeout', 60, 1, 3600);
     const json = args.flags.has('json');
+    // Over TLS: the files are checked now, so nothing is queued when they cannot be used.
+    const tlsFiles = tlsFilesFor(args, services.nodes.local().tls, node?.tls ?? false);
+    if (tlsFiles) {
+      let tls: TlsClientOptions;
+      try {
+        tls = tlsClientOptions(tlsFiles);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      // The storage commitment request goes to the same node the same way.
+      const { commit } = services;
+      const saved = commit.tlsFor;
+      commit.tlsFor = (n) => (sameNode(n, target) ? tls : saved(n));
+    }
 
     const { listed, named } = await collect(services, args.positionals, ctx);
     const prepared = await commitBeforeStores(args, services, target, callingAe);
     const started = performance.now();
     const { id: sendJobId, total: queued } = services.send.queueIndexed(
-      { nodeId: node?.id ?? null, aeTitle: target.aeTitle, host: target.host, port: target.port, maxAssociations: associations },
+      { nodeId: node?.id ?? null, aeTitle: target.aeTitle, host: target.host, port: target.port, maxAssociations: associations, tls: !!tlsFiles },
       callingAe,
       `${args.positionals.join(', ')} → ${target.aeTitle}@${target.host}:${target.port} (courier send)`,
       listed,
@@ -169,6 +187,7 @@ export const sendCommand: Command = {
     signal.addEventListener('abort', onAbort, { once: true });
     services.send.start(sendJobId, {
       allowTranscode: !args.flags.has('no-transcode'),
+      tlsFiles: tlsFiles ?? undefined,
       timeouts: { response: timeoutS * 1000, associate: Math.min(timeoutS, 30) * 1000 },
       onResult: (_r: InstanceResult) => ctx.progress(`sent ${++done}/${queued}`),
     });

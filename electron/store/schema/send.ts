@@ -69,4 +69,15 @@ export const sendMigrations: Migration[] = [
       ALTER TABLE send_instances ADD COLUMN file_transfer_syntax TEXT;
     `,
   },
+  {
+    id: '2026-11-29-tls',
+    sql: `
+      -- our TLS files (PEM paths, '' when not set) for nodes marked TLS
+      ALTER TABLE local_ae ADD COLUMN tls_certificate_file TEXT NOT NULL DEFAULT '';
+      ALTER TABLE local_ae ADD COLUMN tls_key_file TEXT NOT NULL DEFAULT '';
+      ALTER TABLE local_ae ADD COLUMN tls_ca_file TEXT NOT NULL DEFAULT '';
+      -- the job goes over TLS (its node was marked TLS, or --tls), also when resumed
+      ALTER TABLE send_jobs ADD COLUMN tls INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

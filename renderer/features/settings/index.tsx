@@ -4,7 +4,7 @@
  * (shared/dicomValues.ts).
  */
 import { useEffect, useState } from 'react';
-import type { EchoOutcome, LocalAe, NodeRow } from '../../../shared/contract/index.ts';
+import type { EchoOutcome, LocalAe, NodeRow, TlsFiles } from '../../../shared/contract/index.ts';
 import { aeTitleProblem, portProblem } from '../../../shared/dicomValues.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
 import type { LibrarySelection } from '../selection.ts';
@@ -39,7 +39,7 @@ const echoText = (e: EchoOutcome) => `${e.ok ? '✔' : '✘'} ${e.message} (${e.
 /** The settings panel. */
 export default function SettingsPanel(_props: { selection: LibrarySelection }) {
   const [nodes, setNodes] = useState<NodeRow[]>([]);
-  const [local, setLocal] = useState<{ aeTitle: string; port: string }>({ aeTitle: '', port: '' });
+  const [local, setLocal] = useState<{ aeTitle: string; port: string; tls: TlsFiles }>({ aeTitle: '', port: '', tls: { certificateFile: '', keyFile: '', caFile: '' } });
   const [localSaved, setLocalSaved] = useState<LocalAe | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [echoes, setEchoes] = useState<Record<string, string>>({});
@@ -51,7 +51,7 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
     invoke('nodes.local', undefined).then(
       (l) => {
         setLocalSaved(l);
-        setLocal({ aeTitle: l.aeTitle, port: String(l.port) });
+        setLocal({ aeTitle: l.aeTitle, port: String(l.port), tls: l.tls });
       },
       (e) => setError(errorMessage(e)),
     );
@@ -59,16 +59,22 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
 
   const localAeProblem = aeTitleProblem(local.aeTitle);
   const localPortProblem = portProblem(Number(local.port));
+  const tlsProblem = !local.tls.certificateFile.trim() !== !local.tls.keyFile.trim() ? 'Our certificate and its private key go together: set both, or neither' : null;
+  const localUnchanged =
+    localSaved?.aeTitle === local.aeTitle.trim() &&
+    String(localSaved?.port) === local.port &&
+    (Object.keys(local.tls) as (keyof TlsFiles)[]).every((k) => localSaved.tls[k] === local.tls[k].trim());
   const saveLocal = async () => {
     try {
-      setLocalSaved(await invoke('nodes.setLocal', { aeTitle: local.aeTitle.trim(), port: Number(local.port) }));
+      const tls = { certificateFile: local.tls.certificateFile.trim(), keyFile: local.tls.keyFile.trim(), caFile: local.tls.caFile.trim() };
+      setLocalSaved(await invoke('nodes.setLocal', { aeTitle: local.aeTitle.trim(), port: Number(local.port), tls }));
       setError(null);
     } catch (e) {
       setError(errorMessage(e));
     }
   };
 
-  const test = async (key: string, req: { id?: number; aeTitle?: string; host?: string; port?: number }) => {
+  const test = async (key: string, req: { id?: number; aeTitle?: string; host?: string; port?: number; tls?: boolean }) => {
     setEchoes((m) => ({ ...m, [key]: 'Testing…' }));
     try {
       const r = await invoke('nodes.echo', req);
@@ -108,6 +114,13 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
     }
   };
 
+  const tlsField = (label: string, key: keyof TlsFiles, placeholder: string) => (
+    <label style={{ display: 'flex', flexDirection: 'column', gap: 2, flex: '1 1 220px' }}>
+      <span>{label}</span>
+      <input aria-label={label} value={local.tls[key]} placeholder={placeholder} onChange={(e) => setLocal({ ...local, tls: { ...local.tls, [key]: e.target.value } })} />
+    </label>
+  );
+
   const dp = draft ? problems(draft) : {};
   const field = (label: string, key: keyof Draft, input: React.ReactNode) => (
     <label style={{ display: 'flex', flexDirection: 'column', gap: 2 }}>
@@ -135,16 +148,20 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
             <input aria-label="Listening port" value={local.port} inputMode="numeric" style={{ width: 90 }} onChange={(e) => setLocal({ ...local, port: e.target.value })} />
             {local.port && localPortProblem ? <small style={{ color: 'var(--danger)' }}>{localPortProblem}</small> : null}
           </label>
-          <button
-            disabled={!!localAeProblem || !!localPortProblem || (localSaved?.aeTitle === local.aeTitle.trim() && String(localSaved?.port) === local.port)}
-            onClick={() => void saveLocal()}
-          >
+          <button disabled={!!localAeProblem || !!localPortProblem || !!tlsProblem || localUnchanged} onClick={() => void saveLocal()}>
             Save
           </button>
         </div>
         <p className="hint" style={{ color: 'var(--muted)', fontSize: 12 }}>
           Nodes call this AE title and port back (storage commitment reports). A changed port is used from the next start.
         </p>
+        <fieldset style={{ display: 'flex', gap: 12, flexWrap: 'wrap', border: '1px solid var(--line)', padding: 8 }}>
+          <legend>DICOM over TLS, for nodes marked TLS (PEM files)</legend>
+          {tlsField('Our certificate', 'certificateFile', '/path/to/courier.pem')}
+          {tlsField('Our private key', 'keyFile', '/path/to/courier.key')}
+          {tlsField('Trusted CA certificates', 'caFile', "(empty: the system's)")}
+          {tlsProblem ? <small style={{ color: 'var(--danger)', alignSelf: 'center' }}>{tlsProblem}</small> : null}
+        </fieldset>
       </section>
 
       <section aria-label="Nodes">
@@ -215,7 +232,7 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
               <button
                 type="button"
                 disabled={!!dp.aeTitle || !!dp.host || !!dp.port}
-                onClick={() => void test('draft', { aeTitle: draft.aeTitle.trim(), host: draft.host.trim(), port: Number(draft.port) })}
+                onClick={() => void test('draft', { aeTitle: draft.aeTitle.trim(), host: draft.host.trim(), port: Number(draft.port), tls: draft.tls })}
               >
                 Test connection
               </button>

@@ -27,8 +27,8 @@ export interface Orthanc {
   log(): string;
 }
 
-/** Starts Orthanc in `dir`, declaring `ours` (our AE and accepter) as a modality allowed to commit. */
-export async function startOrthanc(dir: string, ours: { aeTitle: string; host: string; port: number }): Promise<Orthanc> {
+/** Starts Orthanc in `dir`, declaring `ours` (our AE and accepter) as a modality allowed to commit; `extra` adds to its configuration. */
+export async function startOrthanc(dir: string, ours: { aeTitle: string; host: string; port: number }, extra: Record<string, unknown> = {}): Promise<Orthanc> {
   const dicomPort = await freePort();
   const httpPort = await freePort();
   const config = {
@@ -47,6 +47,7 @@ export async function startOrthanc(dir: string, ours: { aeTitle: string; host: s
     DicomModalities: { courier: { AET: ours.aeTitle, Host: ours.host, Port: ours.port, AllowStorageCommitment: true } },
     Plugins: [],
     ConcurrentJobs: 2,
+    ...extra,
   };
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'orthanc.json');

@@ -29,6 +29,19 @@ test('settings: add a node, test connection; send: a patient to it, statuses sho
   const { page } = app;
 
   await page.getByRole('tab', { name: 'Settings' }).click();
+  // Our TLS files: certificate and key go together; saved, they are there after a reload.
+  const saveStation = page.getByRole('region', { name: 'This station' }).getByRole('button', { name: 'Save', exact: true });
+  await page.getByLabel('Our certificate', { exact: true }).fill('/etc/courier/station.pem');
+  await page.getByText('Our certificate and its private key go together').waitFor();
+  assert.equal(await saveStation.isDisabled(), true);
+  await page.getByLabel('Our private key', { exact: true }).fill('/etc/courier/station.key');
+  await saveStation.click();
+  await page.waitForFunction(() => [...document.querySelectorAll('section[aria-label="This station"] button')].some((b) => b.textContent === 'Save' && (b as HTMLButtonElement).disabled));
+  await page.reload();
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  assert.equal(await page.getByLabel('Our private key', { exact: true }).inputValue(), '/etc/courier/station.key');
+  assert.equal(await page.getByLabel('Trusted CA certificates', { exact: true }).inputValue(), '');
+
   await page.getByRole('button', { name: 'Add node…' }).click();
   await page.getByLabel('AE title', { exact: true }).fill('BAD\\AE');
   await page.getByText('AE title may not contain a backslash').waitFor();

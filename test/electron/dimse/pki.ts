@@ -1,0 +1,35 @@
+/**
+ * A throwaway PKI for DICOM over TLS tests, made with the openssl command: a CA, a server
+ * certificate for 127.0.0.1 and a client certificate it signed, and a second CA that signed nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The PEM files' paths. */
+export interface Pki {
+  ca: string;
+  otherCa: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate it signed, and a CA nobody uses. */
+export function makePki(dir: string): Pki {
+  mkdirSync(dir, { recursive: true });
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ca = (name: string) => ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`);
+  ca('ca');
+  ca('other-ca');
+  const leaf = (name: string, ext: string) => {
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+  };
+  leaf('server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  leaf('client', 'extendedKeyUsage=clientAuth\n');
+  const f = (n: string) => join(dir, n);
+  return { ca: f('ca.pem'), otherCa: f('other-ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
+}
