@@ -1,4 +1,4 @@
-// TCP_NOTSENT_LOWAT through the optional `sockopt` package, on real loopback sockets.
+// TCP_NOTSENT_LOWAT through the optional koffi package (setsockopt from the C library), on real loopback sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
@@ -26,7 +26,7 @@ test('the unsent-bytes limit is set on a connected socket and read back (Linux, 
   const { client, close } = await connectedPair();
   try {
     const before = unsentLimit(client);
-    assert.notEqual(before, null, 'sockopt loads from its prebuilt binary');
+    assert.notEqual(before, null, 'koffi loads from its prebuilt binary and calls getsockopt');
     assert.notEqual(before, 96 * 1024);
     assert.equal(limitUnsentBytes(client, 96 * 1024), true);
     assert.equal(unsentLimit(client), 96 * 1024);
