@@ -2,6 +2,7 @@
  * The services behind the app, the CLI and the browser host: one database, the library, jobs
  * and events. Plain Node: nothing here imports 'electron'.
  */
+import { tlsClientOptions } from './dimse/tls.ts';
 import { createLibraryServices, type LibraryServices } from './libraryServices.ts';
 import { CommitService } from './commit/service.ts';
 import { SendService } from './send/service.ts';
@@ -28,6 +29,10 @@ export function createServices(home: string): Services {
   const send = new SendService({ db, library, jobs, events });
   commit.knownNodes = () => send.nodes.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host }));
   commit.tlsFor = (n) => send.tlsFor(n);
+  commit.tlsServer = () => {
+    const files = send.nodes.local().tls;
+    return files.certificateFile ? tlsClientOptions(files) : null;
+  };
   return {
     ...core,
     commit,

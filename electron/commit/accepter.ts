@@ -4,10 +4,10 @@
  * a report proposes itself as SCP of the SOP class (role selection SCU=0, SCP=1, PS3.4 J.3.3,
  * PS3.7 D.3.3.4) and we grant exactly that. Calling AEs that are not known nodes are rejected
  * with A-ASSOCIATE-RJ rejected-permanent, service-user, "calling AE title not recognized"
- * (PS3.8 Table 9-21, reason 3).
+ * (PS3.8 Table 9-21, reason 3). Plain TCP and DICOM over TLS share the port.
  */
 import type { IncomingRequest, Reply } from '../dimse/association.ts';
-import { startServer, type DimseServer } from '../dimse/server.ts';
+import { startServer, type DimseServer, type TlsServerOptions } from '../dimse/server.ts';
 import { STORAGE_COMMITMENT_SOP_CLASS } from '../dimse/commitMessages.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
 import { logger } from '../log.ts';
@@ -25,6 +25,8 @@ export interface AccepterOptions {
   onReport: (req: IncomingRequest) => Reply;
   /** Rejections, for the log. */
   onRejected?: (info: { callingAe: string; calledAe: string; reason: string }) => void;
+  /** Our TLS credentials, for nodes that report over TLS on the same port (server.ts). */
+  tls?: () => TlsServerOptions | null;
 }
 
 /** A running accepter. */
@@ -49,6 +51,7 @@ export async function startAccepter(o: AccepterOptions): Promise<Accepter> {
         // An N-ACTION to us makes no sense: we are not a commitment SCP.
         nAction: () => ({ status: 0x0211 }),
       },
+      tls: o.tls,
       onRejected: (info) => {
         if (o.onRejected) o.onRejected(info);
         else log.warn(`accepter rejected ${info.callingAe} → ${info.calledAe}: ${info.reason}`);

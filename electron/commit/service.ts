@@ -114,6 +114,8 @@ export class CommitService {
   knownNodes: () => { aeTitle: string; host: string }[] = () => [];
   /** TLS credentials for a node whose associations go over TLS (null: plain TCP); set by the node list's owner. */
   tlsFor: (node: { aeTitle: string; host: string; port: number }) => TlsClientOptions | null = () => null;
+  /** Our TLS credentials for nodes that report over TLS to the accepter (null: TLS refused there). */
+  tlsServer: () => TlsClientOptions | null = () => null;
   /** Test hooks for deletion (the crash test pauses there). */
   deleteHooks: DeleteHooks = {};
   /** Per-file outcomes of deletions run by this process, by commit instance id. */
@@ -150,6 +152,7 @@ export class CommitService {
       host,
       acceptCalling: (ae, address) => this.isKnownCaller(ae, address),
       onReport: (req) => this.onIncomingRequest(req, 'new'),
+      tls: () => this.tlsServer(),
     });
   }
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket, type TlsOptions } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Association, VERIFICATION, type IncomingRequest, type NegotiatedContext, type Reply, type Timeouts } from './association.ts';
@@ -51,7 +52,19 @@ export interface ServerOptions {
   onAssociation?: (assoc: Association) => void;
   /** Called for associations we rejected or that failed before being accepted. */
   onRejected?: (info: { callingAe: string; calledAe: string; reason: string }) => void;
+  /**
+   * DICOM over TLS on the same port (PS3.15 Annex B.9): our certificate, key and trusted CAs, asked
+   * for at each TLS connection (so changed settings apply at once); null refuses TLS connections.
+   * Peers must present a certificate we trust. Absent: plain TCP only.
+   */
+  tls?: () => TlsServerOptions | null;
 }
+
+/** What a TLS connection to us needs: our certificate and key, and the CAs we trust for peers. */
+export type TlsServerOptions = Pick<TlsOptions, 'cert' | 'key' | 'ca' | 'minVersion'>;
+
+/** A TLS record starts with its content type; a handshake is 22 (RFC 8446 §5.1). */
+const TLS_HANDSHAKE = 0x16;
 
 /** A running SCP. */
 export interface DimseServer {
@@ -129,9 +142,7 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
     }
   };
 
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+  const accept = (socket: Socket) => {
     const assoc = Association.accept(
       socket,
       (rq, peer) => {
@@ -151,6 +162,51 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
     );
     assoc.storeTo = (cmd) => (handlers.store && cmd.CommandField === CommandField.CStoreRq ? join(tempDir, `${randomUUID()}.part`) : null);
     void assoc.closed.then(() => open.delete(assoc));
+  };
+  const refuse = (raw: Socket, reason: string) => {
+    log.warn(`refused a connection from ${raw.remoteAddress}: ${reason}`);
+    if (opts.onRejected) safe(() => opts.onRejected!({ callingAe: '', calledAe: '', reason }));
+    raw.destroy();
+  };
+
+  const server: Server = createServer((raw) => {
+    sockets.add(raw);
+    raw.on('close', () => sockets.delete(raw));
+    if (!opts.tls) return accept(raw);
+    // Plain DICOM and DICOM over TLS on one port: the first byte tells them apart, an A-ASSOCIATE-RQ
+    // being PDU type 1 (PS3.8 §9.3.2) and a TLS connection opening with a handshake record.
+    const idle = setTimeout(() => raw.destroy(), opts.timeouts?.associate ?? 30_000);
+    raw.on('error', () => {}); // before an association owns it: a reset is nobody's business
+    raw.once('close', () => clearTimeout(idle));
+    raw.once('data', (first: Buffer) => {
+      clearTimeout(idle);
+      raw.pause();
+      raw.unshift(first);
+      if (first[0] !== TLS_HANDSHAKE) {
+        accept(raw);
+        raw.resume();
+        return;
+      }
+      let credentials: TlsServerOptions | null;
+      try {
+        credentials = opts.tls!();
+      } catch (err) {
+        return refuse(raw, `DICOM over TLS, but our TLS files cannot be used: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (!credentials?.cert || !credentials.key) return refuse(raw, 'DICOM over TLS, but our certificate and key are not set (Settings → This station)');
+      const secure = new TLSSocket(raw, { isServer: true, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', ...credentials });
+      const handshake = setTimeout(() => secure.destroy(), opts.timeouts?.associate ?? 30_000);
+      const failed = (err: NodeJS.ErrnoException) => {
+        clearTimeout(handshake);
+        refuse(raw, `TLS handshake failed: ${err.code ?? err.message}`);
+      };
+      secure.once('error', failed);
+      secure.once('secure', () => {
+        clearTimeout(handshake);
+        secure.off('error', failed);
+        accept(secure);
+      });
+    });
   });
   server.on('error', (err) => log.error('server error:', err));
   await new Promise<void>((resolve, reject) => {

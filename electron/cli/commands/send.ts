@@ -170,6 +170,8 @@ export const sendCommand: Command = {
       const { commit } = services;
       const saved = commit.tlsFor;
       commit.tlsFor = (n) => (sameNode(n, target) ? tls : saved(n));
+      // …and a report on a new association may come back over TLS to our accepter.
+      if (tls.cert) commit.tlsServer = () => tls;
     }
 
     const { listed, named } = await collect(services, args.positionals, ctx);

@@ -28,8 +28,10 @@ export function makePki(dir: string): Pki {
     ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
     ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
   };
-  leaf('server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  leaf('client', 'extendedKeyUsage=clientAuth\n');
+  // The peer's: a PACS is server to our calls and client when it calls us back.
+  leaf('server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  // Ours: presented as a client when we call, and as a server when a node calls our accepter over TLS.
+  leaf('client', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=clientAuth,serverAuth\n');
   const f = (n: string) => join(dir, n);
   return { ca: f('ca.pem'), otherCa: f('other-ca.pem'), serverCert: f('server.pem'), serverKey: f('server.key'), clientCert: f('client.pem'), clientKey: f('client.key') };
 }

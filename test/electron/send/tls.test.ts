@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYDICOM_TEST_FILES, freePort, hasCommand, runCli, tempDir } from '../../helpers.ts';
@@ -16,6 +17,9 @@ import { nodeHandlers } from '../../../electron/api/nodes.ts';
 import { hasOrthanc, startOrthanc } from '../commit/orthanc.ts';
 import { makeStudy } from '../commit/study.ts';
 import { runCliAsync } from '../commit/net.ts';
+import { startAccepter } from '../../../electron/commit/accepter.ts';
+import { tlsClientOptions } from '../../../electron/dimse/tls.ts';
+import type { TlsFiles } from '../../../shared/contract/nodes.ts';
 
 const skip = !hasCommand('storescp') || !hasCommand('openssl');
 
@@ -116,14 +120,15 @@ test('a saved node marked TLS is reached over TLS with our saved files (Settings
   assert.equal(services.nodes.local().tls.caFile, pki.ca);
 });
 
-test('send and storage commitment over TLS to Orthanc (DicomTlsEnabled): every instance stored and committed', { skip: skip || !hasOrthanc() }, async (t) => {
+test('send and storage commitment over TLS to Orthanc (DicomTlsEnabled), its report over TLS to our accepter: every instance committed', { skip: skip || !hasOrthanc() }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const pki = makePki(join(tmp.path, 'pki'));
   const listen = await freePort();
-  // Orthanc takes DICOM over TLS only, and asks for our certificate; it reports on a new
-  // association to our accepter, which it reaches in plain TCP (UseDicomTls is per modality).
+  // Orthanc takes DICOM over TLS only and asks for our certificate; it reports on a new
+  // association to our accepter, over TLS too (UseDicomTls), where it must show a certificate we trust.
   const orthanc = await startOrthanc(join(tmp.path, 'orthanc'), { aeTitle: 'COURIER', host: '127.0.0.1', port: listen }, {
+    DicomModalities: { courier: { AET: 'COURIER', Host: '127.0.0.1', Port: listen, AllowStorageCommitment: true, UseDicomTls: true } },
     DicomTlsEnabled: true,
     DicomTlsCertificate: pki.serverCert,
     DicomTlsPrivateKey: pki.serverKey,
@@ -142,4 +147,37 @@ test('send and storage commitment over TLS to Orthanc (DicomTlsEnabled): every i
   // The same port in plain TCP gets nowhere: TLS was what carried the stores.
   const plain = runCli(['echo', to, '--json'], join(tmp.path, 'home'));
   assert.equal(JSON.parse(plain.stdout).ok, false);
+});
+
+test('the accepter takes plain DICOM and DICOM over TLS on one port; a peer without a trusted certificate is refused', { skip: skip || !hasCommand('echoscu') }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const pki = makePki(join(tmp.path, 'pki'));
+  let files: TlsFiles | null = { certificateFile: pki.clientCert, keyFile: pki.clientKey, caFile: pki.ca };
+  const refused: string[] = [];
+  const accepter = await startAccepter({
+    aeTitle: 'COURIER',
+    port: 0,
+    host: '127.0.0.1',
+    acceptCalling: () => true,
+    onReport: () => ({ status: 0 }),
+    onRejected: (info) => refused.push(info.reason),
+    tls: () => (files ? tlsClientOptions(files) : null),
+  });
+  t.after(() => accepter.close());
+  // Asynchronous: the accepter answers from this process.
+  const echoscu = (...args: string[]) =>
+    new Promise<{ status: number | null }>((resolve) => {
+      const p = spawn('echoscu', ['-aec', 'COURIER', ...args, '127.0.0.1', String(accepter.port)], { stdio: 'ignore' });
+      p.on('exit', (status) => resolve({ status }));
+    });
+
+  assert.equal((await echoscu('+tls', pki.serverKey, pki.serverCert, '+cf', pki.ca)).status, 0, 'DCMTK over TLS, its certificate from our CA');
+  assert.equal((await echoscu()).status, 0, 'plain DICOM on the same port');
+  assert.notEqual((await echoscu('+tla', '+cf', pki.ca)).status, 0, 'TLS without a certificate');
+  assert.match(refused.at(-1)!, /^TLS handshake failed: /);
+  files = null;
+  assert.notEqual((await echoscu('+tls', pki.serverKey, pki.serverCert, '+cf', pki.ca)).status, 0);
+  assert.match(refused.at(-1)!, /our certificate and key are not set/);
+  assert.equal((await echoscu()).status, 0, 'plain DICOM still works');
 });

@@ -39,6 +39,8 @@ test('settings: add a node, test connection; send: a patient to it, statuses sho
   await page.waitForFunction(() => [...document.querySelectorAll('section[aria-label="This station"] button')].some((b) => b.textContent === 'Save' && (b as HTMLButtonElement).disabled));
   await page.reload();
   await page.getByRole('tab', { name: 'Settings' }).click();
+  // The form fills in once the saved settings arrive.
+  await page.waitForFunction(() => (document.querySelector('input[aria-label="Our AE title"]') as HTMLInputElement | null)?.value !== '');
   assert.equal(await page.getByLabel('Our private key', { exact: true }).inputValue(), '/etc/courier/station.key');
   assert.equal(await page.getByLabel('Trusted CA certificates', { exact: true }).inputValue(), '');
 
