@@ -183,12 +183,13 @@ function plan(items: Item[]): Group[] {
 }
 
 /** Why no context fits an item, for its failure message. */
-function refusal(assoc: Association, file: SendableFile): string {
+function refusal(assoc: Association, file: SendableFile, transcoding: boolean): string {
   const mine = [...assoc.contexts.values()].filter((c) => c.abstractSyntax === file.sopClassUid);
   const name = sopClassName(file.sopClassUid);
   if (mine.length && mine.every((c) => c.result === 3)) return `Refused: the peer does not support ${name} (abstract syntax not supported)`;
   if (mine.some((c) => c.result === 1)) return `Refused: the peer rejected ${name} (user rejection)`;
-  return `Refused: the peer accepts ${name} only in ${mine.filter((c) => c.accepted).map((c) => transferSyntaxInfo(c.transferSyntax).name).join(', ') || 'no transfer syntax we offered'}, and ${transferSyntaxInfo(file.transferSyntaxUid).name} cannot be converted without loss`;
+  const why = transcoding ? `Courier cannot convert ${transferSyntaxInfo(file.transferSyntaxUid).name} to it without loss` : 'transcoding is off';
+  return `Refused: the peer accepts ${name} only in ${mine.filter((c) => c.accepted).map((c) => transferSyntaxInfo(c.transferSyntax).name).join(', ') || 'no transfer syntax we offered'}, and ${why}`;
 }
 
 /** Sends `inputs` to the target; every input gets exactly one `onResult`, unless the signal stops it first. */
@@ -427,12 +428,15 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       let ctx: NegotiatedContext | undefined = assoc.contextFor(file.sopClassUid, file.transferSyntaxUid);
       let dataset: Buffer | null = null;
       let transcodedFrom: string | undefined;
+      let note = '';
       if (!ctx && opts.allowTranscode !== false) {
         for (const ts of [EXPLICIT_LE, IMPLICIT_LE]) {
           const c = assoc.contextFor(file.sopClassUid, ts);
           if (c && canTranscode(file.transferSyntaxUid, ts)) {
             try {
-              dataset = transcodeDataset(file.path, file.size, ts);
+              const t = await transcodeDataset(file.path, file.size, ts);
+              dataset = t.dataset;
+              note = ` (${t.note})`;
               ctx = c;
               transcodedFrom = file.transferSyntaxUid;
             } catch (err) {
@@ -449,10 +453,9 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       const framed = !dataset && ctx && ctx.transferSyntax === file.transferSyntaxUid ? current.framed : null;
       if (!ctx) {
         const changed = file.sopClassUid !== it.planned.sopClassUid || file.transferSyntaxUid !== it.planned.transferSyntaxUid;
-        fail(it, changed ? `The file changed since it was queued (now ${sopClassName(file.sopClassUid)} in ${transferSyntaxInfo(file.transferSyntaxUid).name}): queue it again` : refusal(assoc, file));
+        fail(it, changed ? `The file changed since it was queued (now ${sopClassName(file.sopClassUid)} in ${transferSyntaxInfo(file.transferSyntaxUid).name}): queue it again` : refusal(assoc, file, opts.allowTranscode !== false));
         continue;
       }
-      let note = '';
       if (!dataset && paddedWhenSent(file)) {
         dataset = Buffer.concat([readFileSync(file.path).subarray(file.datasetOffset), Buffer.alloc(1)]);
         note = ' (odd-length deflated stream padded with one NUL, PS3.5 §A.5)';

@@ -188,7 +188,7 @@ test('malformed PDU from the peer: ProtocolError on that instance, no crash', as
   assert.match(r[0].message, /Protocol error, association aborted: PDV length/);
 });
 
-test('peer refuses the file syntax: uncompressed files transcoded and recorded, compressed ones refused clearly', async (t) => {
+test('peer refuses the file syntax: files transcoded (compressed ones decompressed) and recorded; with transcoding off, refused clearly', async (t) => {
   const got: { ts: string; bytes: number }[] = [];
   const port = await scp(t, {
     abstractSyntaxes: () => true,
@@ -204,12 +204,14 @@ test('peer refuses the file syntax: uncompressed files transcoded and recorded, 
   assert.equal(r[0].transcodedFrom, EXPLICIT_LE);
   assert.equal(r[1].state, 'success');
   assert.equal(r[1].transcodedFrom, '1.2.840.10008.1.2.2');
-  assert.equal(r[2].state, 'failed');
-  assert.match(r[2].message, /accepts .* only in Implicit VR Little Endian, and JPEG 2000.* cannot be converted without loss/);
-  assert.deepEqual(got.map((g) => g.ts), [IMPLICIT_LE, IMPLICIT_LE]);
-  // With transcoding off, the uncompressed file is refused too.
-  const r2 = await send(port, [f('CT_small.dcm')], { allowTranscode: false });
-  assert.equal(r2[0].state, 'failed');
+  assert.equal(r[2].state, 'success', r[2].message);
+  assert.equal(r[2].transcodedFrom, '1.2.840.10008.1.2.4.91'); // JPEG 2000 (lossy or lossless)
+  assert.match(r[2].message, /^Success \(decompressed from JPEG 2000.*, in Implicit VR Little Endian\)$/);
+  assert.deepEqual(got.map((g) => g.ts), [IMPLICIT_LE, IMPLICIT_LE, IMPLICIT_LE]);
+  // With transcoding off, each is refused, and the message says why.
+  const r2 = await send(port, [f('CT_small.dcm'), f('JPEG2000.dcm')], { allowTranscode: false });
+  assert.deepEqual(r2.map((x) => x.state), ['failed', 'failed']);
+  assert.match(r2[1].message, /accepts .* only in Implicit VR Little Endian, and transcoding is off/);
 });
 
 test('several associations in parallel share the work', async (t) => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PYDICOM_TEST_FILES, hasCommand, runCli, tempDir } from '../../helpers.ts';
+import { PYDICOM_TEST_FILES, hasCommand, python, runCli, tempDir } from '../../helpers.ts';
 import { startOrthanc, startStorescp } from '../dimse/peers.ts';
 
 /** Sound files of many kinds: uncompressed LE/BE, deflate, RLE, JPEG, JPEG-LS, JPEG 2000, private tags, RT, SR, waveform. */
@@ -107,6 +107,53 @@ test('courier send to storescp +B +xa: every sound file stored, byte-identical',
     if (name === 'image_dfl.dcm' && ds.length % 2) ds = Buffer.concat([ds, Buffer.alloc(1)]); // PS3.5 §A.5 padding
     assert.ok(got.has(sha(ds)), `${name} did not arrive byte-identical`);
   }
+});
+
+test('a peer that takes only uncompressed syntaxes gets compressed files decompressed, lossy ones flagged (storescp +xe)', { skip: !hasCommand('storescp') }, async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  // Distinct SOP Instance UIDs (several pydicom files share one, and storescp names files by it).
+  const names = ['MR_small_jpeg_ls_lossless.dcm', 'SC_rgb_rle_32bit_2frame.dcm', 'JPEG2000.dcm', 'JPEG-lossy.dcm'];
+  const dir = fixtureFolder(tmp.path, names);
+  // +xe after +xa: uncompressed syntaxes only, Explicit VR Little Endian preferred.
+  const scp = await startStorescp(tmp.path, 'STORESCP', ['+xe']);
+  t.after(scp.stop);
+  const r = runCli(['send', dir, '--to', `STORESCP@127.0.0.1:${scp.port}`, '--json'], join(tmp.path, 'home'));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const out = JSON.parse(r.stdout) as { instances: { path: string; store: string; message: string; transcodedFrom?: string }[] };
+  const byName = new Map(out.instances.map((i) => [basename(i.path), i]));
+  assert.match(byName.get('MR_small_jpeg_ls_lossless.dcm')!.message, /^Success \(decompressed from JPEG-LS Lossless\)$/);
+  assert.equal(byName.get('MR_small_jpeg_ls_lossless.dcm')!.transcodedFrom, '1.2.840.10008.1.2.4.80');
+  assert.match(byName.get('SC_rgb_rle_32bit_2frame.dcm')!.message, /decompressed from RLE Lossless/);
+  assert.match(byName.get('JPEG-lossy.dcm')!.message, /decompressed from JPEG .*lossy original/);
+
+  // What arrived, read by pydicom: uncompressed, whole frames, lossy originals still flagged, and the
+  // lossless one's pixels equal to the same image stored uncompressed (MR_small.dcm, same UID).
+  const seen = python<Record<string, { ts: string; lossy: string; method: string; bytes: number; expected: number; sameAsMrSmall: boolean | null }>>([
+    '-c',
+    `
+import json, os, sys, pydicom
+out = {}
+ref = pydicom.dcmread(os.path.join(sys.argv[2], 'MR_small.dcm')).PixelData
+for f in os.listdir(sys.argv[1]):
+    ds = pydicom.dcmread(os.path.join(sys.argv[1], f))
+    expected = ds.Rows * ds.Columns * ds.SamplesPerPixel * (ds.BitsAllocated // 8) * int(getattr(ds, 'NumberOfFrames', 1) or 1)
+    out[ds.SOPInstanceUID] = dict(ts=str(ds.file_meta.TransferSyntaxUID), lossy=str(getattr(ds, 'LossyImageCompression', '')),
+        method=str(getattr(ds, 'LossyImageCompressionMethod', '')), bytes=len(ds.PixelData), expected=expected,
+        sameAsMrSmall=(ds.PixelData == ref) if ds.SOPClassUID.name == 'MR Image Storage' else None)
+print(json.dumps(out))
+`,
+    scp.dir,
+    PYDICOM_TEST_FILES,
+  ]);
+  const rows = Object.values(seen);
+  assert.equal(rows.length, names.length);
+  for (const x of rows) {
+    assert.equal(x.ts, '1.2.840.10008.1.2.1');
+    assert.ok(x.bytes === x.expected || x.bytes === x.expected + 1, `pixel data ${x.bytes} bytes for ${x.expected}`);
+  }
+  assert.deepEqual(rows.filter((x) => x.lossy === '01').map((x) => x.method).sort(), ['ISO_10918_1', 'ISO_15444_1']);
+  assert.equal(rows.find((x) => x.sameAsMrSmall !== null)!.sameAsMrSmall, true, 'JPEG-LS lossless decoded equals the uncompressed original');
 });
 
 test('a file that changed after it was indexed is checked in full when sent, not trusted', { skip: !hasCommand('storescp') }, async (t) => {
