@@ -45,3 +45,14 @@ export function createServices(home: string): Services {
     },
   };
 }
+
+/**
+ * What a front end starts with (the Electron app, `courier serve`): our AE title for requests, the
+ * storage commitment accepter on `accepterPort` (none when null) with interrupted transactions
+ * resumed, and send jobs a quit or crash interrupted going on.
+ */
+export function startBackgroundWork(s: Services, accepterPort: number | null): void {
+  s.commit.options.aeTitle = s.nodes.local().aeTitle;
+  void s.commit.startBackground(accepterPort);
+  s.send.resumeInterrupted();
+}

@@ -6,7 +6,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } f
 import { join } from 'node:path';
 import { createDispatcher, createHandlers } from '../api/handlers.ts';
 import { logger, setLogFile } from '../log.ts';
-import { courierHome, createServices, type Services } from '../services.ts';
+import { courierHome, createServices, startBackgroundWork, type Services } from '../services.ts';
 import { forwardEvents, registerIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
 import { APP_INDEX_URL, createProtocolHandler, SCHEME, SCHEME_PRIVILEGES } from './protocol.ts';
@@ -47,13 +47,9 @@ async function start(): Promise<void> {
   setLogFile(join(services.home, 'logs', 'courier.log'));
   log.info(`Courier ${app.getVersion()} started; library in ${services.home}`);
   const s = services;
-  // Storage commitment: the accepter listens on our configured AE/port (nodes report to it) and
-  // interrupted transactions resume.
-  const local = s.nodes.local();
-  s.commit.options.aeTitle = local.aeTitle;
-  void s.commit.startBackground(local.port);
-  // Send jobs a quit or crash interrupted go on (electron/send/service.ts).
-  s.send.resumeInterrupted();
+  // The accepter listens on our configured AE/port (nodes report to it); interrupted commitment
+  // transactions and send jobs go on.
+  startBackgroundWork(s, s.nodes.local().port);
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
   // Pages, workers and instance bytes all come through courier://app, each with its own CSP (rendererFiles.ts).
   protocol.handle(SCHEME, createProtocolHandler(s, rendererDir));

@@ -1,7 +1,10 @@
 /**
- * `courier serve [--port <p>] [--open <folder>]`: the browser host. Prints its URL (with the access
- * token) as one line on stdout and runs until SIGINT/SIGTERM. With --open, the folder is indexed
- * first and the page opens on its first series.
+ * `courier serve [--port <p>] [--open <folder>] [--listen <port>]`: the browser host. Prints its URL
+ * (with the access token) as one line on stdout and runs until SIGINT/SIGTERM. With --open, the
+ * folder is indexed first and the page opens on its first series. As the app does at start, send
+ * jobs and commitment transactions a quit or crash interrupted go on; with --listen, the storage
+ * commitment accepter listens on that port (the app uses the one in Settings; several hosts, as in
+ * tests, would contend for it).
  */
 import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
@@ -9,6 +12,7 @@ import { ensureRenderer } from '../../../scripts/buildRenderer.ts';
 import { appVersion } from '../../appRoot.ts';
 import { indexPath } from '../../library/indexer.ts';
 import { startHost } from '../../host/server.ts';
+import { startBackgroundWork } from '../../services.ts';
 import type { LibraryStore } from '../../store/library.ts';
 import type { Command } from '../command.ts';
 import { intOption, UsageError, value } from '../args.ts';
@@ -16,11 +20,12 @@ import { intOption, UsageError, value } from '../args.ts';
 /** The serve command. */
 export const serveCommand: Command = {
   name: 'serve',
-  usage: 'serve [--port <p>] [--open <folder>]',
-  valued: ['port', 'open'],
+  usage: 'serve [--port <p>] [--open <folder>] [--listen <port>]',
+  valued: ['port', 'open', 'listen'],
   async run(args, { services, out, signal, progress }) {
     if (args.positionals.length) throw new UsageError('serve takes no positional arguments');
     const port = intOption(args, 'port', 0, 0, 65535);
+    const listen = value(args, 'listen') === undefined ? null : intOption(args, 'listen', 0, 1, 65535);
     const open = value(args, 'open');
     const rendererDir = await ensureRenderer(process.env.COURIER_RENDERER_DIR || undefined);
     let seriesId: number | null = null;
@@ -35,6 +40,7 @@ export const serveCommand: Command = {
     if (signal.aborted) return 130;
     const version = appVersion();
     const host = await startHost({ services, rendererDir, version, port });
+    startBackgroundWork(services, listen);
     out.line(seriesId === null ? host.url : `${host.url}&series=${seriesId}`);
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     await host.close();
