@@ -54,7 +54,7 @@ export async function startAccepter(o: AccepterOptions): Promise<Accepter> {
       tls: o.tls,
       onRejected: (info) => {
         if (o.onRejected) o.onRejected(info);
-        else log.warn(`accepter rejected ${info.callingAe} → ${info.calledAe}: ${info.reason}`);
+        else log.warn(`accepter rejected ${info.callingAe || info.calledAe ? `${info.callingAe} → ${info.calledAe}: ` : 'a connection: '}${info.reason}`);
       },
     },
     o.port,

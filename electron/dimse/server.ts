@@ -163,9 +163,11 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
     assoc.storeTo = (cmd) => (handlers.store && cmd.CommandField === CommandField.CStoreRq ? join(tempDir, `${randomUUID()}.part`) : null);
     void assoc.closed.then(() => open.delete(assoc));
   };
+  /** Ends a connection refused before any association (no AE titles known yet: both ''). */
   const refuse = (raw: Socket, reason: string) => {
-    log.warn(`refused a connection from ${raw.remoteAddress}: ${reason}`);
-    if (opts.onRejected) safe(() => opts.onRejected!({ callingAe: '', calledAe: '', reason }));
+    const why = `${reason} (from ${raw.remoteAddress})`;
+    if (opts.onRejected) safe(() => opts.onRejected!({ callingAe: '', calledAe: '', reason: why }));
+    else log.warn(`refused a connection: ${why}`);
     raw.destroy();
   };
 
