@@ -29,6 +29,9 @@ test('settings: add a node, test connection; send: a patient to it, statuses sho
   const { page } = app;
 
   await page.getByRole('tab', { name: 'Settings' }).click();
+  // The form fills in once the saved settings arrive (typing before that would be overwritten).
+  const loaded = () => page.waitForFunction(() => (document.querySelector('input[aria-label="Our AE title"]') as HTMLInputElement | null)?.value !== '');
+  await loaded();
   // Our TLS files: certificate and key go together; saved, they are there after a reload.
   const saveStation = page.getByRole('region', { name: 'This station' }).getByRole('button', { name: 'Save', exact: true });
   await page.getByLabel('Our certificate', { exact: true }).fill('/etc/courier/station.pem');
@@ -39,8 +42,7 @@ test('settings: add a node, test connection; send: a patient to it, statuses sho
   await page.waitForFunction(() => [...document.querySelectorAll('section[aria-label="This station"] button')].some((b) => b.textContent === 'Save' && (b as HTMLButtonElement).disabled));
   await page.reload();
   await page.getByRole('tab', { name: 'Settings' }).click();
-  // The form fills in once the saved settings arrive.
-  await page.waitForFunction(() => (document.querySelector('input[aria-label="Our AE title"]') as HTMLInputElement | null)?.value !== '');
+  await loaded();
   assert.equal(await page.getByLabel('Our private key', { exact: true }).inputValue(), '/etc/courier/station.key');
   assert.equal(await page.getByLabel('Trusted CA certificates', { exact: true }).inputValue(), '');
 
