@@ -29,10 +29,8 @@ export function createServices(home: string): Services {
   const send = new SendService({ db, library, jobs, events });
   commit.knownNodes = () => send.nodes.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host }));
   commit.tlsFor = (n) => send.tlsFor(n);
-  commit.tlsServer = () => {
-    const files = send.nodes.local().tls;
-    return files.certificateFile ? tlsClientOptions(files) : null;
-  };
+  // (Without our certificate, the accepter refuses TLS callers and says why: server.ts.)
+  commit.tlsServer = () => tlsClientOptions(send.nodes.local().tls);
   return {
     ...core,
     commit,

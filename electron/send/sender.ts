@@ -10,6 +10,7 @@
  * when the file's own syntax is refused.
  */
 import type { TlsClientOptions } from '../dimse/tls.ts';
+import type { IndexedFile } from '../store/send.ts';
 import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
 import { isOutOfResources, statusInfo } from '../dimse/command.ts';
@@ -54,17 +55,6 @@ export interface SendInput {
   /** What the library's index found, when it checked the file as sendable: trusted (no parse) while
    * the file's size and mtime are still these. */
   indexed?: IndexedFile;
-}
-
-/** A file as the library indexed it, having passed the checks `preflight` makes (send/preflight.ts sendProblem). */
-export interface IndexedFile {
-  size: number;
-  /** Whole milliseconds, as the library stores them. */
-  mtimeMs: number;
-  datasetOffset: number;
-  transferSyntaxUid: string;
-  sopClassUid: string;
-  sopInstanceUid: string;
 }
 
 /** Terminal states of an instance. */

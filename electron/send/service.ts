@@ -12,7 +12,6 @@ import type { Timeouts } from '../dimse/association.ts';
 import type { Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
 import { NodeStore } from '../store/nodes.ts';
-import type { TlsFiles } from '../../shared/contract/nodes.ts';
 import { tlsClientOptions, type TlsClientOptions } from '../dimse/tls.ts';
 import { SendStore, type InstanceUpdate, type NewSendInstance, type SendDestination } from '../store/send.ts';
 import { sendFiles, type InstanceResult, type RetryPolicy, type SendSummary } from './sender.ts';
@@ -26,8 +25,8 @@ export interface RunOptions {
   timeouts?: Partial<Timeouts>;
   policy?: Partial<RetryPolicy>;
   maxPdu?: number;
-  /** Our TLS files for a TLS job, instead of the saved ones (`courier send --tls-cert …`). */
-  tlsFiles?: TlsFiles;
+  /** TLS credentials for a TLS job, instead of those read from our saved files (`courier send --tls-cert …`). */
+  tls?: TlsClientOptions;
   /** Called with every result, after it is written to the database. */
   onResult?: (r: InstanceResult) => void;
 }
@@ -201,7 +200,7 @@ export class SendService {
 
   private async run(job: SendJobRow, ctx: JobContext, opts: RunOptions): Promise<SendSummary> {
     // Read before anything is sent: a TLS job whose files are unusable stops here (paused, with why).
-    const tls = job.tls ? tlsClientOptions(opts.tlsFiles ?? this.nodes.local().tls) : undefined;
+    const tls = job.tls ? (opts.tls ?? tlsClientOptions(this.nodes.local().tls)) : undefined;
     const queued = this.store.queuedForRun(job.id);
     log.info(`send job ${job.id}: ${queued.length} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
     const total = job.total;
@@ -253,24 +252,7 @@ export class SendService {
     }, FLUSH_MS);
     try {
       const summary = await sendFiles(
-        queued.map((q) => ({
-          key: q.id,
-          path: q.path,
-          sopClassUid: q.SOPClassUID,
-          transferSyntaxUid: q.fileTransferSyntax,
-          ...(q.indexedSize !== null && q.indexedSopInstance
-            ? {
-                indexed: {
-                  size: q.indexedSize,
-                  mtimeMs: q.indexedMtimeMs!,
-                  datasetOffset: q.indexedDatasetOffset!,
-                  transferSyntaxUid: q.indexedTransferSyntax!,
-                  sopClassUid: q.indexedSopClass!,
-                  sopInstanceUid: q.indexedSopInstance,
-                },
-              }
-            : {}),
-        })),
+        queued.map((q) => ({ key: q.id, path: q.path, sopClassUid: q.SOPClassUID, transferSyntaxUid: q.fileTransferSyntax, indexed: q.indexed ?? undefined })),
         {
           callingAe: job.callingAe,
           target: { aeTitle: job.aeTitle, host: job.host, port: job.port, maxAssociations: job.maxAssociations, tls },

@@ -194,12 +194,18 @@ export class SendStore {
       path: r[1] as string,
       SOPClassUID: r[2] as string | null,
       fileTransferSyntax: r[3] as string | null,
-      indexedSize: r[4] as number | null,
-      indexedMtimeMs: r[5] as number | null,
-      indexedDatasetOffset: r[6] as number | null,
-      indexedTransferSyntax: r[7] as string | null,
-      indexedSopClass: r[8] as string | null,
-      indexedSopInstance: r[9] as string | null,
+      // The join found the file checked and sound, and the instance it holds.
+      indexed:
+        r[4] !== null && r[9]
+          ? {
+              size: r[4] as number,
+              mtimeMs: r[5] as number,
+              datasetOffset: r[6] as number,
+              transferSyntaxUid: r[7] as string,
+              sopClassUid: r[8] as string,
+              sopInstanceUid: r[9] as string,
+            }
+          : null,
     }));
   }
 
@@ -266,16 +272,23 @@ export class SendStore {
   }
 }
 
-/** A queued instance as a run reads it; the `indexed…` fields are null unless the library checked the file as sendable. */
+/** A queued instance as a run reads it. */
 export interface QueuedInstance {
   id: number;
   path: string;
   SOPClassUID: string | null;
   fileTransferSyntax: string | null;
-  indexedSize: number | null;
-  indexedMtimeMs: number | null;
-  indexedDatasetOffset: number | null;
-  indexedTransferSyntax: string | null;
-  indexedSopClass: string | null;
-  indexedSopInstance: string | null;
+  /** What the library found when it indexed the file, if it checked the file as sendable; else null. */
+  indexed: IndexedFile | null;
+}
+
+/** A file as the library indexed it, having passed the checks `preflight` makes (send/preflight.ts sendProblem). */
+export interface IndexedFile {
+  size: number;
+  /** Whole milliseconds, as the library stores them. */
+  mtimeMs: number;
+  datasetOffset: number;
+  transferSyntaxUid: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
 }

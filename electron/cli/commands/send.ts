@@ -157,28 +157,29 @@ export const sendCommand: Command = {
     const associations = intOption(args, 'associations', node?.maxAssociations ?? 1, 1, 16);
     const timeoutS = intOption(args, 'timeout', 60, 1, 3600);
     const json = args.flags.has('json');
-    // Over TLS: the files are checked now, so nothing is queued when they cannot be used.
+    // Over TLS: the files are read now, once, so nothing is queued when they cannot be used.
     const tlsFiles = tlsFilesFor(args, services.nodes.local().tls, node?.tls ?? false);
+    let tls: TlsClientOptions | undefined;
     if (tlsFiles) {
-      let tls: TlsClientOptions;
       try {
         tls = tlsClientOptions(tlsFiles);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      // The storage commitment request goes to the same node the same way.
+      // The storage commitment request goes to the same node the same way, and a report on a new
+      // association may come back over TLS to our accepter.
       const { commit } = services;
       const saved = commit.tlsFor;
-      commit.tlsFor = (n) => (sameNode(n, target) ? tls : saved(n));
-      // …and a report on a new association may come back over TLS to our accepter.
-      if (tls.cert) commit.tlsServer = () => tls;
+      const ours = tls;
+      commit.tlsFor = (n) => (sameNode(n, target) ? ours : saved(n));
+      commit.tlsServer = () => ours;
     }
 
     const { listed, named } = await collect(services, args.positionals, ctx);
     const prepared = await commitBeforeStores(args, services, target, callingAe);
     const started = performance.now();
     const { id: sendJobId, total: queued } = services.send.queueIndexed(
-      { nodeId: node?.id ?? null, aeTitle: target.aeTitle, host: target.host, port: target.port, maxAssociations: associations, tls: !!tlsFiles },
+      { nodeId: node?.id ?? null, aeTitle: target.aeTitle, host: target.host, port: target.port, maxAssociations: associations, tls: !!tls },
       callingAe,
       `${args.positionals.join(', ')} → ${target.aeTitle}@${target.host}:${target.port} (courier send)`,
       listed,
@@ -189,7 +190,7 @@ export const sendCommand: Command = {
     signal.addEventListener('abort', onAbort, { once: true });
     services.send.start(sendJobId, {
       allowTranscode: !args.flags.has('no-transcode'),
-      tlsFiles: tlsFiles ?? undefined,
+      tls,
       timeouts: { response: timeoutS * 1000, associate: Math.min(timeoutS, 30) * 1000 },
       onResult: (_r: InstanceResult) => ctx.progress(`sent ${++done}/${queued}`),
     });
