@@ -50,7 +50,7 @@ import {
 } from './command.ts';
 import { Aborted, AssociationRejected, DimseError, NotNegotiated, NotSent, PeerClosed, ProtocolError, Timeout } from './errors.ts';
 import { logger } from '../log.ts';
-import { limitUnsentBytes } from './socketOptions.ts';
+import { limitUnsentBytes } from '../native/socketOptions.ts';
 import { describeTlsError, serverName, type TlsClientOptions } from './tls.ts';
 
 const log = logger('dimse');

@@ -21,6 +21,7 @@ import { COMMIT_SEND_USAGE, COMMIT_SEND_VALUED, startCommitForSend, type CommitF
 import { failureMeaning } from '../../../shared/contract/commit.ts';
 import { TLS_USAGE, TLS_VALUED, tlsFilesFor } from '../tlsOptions.ts';
 import { tlsClientOptions, type TlsClientOptions } from '../../dimse/tls.ts';
+import { idleHelperThreads } from '../../native/helperThreads.ts';
 
 /** One instance in `--json` output (DESIGN.md), plus `message` and `transcodedFrom` for people. */
 export interface SendCliInstance {
@@ -176,6 +177,8 @@ export const sendCommand: Command = {
     }
 
     const { listed, named } = await collect(services, args.positionals, ctx);
+    // The stores are a ping-pong with the peer: V8's compiler and GC helpers must not hold up either side.
+    idleHelperThreads();
     const prepared = await commitBeforeStores(args, services, target, callingAe);
     const started = performance.now();
     const { id: sendJobId, total: queued } = services.send.queueIndexed(

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { limitUnsentBytes, unsentLimit } from '../../../electron/dimse/socketOptions.ts';
+import { limitUnsentBytes, unsentLimit } from '../../../electron/native/socketOptions.ts';
 
 async function connectedPair(): Promise<{ client: Socket; close: () => void }> {
   const accepted: Socket[] = [];
