@@ -327,6 +327,8 @@ export class Association {
   private drainWaiters: (() => void)[] = [];
   /** Frame buffers the socket is done with, reused so their pages stay mapped (fresh megabytes page-fault). */
   private readonly freeFrames: Buffer[] = [];
+  /** Each frame memory's data slots as last laid out (`slotsOf`). */
+  private readonly frameSlots = new WeakMap<ArrayBufferLike, { offset: number; length: number; max: number; slots: Buffer[] }>();
   private negotiator?: Negotiator;
   private failure: DimseError | null = null;
   private stateTimer: NodeJS.Timeout | null = null;
@@ -782,15 +784,31 @@ export class Association {
     const capacity = this.dataPerFrame(max) + Math.ceil(this.dataPerFrame(max) / max) * PDATA_HEADER_SIZE;
     const base = this.freeFrames.pop() ?? Buffer.allocUnsafe(Math.max(capacity, size));
     const frame = base.length >= size ? base.subarray(0, size) : Buffer.allocUnsafe(size);
-    const slots: Buffer[] = [];
     let o = 0;
     for (let at = 0; at < length; at += max) {
       const n = Math.min(max, length - at);
-      pDataHeader(frame.subarray(o, o + PDATA_HEADER_SIZE), contextId, false, isEnd && at + n >= length, n);
-      slots.push(frame.subarray(o + PDATA_HEADER_SIZE, o + PDATA_HEADER_SIZE + n));
+      pDataHeader(frame, contextId, false, isEnd && at + n >= length, n, o);
       o += PDATA_HEADER_SIZE + n;
     }
-    return { frame, slots };
+    return { frame, slots: this.slotsOf(frame, length, max) };
+  }
+
+  /**
+   * The data slots of a frame laid out by `frameFor`: the ones made for this memory last time when
+   * the layout is the same (a series' slices all are). New ones for every file meant 66 buffer
+   * objects a CT slice, and that garbage its own scavenges.
+   */
+  private slotsOf(frame: Buffer, length: number, max: number): Buffer[] {
+    const known = this.frameSlots.get(frame.buffer);
+    if (known && known.offset === frame.byteOffset && known.length === length && known.max === max) return known.slots;
+    const slots: Buffer[] = [];
+    for (let at = 0, o = PDATA_HEADER_SIZE; at < length; at += max) {
+      const n = Math.min(max, length - at);
+      slots.push(frame.subarray(o, o + n));
+      o += PDATA_HEADER_SIZE + n;
+    }
+    this.frameSlots.set(frame.buffer, { offset: frame.byteOffset, length, max, slots });
+    return slots;
   }
 
   /** Writes a frame; its buffer goes back to the pool once the socket is done with it. */

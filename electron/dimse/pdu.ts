@@ -248,14 +248,14 @@ export function encodePdu(p: Pdu): Buffer {
 /** Size of the header `pDataHeader` writes before a single PDV's data. */
 export const PDATA_HEADER_SIZE = 12;
 
-/** Writes the header of a P-DATA-TF with one PDV of `dataLength` bytes into `buf` at 0..11. */
-export function pDataHeader(buf: Buffer, contextId: number, command: boolean, last: boolean, dataLength: number): void {
-  buf[0] = PduType.PData;
-  buf[1] = 0;
-  buf.writeUInt32BE(dataLength + 6, 2);
-  buf.writeUInt32BE(dataLength + 2, 6);
-  buf[10] = contextId;
-  buf[11] = (command ? 1 : 0) | (last ? 2 : 0);
+/** Writes the header of a P-DATA-TF with one PDV of `dataLength` bytes into `buf` at `at`..`at` + 11. */
+export function pDataHeader(buf: Buffer, contextId: number, command: boolean, last: boolean, dataLength: number, at = 0): void {
+  buf[at] = PduType.PData;
+  buf[at + 1] = 0;
+  buf.writeUInt32BE(dataLength + 6, at + 2);
+  buf.writeUInt32BE(dataLength + 2, at + 6);
+  buf[at + 10] = contextId;
+  buf[at + 11] = (command ? 1 : 0) | (last ? 2 : 0);
 }
 
 // ---------------------------------------------------------------------------------------------
