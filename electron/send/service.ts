@@ -34,12 +34,6 @@ export interface RunOptions {
 /** How often results are written (each batch one transaction): bounded work lost in a crash, and re-sent at resume. */
 const FLUSH_MS = 200;
 const FLUSH_COUNT = 500;
-/**
- * At most this many results are written after one response (~0.2 ms), while the peer stores the
- * next instance; what is left goes after the next responses. A whole 200 ms batch at once (150 CT
- * slices, 400 small files) took 0.6–2 ms, longer than the peer takes to answer a store.
- */
-const FLUSH_SLICE = 48;
 
 /** The send queue. */
 export class SendService {
@@ -216,19 +210,18 @@ export class SendService {
     const runStartBytes = bytes;
     const started = performance.now();
     const sending = new Set<number>();
-    const pending: InstanceUpdate[] = [];
+    let pending: InstanceUpdate[] = [];
     let lastFlush = performance.now();
     let lastEvent = 0;
     const after: InstanceResult[] = [];
     // Batches while running skip the fsync; the last one, and the job's state written right after it,
     // are durable (an fsync of the WAL covers every earlier frame) before the results are acted on.
-    // A batch is due until all of it is written: `lastFlush` moves on only then.
-    const flush = (durable = false, limit = Infinity) => {
+    const flush = (durable = false) => {
       if (!pending.length) return;
-      const batch = pending.splice(0, limit);
-      this.store.record(batch, { durable });
-      if (!pending.length) lastFlush = performance.now();
-      for (const r of after.splice(0, batch.length)) opts.onResult?.(r);
+      this.store.record(pending, { durable });
+      pending = [];
+      lastFlush = performance.now();
+      for (const r of after.splice(0)) opts.onResult?.(r);
       this.changed(job.id);
     };
     const progress = (force = false) => {
@@ -288,7 +281,7 @@ export class SendService {
               transcodedFrom: r.transcodedFrom,
             });
             after.push(r);
-            if (pending.length >= FLUSH_COUNT || performance.now() - lastFlush >= FLUSH_MS) flush(false, FLUSH_SLICE);
+            if (pending.length >= FLUSH_COUNT || performance.now() - lastFlush >= FLUSH_MS) flush();
             progress();
           },
         },

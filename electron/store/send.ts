@@ -5,6 +5,7 @@
  */
 import type { SendInstanceRow, SendInstanceState, SendJobRow, SendJobState } from '../../shared/contract/send.ts';
 import { transaction, type Db } from './db.ts';
+import type { StatementSync } from 'node:sqlite';
 
 /** What a new job's instance is. */
 export interface NewSendInstance {
@@ -62,6 +63,7 @@ const now = () => new Date().toISOString();
 /** Send job reads and writes. */
 export class SendStore {
   private readonly db: Db;
+  private recordStmt?: StatementSync;
   constructor(db: Db) {
     this.db = db;
   }
@@ -245,10 +247,11 @@ export class SendStore {
 
   private recordNow(updates: InstanceUpdate[]): void {
     const t = now();
-    const stmt = this.db.prepare(
+    // Prepared once: a send writes its results in many small batches (SendService's FLUSH_SLICE).
+    const stmt = (this.recordStmt ??= this.db.prepare(
       `UPDATE send_instances SET state = ?, status = ?, message = ?, SOPInstanceUID = coalesce(?, SOPInstanceUID), SOPClassUID = coalesce(?, SOPClassUID),
          transfer_syntax = ?, transcoded_from = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
-    );
+    ));
     transaction(this.db, () => {
       for (const u of updates) stmt.run(u.state, u.status, u.message, u.SOPInstanceUID ?? null, u.SOPClassUID ?? null, u.transferSyntax ?? null, u.transcodedFrom ?? null, t, u.id);
     });
