@@ -43,9 +43,13 @@ export function helperThreadIds(): number[] {
   if (process.platform !== 'linux') return [];
   const main = threadName(String(process.pid));
   if (!main) return [];
-  return readdirSync('/proc/self/task')
-    .filter((tid) => tid !== String(process.pid) && threadName(tid) === main)
-    .map(Number);
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return []; // no /proc (a sandbox): nothing to move
+  }
+  return tids.filter((tid) => tid !== String(process.pid) && threadName(tid) === main).map(Number);
 }
 
 /**
