@@ -115,6 +115,49 @@ test('echo, store and N-ACTION/N-EVENT-REPORT against our own server', async (t)
   assert.deepEqual(await assoc.closed, { reason: 'released' });
 });
 
+test('datasets read ahead into reused frames arrive whole: a small one first, then same-size files in a row with other sizes between them', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const stored = new Map<string, Buffer>();
+  const server = await startServer({
+    aeTitle: 'SCP',
+    abstractSyntaxes: [CT],
+    tempDir: tmp.path,
+    handlers: {
+      store: (req) => {
+        stored.set(req.command.AffectedSOPInstanceUID!, readFileSync(req.datasetPath!));
+        return { status: 0 };
+      },
+    },
+  });
+  t.after(() => server.close());
+  const assoc = await Association.connect({
+    host: '127.0.0.1',
+    port: server.port,
+    callingAe: 'ME',
+    calledAe: 'SCP',
+    maxPdu: 16384,
+    contexts: [{ abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE] }],
+  });
+  const ctx = assoc.contextFor(CT)!;
+  // A frame's PDU slots are kept for the next dataset of the same length: each must still carry its own bytes.
+  const sizes = [16385, 200 * 1024, 200 * 1024, 200 * 1024, 150 * 1024 + 1, 200 * 1024, 200 * 1024, 16384, 200 * 1024, 200 * 1024, 200 * 1024];
+  const sent: Buffer[] = [];
+  for (const [i, size] of sizes.entries()) {
+    const file = Buffer.alloc(128 + size);
+    for (let j = 0; j < file.length; j++) file[j] = (j * 31 + i * 17) & 0xff;
+    const path = join(tmp.path, `f${i}.dcm`);
+    writeFileSync(path, file);
+    sent.push(file.subarray(128));
+    const framed = assoc.frameFile(path, 128, size, ctx.id);
+    assert.ok(framed, `file ${i} is framed ahead`);
+    const rsp = await assoc.store(framed, ctx.id, { sopClassUid: CT, sopInstanceUid: `1.2.3.${i}` });
+    assert.equal(rsp.status.code, 0);
+  }
+  await assoc.release();
+  for (const [i, data] of sent.entries()) assert.ok(stored.get(`1.2.3.${i}`)?.equals(data), `dataset ${i} (${sizes[i]} bytes) arrived byte for byte`);
+});
+
 test('a handler that throws becomes status 0x0110; unknown calling AE is rejected', async (t) => {
   const server = await startServer({
     aeTitle: 'SCP',
