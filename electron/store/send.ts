@@ -247,7 +247,7 @@ export class SendStore {
 
   private recordNow(updates: InstanceUpdate[]): void {
     const t = now();
-    // Prepared once: a send writes its results in many small batches (SendService's FLUSH_SLICE).
+    // Prepared once: a send writes its results in a batch every 200 ms (SendService).
     const stmt = (this.recordStmt ??= this.db.prepare(
       `UPDATE send_instances SET state = ?, status = ?, message = ?, SOPInstanceUID = coalesce(?, SOPInstanceUID), SOPClassUID = coalesce(?, SOPClassUID),
          transfer_syntax = ?, transcoded_from = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
