@@ -244,6 +244,15 @@ function openSource(src: { path: string; offset: number; length?: number }): Ope
   }
 }
 
+/** A frame memory's P-DATA-TF layout: where the data of each PDU goes, and the headers written around it. */
+interface FrameLayout {
+  offset: number;
+  length: number;
+  max: number;
+  headers: { contextId: number; isEnd: boolean } | null;
+  slots: Buffer[];
+}
+
 /** Why an association ended. */
 export interface CloseInfo {
   /** 'released' for a normal end; otherwise the error that ended it. */
@@ -327,8 +336,8 @@ export class Association {
   private drainWaiters: (() => void)[] = [];
   /** Frame buffers the socket is done with, reused so their pages stay mapped (fresh megabytes page-fault). */
   private readonly freeFrames: Buffer[] = [];
-  /** Each frame memory's data slots as last laid out (`slotsOf`). */
-  private readonly frameSlots = new WeakMap<ArrayBufferLike, { offset: number; length: number; max: number; slots: Buffer[] }>();
+  /** How each frame memory was last laid out (`frameFor`): its data slots, and what its PDU headers say. */
+  private readonly frameLayouts = new WeakMap<ArrayBufferLike, FrameLayout>();
   private negotiator?: Negotiator;
   private failure: DimseError | null = null;
   private stateTimer: NodeJS.Timeout | null = null;
@@ -777,38 +786,39 @@ export class Association {
     return Math.max(1, Math.floor(FRAME_BYTES / max)) * max;
   }
 
-  /** A frame for `length` data bytes as P-DATA-TF PDUs with headers written, and its data slots. */
+  /**
+   * A frame for `length` data bytes as P-DATA-TF PDUs with headers written, and its data slots.
+   * A pooled frame laid out alike last time (a series' slices all are) keeps its slots, and its
+   * headers when they say the same: its 33 PDUs of a CT slice meant 66 new buffer objects a store
+   * (garbage, and scavenges) and 33 headers written by code V8 has not optimized yet.
+   */
   private frameFor(length: number, contextId: number, max: number, isEnd: boolean): { frame: Buffer; slots: Buffer[] } {
     const pdus = Math.ceil(length / max);
     const size = length + pdus * PDATA_HEADER_SIZE;
     const capacity = this.dataPerFrame(max) + Math.ceil(this.dataPerFrame(max) / max) * PDATA_HEADER_SIZE;
     const base = this.freeFrames.pop() ?? Buffer.allocUnsafe(Math.max(capacity, size));
     const frame = base.length >= size ? base.subarray(0, size) : Buffer.allocUnsafe(size);
-    let o = 0;
-    for (let at = 0; at < length; at += max) {
-      const n = Math.min(max, length - at);
-      pDataHeader(frame, contextId, false, isEnd && at + n >= length, n, o);
-      o += PDATA_HEADER_SIZE + n;
+    let layout = this.frameLayouts.get(frame.buffer);
+    if (!layout || layout.offset !== frame.byteOffset || layout.length !== length || layout.max !== max) {
+      const slots: Buffer[] = [];
+      for (let at = 0, o = PDATA_HEADER_SIZE; at < length; at += max) {
+        const n = Math.min(max, length - at);
+        slots.push(frame.subarray(o, o + n));
+        o += PDATA_HEADER_SIZE + n;
+      }
+      layout = { offset: frame.byteOffset, length, max, headers: null, slots };
+      this.frameLayouts.set(frame.buffer, layout);
     }
-    return { frame, slots: this.slotsOf(frame, length, max) };
-  }
-
-  /**
-   * The data slots of a frame laid out by `frameFor`: the ones made for this memory last time when
-   * the layout is the same (a series' slices all are). New ones for every file meant 66 buffer
-   * objects a CT slice, and that garbage its own scavenges.
-   */
-  private slotsOf(frame: Buffer, length: number, max: number): Buffer[] {
-    const known = this.frameSlots.get(frame.buffer);
-    if (known && known.offset === frame.byteOffset && known.length === length && known.max === max) return known.slots;
-    const slots: Buffer[] = [];
-    for (let at = 0, o = PDATA_HEADER_SIZE; at < length; at += max) {
-      const n = Math.min(max, length - at);
-      slots.push(frame.subarray(o, o + n));
-      o += PDATA_HEADER_SIZE + n;
+    if (layout.headers?.contextId !== contextId || layout.headers.isEnd !== isEnd) {
+      let o = 0;
+      for (let at = 0; at < length; at += max) {
+        const n = Math.min(max, length - at);
+        pDataHeader(frame, contextId, false, isEnd && at + n >= length, n, o);
+        o += PDATA_HEADER_SIZE + n;
+      }
+      layout.headers = { contextId, isEnd };
     }
-    this.frameSlots.set(frame.buffer, { offset: frame.byteOffset, length, max, slots });
-    return slots;
+    return { frame, slots: layout.slots };
   }
 
   /** Writes a frame; its buffer goes back to the pool once the socket is done with it. */

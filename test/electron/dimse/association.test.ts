@@ -154,8 +154,23 @@ test('datasets read ahead into reused frames arrive whole: a small one first, th
     const rsp = await assoc.store(framed, ctx.id, { sopClassUid: CT, sopInstanceUid: `1.2.3.${i}` });
     assert.equal(rsp.status.code, 0);
   }
+  // Datasets of exactly two frames, one after another: a frame memory that held a dataset's last
+  // frame comes back for a first one, laid out alike but for the last-fragment bit of its final PDU.
+  const max = assoc.peerMaxPdu - 6;
+  const twoFrames = 2 * Math.floor((1024 * 1024) / max) * max; // FRAME_BYTES in association.ts
+  for (let k = 0; k < 3; k++) {
+    const i = sizes.length + k;
+    const file = Buffer.alloc(128 + twoFrames, 0x40 + k);
+    const path = join(tmp.path, `f${i}.dcm`);
+    writeFileSync(path, file);
+    sent.push(file.subarray(128));
+    const framed = assoc.frameFile(path, 128, twoFrames, ctx.id);
+    assert.equal(framed?.frames.length, 2);
+    const rsp = await assoc.store(framed!, ctx.id, { sopClassUid: CT, sopInstanceUid: `1.2.3.${i}` });
+    assert.equal(rsp.status.code, 0);
+  }
   await assoc.release();
-  for (const [i, data] of sent.entries()) assert.ok(stored.get(`1.2.3.${i}`)?.equals(data), `dataset ${i} (${sizes[i]} bytes) arrived byte for byte`);
+  for (const [i, data] of sent.entries()) assert.ok(stored.get(`1.2.3.${i}`)?.equals(data), `dataset ${i} (${data.length} bytes) arrived byte for byte`);
 });
 
 test('a handler that throws becomes status 0x0110; unknown calling AE is rejected', async (t) => {
