@@ -20,6 +20,7 @@ import {
   encodePdu,
   startServer,
   PduReader,
+  type ConnectOptions,
   type IncomingRequest,
 } from '../../../electron/dimse/index.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
@@ -27,6 +28,10 @@ import { freePort, hasCommand, tempDir } from '../../helpers.ts';
 import { startStorescp } from './peers.ts';
 
 const execFileAsync = promisify(execFile);
+
+/** An association from ME to our own server "SCP" on loopback, 16 KiB PDUs. */
+const connectToScp = (port: number, opts: Pick<ConnectOptions, 'contexts' | 'onRequest'>) =>
+  Association.connect({ host: '127.0.0.1', port, callingAe: 'ME', calledAe: 'SCP', maxPdu: 16384, ...opts });
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const COMMIT = '1.2.840.10008.1.20.1';
 
@@ -67,12 +72,7 @@ test('echo, store and N-ACTION/N-EVENT-REPORT against our own server', async (t)
   assert.equal(r.status.code, 0);
 
   const reports: IncomingRequest[] = [];
-  const assoc = await Association.connect({
-    host: '127.0.0.1',
-    port: server.port,
-    callingAe: 'ME',
-    calledAe: 'SCP',
-    maxPdu: 16384,
+  const assoc = await connectToScp(server.port, {
     contexts: [
       { abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE] },
       { abstractSyntax: COMMIT, transferSyntaxes: [IMPLICIT_LE], role: { scu: true, scp: false } },
@@ -131,14 +131,7 @@ test('datasets read ahead into reused frames arrive whole: a small one first, th
     },
   });
   t.after(() => server.close());
-  const assoc = await Association.connect({
-    host: '127.0.0.1',
-    port: server.port,
-    callingAe: 'ME',
-    calledAe: 'SCP',
-    maxPdu: 16384,
-    contexts: [{ abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE] }],
-  });
+  const assoc = await connectToScp(server.port, { contexts: [{ abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE] }] });
   const ctx = assoc.contextFor(CT)!;
   // A frame's PDU slots are kept for the next dataset of the same length: each must still carry its own bytes.
   const sizes = [16385, 200 * 1024, 200 * 1024, 200 * 1024, 150 * 1024 + 1, 200 * 1024, 200 * 1024, 16384, 200 * 1024, 200 * 1024, 200 * 1024];
