@@ -2,7 +2,7 @@
  * The services behind the app, the CLI and the browser host: one database, the library, jobs
  * and events. Plain Node: nothing here imports 'electron'.
  */
-import { tlsClientOptions } from './dimse/tls.ts';
+import { readTlsCredentials } from './dimse/tls.ts';
 import { createLibraryServices, type LibraryServices } from './libraryServices.ts';
 import { CommitService } from './commit/service.ts';
 import { SendService } from './send/service.ts';
@@ -30,7 +30,7 @@ export function createServices(home: string): Services {
   commit.knownNodes = () => send.nodes.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host }));
   commit.tlsFor = (n) => send.tlsFor(n);
   // (Without our certificate, the accepter refuses TLS callers and says why: server.ts.)
-  commit.tlsServer = () => tlsClientOptions(send.nodes.local().tls);
+  commit.tlsServer = () => readTlsCredentials(send.nodes.local().tls);
   return {
     ...core,
     commit,

@@ -2,7 +2,7 @@
  * Node channels: the remote AEs, our own AE, and "Test connection" (C-ECHO).
  */
 import type { EchoOutcome, TlsFiles } from '../../shared/contract/nodes.ts';
-import { tlsClientOptions } from '../dimse/tls.ts';
+import { readTlsCredentials } from '../dimse/tls.ts';
 import { CourierError } from '../../shared/errors.ts';
 import { echo } from '../dimse/echo.ts';
 import type { Services } from '../services.ts';
@@ -12,7 +12,7 @@ import type { Handlers } from './handlers.ts';
 export async function echoOutcome(target: { aeTitle: string; host: string; port: number }, callingAe: string, tlsFiles?: TlsFiles): Promise<EchoOutcome> {
   const started = performance.now();
   try {
-    const tls = tlsFiles ? tlsClientOptions(tlsFiles) : undefined;
+    const tls = tlsFiles ? readTlsCredentials(tlsFiles) : undefined;
     const r = await echo({ host: target.host, port: target.port, calledAe: target.aeTitle, callingAe, tls, timeouts: { connect: 5000, associate: 10_000, response: 10_000 } });
     return { ok: r.status.category === 'success', message: `${r.status.hex} ${r.status.meaning}${r.peerImplementation ? ` (${r.peerImplementation})` : ''}`, ms: r.ms };
   } catch (err) {

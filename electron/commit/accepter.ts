@@ -7,7 +7,8 @@
  * (PS3.8 Table 9-21, reason 3). Plain TCP and DICOM over TLS share the port.
  */
 import type { IncomingRequest, Reply } from '../dimse/association.ts';
-import { startServer, type DimseServer, type TlsServerOptions } from '../dimse/server.ts';
+import { startServer, type DimseServer } from '../dimse/server.ts';
+import type { TlsCredentials } from '../dimse/tls.ts';
 import { STORAGE_COMMITMENT_SOP_CLASS } from '../dimse/commitMessages.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
 import { logger } from '../log.ts';
@@ -26,7 +27,7 @@ export interface AccepterOptions {
   /** Rejections, for the log. */
   onRejected?: (info: { callingAe: string; calledAe: string; reason: string }) => void;
   /** Our TLS credentials, for nodes that report over TLS on the same port (server.ts). */
-  tls?: () => TlsServerOptions | null;
+  tls?: () => TlsCredentials | null;
 }
 
 /** A running accepter. */

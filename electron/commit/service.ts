@@ -5,9 +5,9 @@
  * association we open to collect it — times out and re-requests within limits, and deletes what
  * was committed when asked to. The app, the CLI and the tests all use this one class.
  */
-import type { TlsClientOptions } from '../dimse/tls.ts';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import type { TlsCredentials } from '../dimse/tls.ts';
 import { Association, type IncomingRequest, type Reply, type Timeouts } from '../dimse/association.ts';
 import { CommandField } from '../dimse/command.ts';
 import {
@@ -113,9 +113,9 @@ export class CommitService {
   /** Extra AEs the accepter admits (configured nodes); set by whoever owns the node list. */
   knownNodes: () => { aeTitle: string; host: string }[] = () => [];
   /** TLS credentials for a node whose associations go over TLS (null: plain TCP); set by the node list's owner. */
-  tlsFor: (node: { aeTitle: string; host: string; port: number }) => TlsClientOptions | null = () => null;
+  tlsFor: (node: { aeTitle: string; host: string; port: number }) => TlsCredentials | null = () => null;
   /** Our TLS credentials for nodes that report over TLS to the accepter (null: TLS refused there). */
-  tlsServer: () => TlsClientOptions | null = () => null;
+  tlsServer: () => TlsCredentials | null = () => null;
   /** Test hooks for deletion (the crash test pauses there). */
   deleteHooks: DeleteHooks = {};
   /** Per-file outcomes of deletions run by this process, by commit instance id. */

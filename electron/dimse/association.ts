@@ -51,7 +51,7 @@ import {
 import { Aborted, AssociationRejected, DimseError, NotNegotiated, NotSent, PeerClosed, ProtocolError, Timeout } from './errors.ts';
 import { logger } from '../log.ts';
 import { limitUnsentBytes } from '../native/socketOptions.ts';
-import { describeTlsError, serverName, type TlsClientOptions } from './tls.ts';
+import { describeTlsError, serverName, type TlsCredentials } from './tls.ts';
 
 const log = logger('dimse');
 
@@ -108,7 +108,7 @@ export interface ConnectOptions {
   /** Aborts connecting/negotiating when fired. */
   signal?: AbortSignal;
   /** DICOM over TLS (PS3.15 Annex B.9) with these credentials (tls.ts); plain TCP when absent. */
-  tls?: TlsClientOptions;
+  tls?: TlsCredentials;
 }
 
 /** A request that arrived from the peer. */

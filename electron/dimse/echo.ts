@@ -2,7 +2,7 @@
  * C-ECHO as one call: connect, echo, release (PS3.4 Annex A).
  */
 import { Association, VERIFICATION, type Timeouts } from './association.ts';
-import type { TlsClientOptions } from './tls.ts';
+import type { TlsCredentials } from './tls.ts';
 import { IMPLICIT_LE, EXPLICIT_LE } from '../dicom/transferSyntax.ts';
 import type { StatusInfo } from './command.ts';
 
@@ -14,7 +14,7 @@ export interface EchoResult {
 }
 
 /** Verifies that `calledAe` at host:port answers (throws the association's typed errors). */
-export async function echo(opts: { host: string; port: number; calledAe: string; callingAe: string; timeouts?: Partial<Timeouts>; tls?: TlsClientOptions }): Promise<EchoResult> {
+export async function echo(opts: { host: string; port: number; calledAe: string; callingAe: string; timeouts?: Partial<Timeouts>; tls?: TlsCredentials }): Promise<EchoResult> {
   const started = performance.now();
   const assoc = await Association.connect({ ...opts, contexts: [{ abstractSyntax: VERIFICATION, transferSyntaxes: [IMPLICIT_LE, EXPLICIT_LE] }] });
   try {

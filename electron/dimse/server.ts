@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket, type TlsOptions } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TlsCredentials } from './tls.ts';
 import { Association, VERIFICATION, type IncomingRequest, type NegotiatedContext, type Reply, type Timeouts } from './association.ts';
 import { CommandField } from './command.ts';
 import { ContextResult, type AssociateRq, type RoleSelection } from './pdu.ts';
@@ -57,11 +58,8 @@ export interface ServerOptions {
    * for at each TLS connection (so changed settings apply at once); null refuses TLS connections.
    * Peers must present a certificate we trust. Absent: plain TCP only.
    */
-  tls?: () => TlsServerOptions | null;
+  tls?: () => TlsCredentials | null;
 }
-
-/** What a TLS connection to us needs: our certificate and key, and the CAs we trust for peers. */
-export type TlsServerOptions = Pick<TlsOptions, 'cert' | 'key' | 'ca' | 'minVersion'>;
 
 /** A TLS record starts with its content type; a handshake is 22 (RFC 8446 §5.1). */
 const TLS_HANDSHAKE = 0x16;
@@ -189,7 +187,7 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
         raw.resume();
         return;
       }
-      let credentials: TlsServerOptions | null;
+      let credentials: TlsCredentials | null;
       try {
         credentials = opts.tls!();
       } catch (err) {

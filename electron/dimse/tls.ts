@@ -1,17 +1,21 @@
 /**
- * DICOM over TLS as a requestor (PS3.15 Annex B.9, the BCP 195 TLS Secure Transport Connection
- * Profile): TLS 1.2 or later, the peer's certificate verified against the CAs we trust, and our own
- * certificate presented, since DICOM peers authenticate both ends (DCMTK's storescp asks for a
- * client certificate by default; IHE ATNA requires one).
+ * DICOM over TLS (PS3.15 Annex B.9, the BCP 195 TLS Secure Transport Connection Profile): our
+ * credentials, read from our TLS files for both directions, and the requestor's side: TLS 1.2 or
+ * later, the peer's certificate verified against the CAs we trust, and our own certificate
+ * presented, since DICOM peers authenticate both ends (DCMTK's storescp asks for a client
+ * certificate by default; IHE ATNA requires one).
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import type { TlsFiles } from '../../shared/contract/nodes.ts';
 import { DimseError } from './errors.ts';
 
-/** What `Association.connect` needs for TLS: the files' contents, read once per job or echo. */
-export type TlsClientOptions = Pick<ConnectionOptions, 'cert' | 'key' | 'ca' | 'minVersion'>;
+/**
+ * Our TLS files' contents, read once per job or echo: what `Association.connect` presents and
+ * trusts, and what our server (server.ts) presents to callers and trusts them by.
+ */
+export type TlsCredentials = Pick<SecureContextOptions, 'cert' | 'key' | 'ca' | 'minVersion'>;
 
 /** Raised when our TLS settings cannot be used: a file missing or unreadable. */
 export class TlsSetupError extends DimseError {
@@ -34,7 +38,7 @@ function readPem(path: string, what: string): Buffer {
  * trusted. Without a certificate and key none is presented (peers that require one refuse us,
  * which `describeTlsError` says).
  */
-export function tlsClientOptions(files: TlsFiles): TlsClientOptions {
+export function readTlsCredentials(files: TlsFiles): TlsCredentials {
   if (!!files.certificateFile !== !!files.keyFile) {
     throw new TlsSetupError('TLS: our certificate and its private key go together; set both, or neither');
   }

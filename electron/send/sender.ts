@@ -9,7 +9,7 @@
  * Explicit and Implicit VR Little Endian are proposed beside it for transcoding, which happens only
  * when the file's own syntax is refused.
  */
-import type { TlsClientOptions } from '../dimse/tls.ts';
+import type { TlsCredentials } from '../dimse/tls.ts';
 import type { IndexedFile } from '../store/send.ts';
 import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
@@ -29,7 +29,7 @@ export interface SendTarget {
   /** Associations at once (≥ 1). */
   maxAssociations?: number;
   /** DICOM over TLS with these credentials; plain TCP when absent. */
-  tls?: TlsClientOptions;
+  tls?: TlsCredentials;
 }
 
 /** What happens after failures. */

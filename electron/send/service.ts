@@ -12,7 +12,7 @@ import type { Timeouts } from '../dimse/association.ts';
 import type { Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
 import { NodeStore } from '../store/nodes.ts';
-import { tlsClientOptions, type TlsClientOptions } from '../dimse/tls.ts';
+import { readTlsCredentials, type TlsCredentials } from '../dimse/tls.ts';
 import { SendStore, type InstanceUpdate, type NewSendInstance, type SendDestination } from '../store/send.ts';
 import { sendFiles, type InstanceResult, type RetryPolicy, type SendSummary } from './sender.ts';
 import { logger } from '../log.ts';
@@ -26,7 +26,7 @@ export interface RunOptions {
   policy?: Partial<RetryPolicy>;
   maxPdu?: number;
   /** TLS credentials for a TLS job, instead of those read from our saved files (`courier send --tls-cert …`). */
-  tls?: TlsClientOptions;
+  tls?: TlsCredentials;
   /** Called with every result, after it is written to the database. */
   onResult?: (r: InstanceResult) => void;
 }
@@ -194,13 +194,13 @@ export class SendService {
    * The TLS credentials for a saved node marked TLS, or null (plain TCP). Throws `TlsSetupError`
    * when our TLS files cannot be read: nothing then goes out in the clear instead.
    */
-  tlsFor(target: { aeTitle: string; host: string; port: number }): TlsClientOptions | null {
-    return this.nodes.find(target.aeTitle, target.host, target.port)?.tls ? tlsClientOptions(this.nodes.local().tls) : null;
+  tlsFor(target: { aeTitle: string; host: string; port: number }): TlsCredentials | null {
+    return this.nodes.find(target.aeTitle, target.host, target.port)?.tls ? readTlsCredentials(this.nodes.local().tls) : null;
   }
 
   private async run(job: SendJobRow, ctx: JobContext, opts: RunOptions): Promise<SendSummary> {
     // Read before anything is sent: a TLS job whose files are unusable stops here (paused, with why).
-    const tls = job.tls ? (opts.tls ?? tlsClientOptions(this.nodes.local().tls)) : undefined;
+    const tls = job.tls ? (opts.tls ?? readTlsCredentials(this.nodes.local().tls)) : undefined;
     const queued = this.store.queuedForRun(job.id);
     log.info(`send job ${job.id}: ${queued.length} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
     const total = job.total;

@@ -3,9 +3,9 @@
  * each one transaction, synchronous=FULL) before anything acts on it; a job interrupted by a quit or
  * a crash still has its unfinished instances 'queued' and resumes from them.
  */
+import type { StatementSync } from 'node:sqlite';
 import type { SendInstanceRow, SendInstanceState, SendJobRow, SendJobState } from '../../shared/contract/send.ts';
 import { transaction, type Db } from './db.ts';
-import type { StatementSync } from 'node:sqlite';
 
 /** What a new job's instance is. */
 export interface NewSendInstance {

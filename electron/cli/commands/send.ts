@@ -20,7 +20,7 @@ import { intOption, UsageError, value } from '../args.ts';
 import { COMMIT_SEND_USAGE, COMMIT_SEND_VALUED, startCommitForSend, type CommitForSend } from '../../commit/cliSend.ts';
 import { failureMeaning } from '../../../shared/contract/commit.ts';
 import { TLS_USAGE, TLS_VALUED, tlsFilesFor } from '../tlsOptions.ts';
-import { tlsClientOptions, type TlsClientOptions } from '../../dimse/tls.ts';
+import { readTlsCredentials, type TlsCredentials } from '../../dimse/tls.ts';
 import { idleHelperThreads } from '../../native/helperThreads.ts';
 
 /** One instance in `--json` output (DESIGN.md), plus `message` and `transcodedFrom` for people. */
@@ -160,10 +160,10 @@ export const sendCommand: Command = {
     const json = args.flags.has('json');
     // Over TLS: the files are read now, once, so nothing is queued when they cannot be used.
     const tlsFiles = tlsFilesFor(args, services.nodes.local().tls, node?.tls ?? false);
-    let tls: TlsClientOptions | undefined;
+    let tls: TlsCredentials | undefined;
     if (tlsFiles) {
       try {
-        tls = tlsClientOptions(tlsFiles);
+        tls = readTlsCredentials(tlsFiles);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }

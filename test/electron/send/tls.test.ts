@@ -18,7 +18,7 @@ import { hasOrthanc, startOrthanc } from '../commit/orthanc.ts';
 import { makeStudy } from '../commit/study.ts';
 import { runCliAsync } from '../commit/net.ts';
 import { startAccepter } from '../../../electron/commit/accepter.ts';
-import { tlsClientOptions } from '../../../electron/dimse/tls.ts';
+import { readTlsCredentials } from '../../../electron/dimse/tls.ts';
 import type { TlsFiles } from '../../../shared/contract/nodes.ts';
 
 const skip = !hasCommand('storescp') || !hasCommand('openssl');
@@ -162,7 +162,7 @@ test('the accepter takes plain DICOM and DICOM over TLS on one port; a peer with
     acceptCalling: () => true,
     onReport: () => ({ status: 0 }),
     onRejected: (info) => refused.push(info.reason),
-    tls: () => (files ? tlsClientOptions(files) : null),
+    tls: () => (files ? readTlsCredentials(files) : null),
   });
   t.after(() => accepter.close());
   // Asynchronous: the accepter answers from this process.
