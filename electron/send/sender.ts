@@ -406,6 +406,14 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       next = null;
       const it = current.it;
       if (!it) break;
+      if (!current.framed && !current.failed && !it.file) {
+        // Nothing read ahead (an association's first store): an indexed file goes the same way as the rest.
+        const indexed = frameIndexed(assoc, it);
+        if (indexed) {
+          it.file = indexed.file;
+          current.framed = indexed.framed;
+        }
+      }
       if (!current.failed && !it.file) {
         const c = check(it);
         if ('failed' in c) current.failed = c.failed;

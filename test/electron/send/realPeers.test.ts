@@ -179,6 +179,9 @@ test('a file that changed after it was indexed is checked in full when sent, not
   for (let at = other.indexOf('1.2.840.10008.5.1.4.1.1.4'); at >= 0; at = other.indexOf('1.2.840.10008.5.1.4.1.1.4', at + 1)) other.write('1.2.840.10008.5.1.4.1.1.6', at, 'latin1');
   writeFileSync(mr, other);
   utimesSync(mr, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
+  // CT_small.dcm, the association's first store, only touched: checked in full, and still sent.
+  const ct = join(dir, 'CT_small.dcm');
+  utimesSync(ct, new Date(mtime.getTime() + 5000), new Date(mtime.getTime() + 5000));
 
   const byName = new Map(send().instances.map((i) => [i.path.split('/').pop()!, i]));
   assert.equal(byName.get('CT_small.dcm')!.store, 'success');
