@@ -3,7 +3,7 @@
  * and where Debian's packages put the peers and fixtures the tests use.
  */
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,4 +65,24 @@ export function python<T = unknown>(args: string[]): T {
 /** True when a command exists on PATH. */
 export function hasCommand(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+/** A folder `send-me` under `root` holding copies of these pydicom test files; returns its path. */
+export function fixtureFolder(root: string, names: string[]): string {
+  const dir = join(root, 'send-me');
+  mkdirSync(dir, { recursive: true });
+  for (const n of names) copyFileSync(join(PYDICOM_TEST_FILES, n), join(dir, n));
+  return dir;
+}
+
+/** The dataset bytes of a Part 10 file: after the preamble, "DICM" and group 0002 (PS3.10 §7.1). */
+export function datasetOf(bytes: Buffer): Buffer {
+  let p = 132;
+  while (bytes.readUInt16LE(p) === 0x0002) {
+    const vr = bytes.toString('latin1', p + 4, p + 6);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    const len = long ? bytes.readUInt32LE(p + 8) : bytes.readUInt16LE(p + 6);
+    p += (long ? 12 : 8) + len;
+  }
+  return bytes.subarray(p);
 }

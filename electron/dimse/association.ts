@@ -798,22 +798,17 @@ export class Association {
     const capacity = this.dataPerFrame(max) + Math.ceil(this.dataPerFrame(max) / max) * PDATA_HEADER_SIZE;
     const base = this.freeFrames.pop() ?? Buffer.allocUnsafe(Math.max(capacity, size));
     const frame = base.length >= size ? base.subarray(0, size) : Buffer.allocUnsafe(size);
-    let layout = this.frameLayouts.get(frame.buffer);
-    if (!layout || layout.offset !== frame.byteOffset || layout.length !== length || layout.max !== max) {
-      const slots: Buffer[] = [];
-      for (let at = 0, o = PDATA_HEADER_SIZE; at < length; at += max) {
-        const n = Math.min(max, length - at);
-        slots.push(frame.subarray(o, o + n));
-        o += PDATA_HEADER_SIZE + n;
-      }
-      layout = { offset: frame.byteOffset, length, max, headers: null, slots };
-      this.frameLayouts.set(frame.buffer, layout);
-    }
-    if (layout.headers?.contextId !== contextId || layout.headers.isEnd !== isEnd) {
-      let o = 0;
-      for (let at = 0; at < length; at += max) {
+    const known = this.frameLayouts.get(frame.buffer);
+    const newSlots = !known || known.offset !== frame.byteOffset || known.length !== length || known.max !== max;
+    const layout: FrameLayout = newSlots ? { offset: frame.byteOffset, length, max, headers: null, slots: [] } : known;
+    if (newSlots) this.frameLayouts.set(frame.buffer, layout);
+    // (A new layout has no headers yet, so new slots always come with new headers.)
+    const newHeaders = layout.headers?.contextId !== contextId || layout.headers.isEnd !== isEnd;
+    if (newHeaders) {
+      for (let at = 0, o = 0; at < length; at += max) {
         const n = Math.min(max, length - at);
         pDataHeader(frame, contextId, false, isEnd && at + n >= length, n, o);
+        if (newSlots) layout.slots.push(frame.subarray(o + PDATA_HEADER_SIZE, o + PDATA_HEADER_SIZE + n));
         o += PDATA_HEADER_SIZE + n;
       }
       layout.headers = { contextId, isEnd };

@@ -169,13 +169,15 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
     raw.destroy();
   };
 
+  // A connection has this long to say whether it is TLS, and then to finish its handshake.
+  const acceptWithin = opts.timeouts?.associate ?? 30_000;
   const server: Server = createServer((raw) => {
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
     if (!opts.tls) return accept(raw);
     // Plain DICOM and DICOM over TLS on one port: the first byte tells them apart, an A-ASSOCIATE-RQ
     // being PDU type 1 (PS3.8 §9.3.2) and a TLS connection opening with a handshake record.
-    const idle = setTimeout(() => raw.destroy(), opts.timeouts?.associate ?? 30_000);
+    const idle = setTimeout(() => raw.destroy(), acceptWithin);
     raw.on('error', () => {}); // before an association owns it: a reset is nobody's business
     raw.once('close', () => clearTimeout(idle));
     raw.once('data', (first: Buffer) => {
@@ -195,7 +197,7 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
       }
       if (!credentials?.cert || !credentials.key) return refuse(raw, 'DICOM over TLS, but our certificate and key are not set (Settings → This station)');
       const secure = new TLSSocket(raw, { isServer: true, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', ...credentials });
-      const handshake = setTimeout(() => secure.destroy(), opts.timeouts?.associate ?? 30_000);
+      const handshake = setTimeout(() => secure.destroy(), acceptWithin);
       const failed = (err: NodeJS.ErrnoException) => {
         clearTimeout(handshake);
         refuse(raw, `TLS handshake failed: ${err.code ?? err.message}`);

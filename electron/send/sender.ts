@@ -278,37 +278,40 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     if (!ctx || !framed) return null;
     return { file: indexedFile(it.input.path, ix), framed, ctx };
   };
+  /**
+   * Checks an item not yet checked and, when it goes out as it is, cuts its dataset into PDUs for
+   * `a`: an indexed file still as indexed, and any larger file once its header is checked, are read
+   * straight into the PDUs; a small file otherwise is read once for both the check and the send.
+   */
+  const ready = (a: Association, it: Item): { framed: FramedDataset | null; ctx?: NegotiatedContext; failed?: CheckFailure } => {
+    const indexed = frameIndexed(a, it);
+    if (indexed) {
+      it.file = indexed.file;
+      return { framed: indexed.framed, ctx: indexed.ctx };
+    }
+    let failed: CheckFailure | undefined;
+    const pre = preloadWith((buffer) => {
+      const c = check(it, buffer.subarray(0, WHOLE_FILE));
+      if ('failed' in c) {
+        failed = c.failed;
+        return null;
+      }
+      return c.data;
+    });
+    const f = it.file;
+    const ctx = f && !paddedWhenSent(f) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
+    let framed: FramedDataset | null = null;
+    if (pre && ctx) framed = a.frame(pre, ctx.id);
+    else if (pre) discardPreloaded(pre);
+    else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
+    return { framed, ctx, failed };
+  };
   const prefetch = (a: Association) => {
     if (next || !group.queue.length || opts.signal?.aborted) return;
     const it = group.queue.shift()!;
-    // Check it now, while the peer stores the current one; a failure is reported when its turn comes.
-    // When it goes out as it is, its dataset is cut into PDUs now too: an indexed file still as
-    // indexed, and any larger file once its header is checked, are read straight into the PDUs; a
-    // small file otherwise is read once for both the check and the send.
-    let failed: CheckFailure | undefined;
-    let f: SendableFile | null = null;
-    let ctx: NegotiatedContext | undefined;
-    let framed: FramedDataset | null = null;
-    const indexed = frameIndexed(a, it);
-    if (indexed) {
-      it.file = f = indexed.file;
-      framed = indexed.framed;
-      ctx = indexed.ctx;
-    } else {
-      const pre = preloadWith((buffer) => {
-        const c = check(it, buffer.subarray(0, WHOLE_FILE));
-        if ('failed' in c) {
-          failed = c.failed;
-          return null;
-        }
-        return c.data;
-      });
-      f = it.file;
-      ctx = f && !paddedWhenSent(f) ? a.contextFor(f.sopClassUid, f.transferSyntaxUid) : undefined;
-      if (pre && ctx) framed = a.frame(pre, ctx.id);
-      else if (pre) discardPreloaded(pre);
-      else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
-    }
+    // Checked and framed now, while the peer stores the current one; a failure is reported when its turn comes.
+    const { framed, ctx, failed } = ready(a, it);
+    const f = it.file;
     if (framed && ctx && f) {
       // Ready as it is: the association writes it the moment the current store's response arrives.
       it.attempts++;
@@ -407,12 +410,10 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       const it = current.it;
       if (!it) break;
       if (!current.framed && !current.failed && !it.file) {
-        // Nothing read ahead (an association's first store): an indexed file goes the same way as the rest.
-        const indexed = frameIndexed(assoc, it);
-        if (indexed) {
-          it.file = indexed.file;
-          current.framed = indexed.framed;
-        }
+        // Nothing read ahead (an association's first store): checked and framed as every later one is.
+        const r = ready(assoc, it);
+        current.framed = r.framed;
+        current.failed = r.failed;
       }
       if (!current.failed && !it.file) {
         const c = check(it);

@@ -59,14 +59,15 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
 
   const localAeProblem = aeTitleProblem(local.aeTitle);
   const localPortProblem = portProblem(Number(local.port));
-  const tlsProblem = !local.tls.certificateFile.trim() !== !local.tls.keyFile.trim() ? 'Our certificate and its private key go together: set both, or neither' : null;
+  // The TLS paths as they are checked, compared and saved.
+  const tls: TlsFiles = { certificateFile: local.tls.certificateFile.trim(), keyFile: local.tls.keyFile.trim(), caFile: local.tls.caFile.trim() };
+  const tlsProblem = !tls.certificateFile !== !tls.keyFile ? 'Our certificate and its private key go together: set both, or neither' : null;
   const localUnchanged =
     localSaved?.aeTitle === local.aeTitle.trim() &&
     String(localSaved?.port) === local.port &&
-    (Object.keys(local.tls) as (keyof TlsFiles)[]).every((k) => localSaved.tls[k] === local.tls[k].trim());
+    (Object.keys(tls) as (keyof TlsFiles)[]).every((k) => localSaved.tls[k] === tls[k]);
   const saveLocal = async () => {
     try {
-      const tls = { certificateFile: local.tls.certificateFile.trim(), keyFile: local.tls.keyFile.trim(), caFile: local.tls.caFile.trim() };
       setLocalSaved(await invoke('nodes.setLocal', { aeTitle: local.aeTitle.trim(), port: Number(local.port), tls }));
       setError(null);
     } catch (e) {

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PYDICOM_TEST_FILES, hasCommand, python, runCli, tempDir } from '../../helpers.ts';
+import { PYDICOM_TEST_FILES, datasetOf, fixtureFolder, hasCommand, python, runCli, tempDir } from '../../helpers.ts';
 import { startOrthanc, startStorescp } from '../dimse/peers.ts';
 
 /** Sound files of many kinds: uncompressed LE/BE, deflate, RLE, JPEG, JPEG-LS, JPEG 2000, private tags, RT, SR, waveform. */
@@ -46,29 +46,11 @@ const UNSOUND: Record<string, RegExp> = {
   'empty_charset_LEI.dcm': /No SOP Class UID/,
 };
 
-/** The dataset bytes of a Part 10 file: after the preamble, "DICM" and group 0002 (PS3.10 §7.1). */
-function datasetOf(bytes: Buffer): Buffer {
-  let p = 132;
-  while (bytes.readUInt16LE(p) === 0x0002) {
-    const vr = bytes.toString('latin1', p + 4, p + 6);
-    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
-    const len = long ? bytes.readUInt32LE(p + 8) : bytes.readUInt16LE(p + 6);
-    p += (long ? 12 : 8) + len;
-  }
-  return bytes.subarray(p);
-}
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 interface CliOut {
   transactionUid: string | null;
   instances: { path: string; sopInstanceUid: string; store: string; status: string | null; commit: string; deleted: boolean; message: string }[];
-}
-
-function fixtureFolder(root: string, names: string[]): string {
-  const dir = join(root, 'send-me');
-  mkdirSync(dir, { recursive: true });
-  for (const n of names) copyFileSync(join(PYDICOM_TEST_FILES, n), join(dir, n));
-  return dir;
 }
 
 test('courier send to storescp +B +xa: every sound file stored, byte-identical', { skip: !hasCommand('storescp') }, async (t) => {

@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PYDICOM_TEST_FILES, freePort, hasCommand, runCli, tempDir } from '../../helpers.ts';
+import { datasetOf, fixtureFolder, freePort, hasCommand, runCli, tempDir } from '../../helpers.ts';
 import { startStorescp, type Peer } from '../dimse/peers.ts';
 import { makePki, type Pki } from '../dimse/pki.ts';
 import { createServices } from '../../../electron/services.ts';
@@ -26,16 +26,6 @@ const skip = !hasCommand('storescp') || !hasCommand('openssl');
 async function tlsStorescp(root: string, pki: Pki): Promise<Peer> {
   return startStorescp(root, 'STORESCP', ['+tls', pki.serverKey, pki.serverCert, '-pw', '+cf', pki.ca]);
 }
-
-const datasetStart = (bytes: Buffer) => {
-  let p = 132;
-  while (bytes.readUInt16LE(p) === 0x0002) {
-    const vr = bytes.toString('latin1', p + 4, p + 6);
-    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
-    p += (long ? 12 : 8) + (long ? bytes.readUInt32LE(p + 8) : bytes.readUInt16LE(p + 6));
-  }
-  return p;
-};
 
 test('echo and send over TLS to storescp +tls: stored, byte-identical; failures say what to do', { skip }, async (t) => {
   const tmp = tempDir();
@@ -54,18 +44,16 @@ test('echo and send over TLS to storescp +tls: stored, byte-identical; failures 
   assert.match(JSON.parse(ok.stdout).message, /^0x0000 Success/);
 
   // Send over TLS: every file arrives, byte for byte.
-  const dir = join(tmp.path, 'send-me');
-  mkdirSync(dir);
   const names = ['CT_small.dcm', 'JPEG2000.dcm', 'MR_small_bigendian.dcm', 'rtplan.dcm'];
-  for (const n of names) copyFileSync(join(PYDICOM_TEST_FILES, n), join(dir, n));
+  const dir = fixtureFolder(tmp.path, names);
   const sent = runCli(['send', dir, '--to', to, ...ours, '--tls-ca', pki.ca, '--json'], home);
   assert.equal(sent.status, 0, sent.stdout + sent.stderr);
   const out = JSON.parse(sent.stdout) as { instances: { store: string; status: string }[] };
   assert.deepEqual(out.instances.map((i) => i.store), names.map(() => 'success'));
-  const received = readdirSync(scp.dir).map((f) => readFileSync(join(scp.dir, f))).map((b) => b.subarray(datasetStart(b)).toString('base64'));
+  const received = readdirSync(scp.dir).map((f) => readFileSync(join(scp.dir, f))).map((b) => datasetOf(b).toString('base64'));
   for (const n of names) {
     const b = readFileSync(join(dir, n));
-    assert.ok(received.includes(b.subarray(datasetStart(b)).toString('base64')), `${n} arrived byte-identical over TLS`);
+    assert.ok(received.includes(datasetOf(b).toString('base64')), `${n} arrived byte-identical over TLS`);
   }
 
   // A peer whose certificate we do not trust: refused before anything is sent.
