@@ -57,6 +57,19 @@ export interface SendInput {
   indexed?: IndexedFile;
 }
 
+/**
+ * The inputs of a send as it takes them: those whose SOP class or transfer syntax is not known
+ * (checked first, to plan the contexts), every kind of the others, and the others a page at a
+ * time, so a queue of any length is never all in memory (SendService reads pages from SQLite).
+ */
+export interface SendSource {
+  unknown: SendInput[];
+  /** Each SOP class and transfer syntax among the other inputs, and how many inputs have it. */
+  kinds: { sopClassUid: string; transferSyntaxUid: string; count: number }[];
+  /** The next of the other inputs, in order: up to `n`, none once all were taken. */
+  next(n: number): SendInput[];
+}
+
 /** Terminal states of an instance. */
 export type InstanceState = 'success' | 'warning' | 'failed';
 
@@ -101,8 +114,8 @@ export interface SendSummary {
   success: number;
   warning: number;
   failed: number;
-  /** Inputs not attempted because the signal fired. */
-  notSent: number[];
+  /** How many inputs were not attempted because the signal fired (they have no result). */
+  notSent: number;
   bytes: number;
   ms: number;
 }
@@ -124,10 +137,18 @@ interface Item {
 
 interface Group {
   contexts: { abstractSyntax: string; transferSyntaxes: string[] }[];
+  /** Items taken and not yet sent (and those to send again). */
   queue: Item[];
+  /** The rest of the group's items, a page at a time (`take`); absent once all were taken. */
+  more?: () => Item[];
+  /** Items in the group in all, for how many associations it is worth. */
+  size: number;
   /** Workers holding an open association. */
   active: number;
 }
+
+/** Inputs taken from a `SendSource` at a time: a small first page starts the first association sooner. */
+const PAGE = 64;
 
 /** Largest contexts per association (PS3.8: odd ids 1–255). */
 const MAX_CONTEXTS = 128;
@@ -158,19 +179,59 @@ function plan(items: Item[]): Group[] {
     c.items.push(it);
   }
   const groups: Group[] = [];
-  let current: Group = { contexts: [], queue: [], active: 0 };
+  let current: Group = { contexts: [], queue: [], size: 0, active: 0 };
   for (const [sopClass, c] of byClass) {
     const ctxs = contextsFor(sopClass, c.syntaxes);
     if (current.contexts.length + ctxs.length > MAX_CONTEXTS && current.contexts.length) {
       groups.push(current);
-      current = { contexts: [], queue: [], active: 0 };
+      current = { contexts: [], queue: [], size: 0, active: 0 };
     }
     current.contexts.push(...ctxs.slice(0, MAX_CONTEXTS));
     current.queue.push(...c.items);
+    current.size += c.items.length;
   }
   if (current.queue.length) groups.push(current);
   return groups;
 }
+
+/** The next item of a group, taking the next page of its source once its queue is empty. */
+function take(group: Group): Item | undefined {
+  if (!group.queue.length && group.more) {
+    const page = group.more();
+    if (page.length) group.queue.push(...page);
+    else group.more = undefined;
+  }
+  return group.queue.shift();
+}
+
+/** True while the group has items left to send (taking the next page when needed). */
+function hasItems(group: Group): boolean {
+  const it = take(group);
+  if (!it) return false;
+  group.queue.unshift(it);
+  return true;
+}
+
+/** An array of inputs as a source. */
+function sourceOf(inputs: SendInput[]): SendSource {
+  const known = inputs.filter((i) => i.sopClassUid && i.transferSyntaxUid);
+  const kinds = new Map<string, SendSource['kinds'][number]>();
+  for (const i of known) {
+    const key = `${i.sopClassUid}\\${i.transferSyntaxUid}`;
+    const k = kinds.get(key);
+    if (k) k.count++;
+    else kinds.set(key, { sopClassUid: i.sopClassUid!, transferSyntaxUid: i.transferSyntaxUid!, count: 1 });
+  }
+  let at = 0;
+  return {
+    unknown: inputs.filter((i) => !(i.sopClassUid && i.transferSyntaxUid)),
+    kinds: [...kinds.values()],
+    next: (n) => known.slice(at, (at += n)),
+  };
+}
+
+/** An input whose SOP class and transfer syntax are known, as an item planned for them. */
+const knownItem = (input: SendInput): Item => ({ input, planned: { sopClassUid: input.sopClassUid!, transferSyntaxUid: input.transferSyntaxUid! }, file: null, attempts: 0 });
 
 /** Why no context fits an item, for its failure message. */
 function refusal(assoc: Association, file: SendableFile, transcoding: boolean): string {
@@ -183,42 +244,59 @@ function refusal(assoc: Association, file: SendableFile, transcoding: boolean): 
 }
 
 /** Sends `inputs` to the target; every input gets exactly one `onResult`, unless the signal stops it first. */
-export async function sendFiles(inputs: SendInput[], opts: SendOptions): Promise<SendSummary> {
+export async function sendFiles(inputs: SendInput[] | SendSource, opts: SendOptions): Promise<SendSummary> {
   const started = performance.now();
   const policy = { ...DEFAULT_POLICY, ...opts.policy };
-  const summary: SendSummary = { success: 0, warning: 0, failed: 0, notSent: [], bytes: 0, ms: 0 };
+  const summary: SendSummary = { success: 0, warning: 0, failed: 0, notSent: 0, bytes: 0, ms: 0 };
   const report = (r: InstanceResult) => {
     summary[r.state]++;
     summary.bytes += r.bytes;
     opts.onResult(r);
   };
+  const source = Array.isArray(inputs) ? sourceOf(inputs) : inputs;
+  const total = source.unknown.length + source.kinds.reduce((n, k) => n + k.count, 0);
 
-  // 1. Look at every file (headers only), yielding now and then so a UI stays responsive.
-  const items: Item[] = [];
-  for (let i = 0; i < inputs.length; i++) {
-    if (opts.signal?.aborted) {
-      summary.notSent.push(...inputs.slice(i).map((x) => x.key));
-      break;
-    }
-    const input = inputs[i];
-    if (input.sopClassUid && input.transferSyntaxUid) {
-      items.push({ input, planned: { sopClassUid: input.sopClassUid, transferSyntaxUid: input.transferSyntaxUid }, file: null, attempts: 0 });
-      continue;
-    }
+  // 1. Look at every file whose SOP class or syntax is not known (headers only), yielding now and then so a UI stays responsive.
+  const checked: Item[] = [];
+  for (let i = 0; i < source.unknown.length; i++) {
+    if (opts.signal?.aborted) break;
+    const input = source.unknown[i];
     const f = preflight(input.path);
-    if (f.ok) items.push({ input, planned: { sopClassUid: f.sopClassUid, transferSyntaxUid: f.transferSyntaxUid }, file: f, attempts: 0 });
+    if (f.ok) checked.push({ input, planned: { sopClassUid: f.sopClassUid, transferSyntaxUid: f.transferSyntaxUid }, file: f, attempts: 0 });
     else report({ key: input.key, path: input.path, state: 'failed', status: null, message: f.reason, sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, bytes: 0 });
     if (i % 256 === 255) await new Promise((r) => setImmediate(r));
   }
 
-  // 2. Send each group over up to maxAssociations associations.
-  const parallel = Math.max(1, Math.min(opts.target.maxAssociations ?? 1, 16));
-  for (const group of plan(items)) {
-    const workers = Math.max(1, Math.min(parallel, Math.ceil(group.queue.length / 4)));
-    await Promise.all(Array.from({ length: workers }, () => worker(group, opts, policy, report)));
-    if (opts.signal?.aborted) summary.notSent.push(...group.queue.map((it) => it.input.key));
-    group.queue.length = 0;
+  // 2. Plan the contexts: one association's worth (the usual case) takes the rest a page at a time;
+  // more SOP classes than that are split into groups, each sent in turn, with every input in memory.
+  const kinds = new Map<string, Set<string>>();
+  const addKind = (sopClass: string, syntax: string) => {
+    let syntaxes = kinds.get(sopClass);
+    if (!syntaxes) kinds.set(sopClass, (syntaxes = new Set()));
+    syntaxes.add(syntax);
+  };
+  for (const k of source.kinds) addKind(k.sopClassUid, k.transferSyntaxUid);
+  for (const it of checked) addKind(it.planned.sopClassUid, it.planned.transferSyntaxUid);
+  const contexts = [...kinds].flatMap(([sopClass, syntaxes]) => contextsFor(sopClass, syntaxes));
+  let groups: Group[];
+  if (contexts.length <= MAX_CONTEXTS) {
+    groups = [{ contexts, queue: checked, more: () => source.next(PAGE).map(knownItem), size: total, active: 0 }];
+  } else {
+    const items = checked;
+    for (let page = source.next(PAGE * 16); page.length; page = source.next(PAGE * 16)) items.push(...page.map(knownItem));
+    groups = plan(items);
   }
+
+  // 3. Send each group over up to maxAssociations associations.
+  const parallel = Math.max(1, Math.min(opts.target.maxAssociations ?? 1, 16));
+  for (const group of groups) {
+    if (!hasItems(group)) continue;
+    const workers = Math.max(1, Math.min(parallel, Math.ceil(group.size / 4)));
+    await Promise.all(Array.from({ length: workers }, () => worker(group, opts, policy, report)));
+    group.queue.length = 0;
+    group.more = undefined;
+  }
+  summary.notSent = total - summary.success - summary.warning - summary.failed;
   summary.ms = Math.round(performance.now() - started);
   return summary;
 }
@@ -307,8 +385,9 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     return { framed, ctx, failed };
   };
   const prefetch = (a: Association) => {
-    if (next || !group.queue.length || opts.signal?.aborted) return;
-    const it = group.queue.shift()!;
+    if (next || opts.signal?.aborted) return;
+    const it = take(group);
+    if (!it) return;
     // Checked and framed now, while the peer stores the current one; a failure is reported when its turn comes.
     const { framed, ctx, failed } = ready(a, it);
     const f = it.file;
@@ -379,7 +458,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
   const onAbort = () => assoc?.withdrawFollowUp('the send was cancelled');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    while ((group.queue.length || next) && !opts.signal?.aborted) {
+    while ((next || hasItems(group)) && !opts.signal?.aborted) {
       const queued = peekNext();
       if (queued?.followUp) {
         // Already on its way (or withdrawn): read the one after while the peer stores it.
@@ -401,11 +480,11 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
           if (group.active > 0) return;
           // Nobody can send this group: every remaining item gets the reason.
           const message = err instanceof Error ? err.message : String(err);
-          while (group.queue.length) fail(group.queue.shift()!, message);
+          for (let it = take(group); it; it = take(group)) fail(it, message);
           return;
         }
       }
-      const current: { it: Item | undefined; framed: FramedDataset | null; failed?: CheckFailure } = peekNext() ?? { it: group.queue.shift(), framed: null };
+      const current: { it: Item | undefined; framed: FramedDataset | null; failed?: CheckFailure } = peekNext() ?? { it: take(group), framed: null };
       next = null;
       const it = current.it;
       if (!it) break;

@@ -13,8 +13,8 @@ import type { Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
 import { NodeStore } from '../store/nodes.ts';
 import { readTlsCredentials, type TlsCredentials } from '../dimse/tls.ts';
-import { SendStore, type InstanceUpdate, type NewSendInstance, type SendDestination } from '../store/send.ts';
-import { sendFiles, type InstanceResult, type RetryPolicy, type SendSummary } from './sender.ts';
+import { SendStore, type InstanceUpdate, type NewSendInstance, type QueuedInstance, type SendDestination } from '../store/send.ts';
+import { sendFiles, type InstanceResult, type RetryPolicy, type SendInput, type SendSource, type SendSummary } from './sender.ts';
 import { logger } from '../log.ts';
 
 const log = logger('send');
@@ -198,11 +198,27 @@ export class SendService {
     return this.nodes.find(target.aeTitle, target.host, target.port)?.tls ? readTlsCredentials(this.nodes.local().tls) : null;
   }
 
+  /** A job's queued instances as a run takes them: read from the database a page at a time, while it sends. */
+  private queueOf(sendJobId: number): SendSource {
+    const input = (q: QueuedInstance): SendInput => ({ key: q.id, path: q.path, sopClassUid: q.SOPClassUID, transferSyntaxUid: q.fileTransferSyntax, indexed: q.indexed ?? undefined });
+    let afterId = 0;
+    return {
+      unknown: this.store.queuedForRun(sendJobId, { known: false }).map(input),
+      kinds: this.store.queuedKinds(sendJobId).map((k) => ({ sopClassUid: k.SOPClassUID, transferSyntaxUid: k.fileTransferSyntax, count: k.count })),
+      next: (limit) => {
+        const page = this.store.queuedForRun(sendJobId, { known: true, afterId, limit });
+        if (page.length) afterId = page[page.length - 1].id;
+        return page.map(input);
+      },
+    };
+  }
+
   private async run(job: SendJobRow, ctx: JobContext, opts: RunOptions): Promise<SendSummary> {
     // Read before anything is sent: a TLS job whose files are unusable stops here (paused, with why).
     const tls = job.tls ? (opts.tls ?? readTlsCredentials(this.nodes.local().tls)) : undefined;
-    const queued = this.store.queuedForRun(job.id);
-    log.info(`send job ${job.id}: ${queued.length} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
+    const source = this.queueOf(job.id);
+    const queued = source.unknown.length + source.kinds.reduce((n, k) => n + k.count, 0);
+    log.info(`send job ${job.id}: ${queued} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
     const total = job.total;
     let done = job.success + job.warning + job.failed;
     let failed = job.failed;
@@ -252,7 +268,7 @@ export class SendService {
     }, FLUSH_MS);
     try {
       const summary = await sendFiles(
-        queued.map((q) => ({ key: q.id, path: q.path, sopClassUid: q.SOPClassUID, transferSyntaxUid: q.fileTransferSyntax, indexed: q.indexed ?? undefined })),
+        source,
         {
           callingAe: job.callingAe,
           target: { aeTitle: job.aeTitle, host: job.host, port: job.port, maxAssociations: job.maxAssociations, tls },
@@ -286,7 +302,7 @@ export class SendService {
           },
         },
       );
-      log.info(`send job ${job.id}: ${summary.success} stored, ${summary.warning} with warnings, ${summary.failed} failed, ${summary.notSent.length} not sent, ${summary.bytes} bytes in ${summary.ms} ms`);
+      log.info(`send job ${job.id}: ${summary.success} stored, ${summary.warning} with warnings, ${summary.failed} failed, ${summary.notSent} not sent, ${summary.bytes} bytes in ${summary.ms} ms`);
       return summary;
     } finally {
       clearInterval(timer);

@@ -92,7 +92,7 @@ test('a store queued behind the current one: withdrawn on out of resources or ca
   assert.deepEqual(r.map((x) => x.state), ['success', 'success', 'success', 'success', 'success']);
   assert.equal(seen.length, 6, 'five stores and one retry: the withdrawn follow-up went out once');
 
-  // Cancelled after two results: whatever reached the peer was reported, the rest is notSent.
+  // Cancelled after two results: whatever reached the peer was reported, the rest counted as not sent.
   const stored: string[] = [];
   const port2 = await scp(t, {
     store: async (req) => {
@@ -113,7 +113,8 @@ test('a store queued behind the current one: withdrawn on out of resources or ca
     },
   });
   assert.equal(stored.length, results.length, 'no store reached the peer without a result');
-  assert.equal(results.length + summary.notSent.length, 10, 'every file is either reported or not sent');
+  assert.ok(summary.notSent > 0 && results.length < 10, 'the cancel left files unsent');
+  assert.equal(results.length + summary.notSent, 10, 'every file is either reported or not sent');
   assert.ok(results.every((x) => x.state === 'success'));
 });
 
@@ -251,4 +252,40 @@ test('a file that vanishes after its check fails alone; the association goes on'
   assert.match(r[0].message, /ENOENT/);
   assert.equal(r[1].state, 'success');
   assert.equal(associations, 1);
+});
+
+test('more SOP classes than one association can propose (128 contexts, PS3.8 §9.3.2.2): split over associations, every instance stored', async (t) => {
+  const { tempDir } = await import('../../helpers.ts');
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  // CT_small.dcm as 70 SOP classes: its class UID (25 characters and a pad byte) swapped for one as long.
+  const ct = readFileSync(f('CT_small.dcm'));
+  const from = Buffer.from(`${CT}\0`, 'latin1');
+  const files = Array.from({ length: 70 }, (_, i) => {
+    const to = Buffer.from(`1.2.826.0.1.3680043.9.7.${String(i + 10)}`, 'latin1');
+    assert.equal(to.length, from.length);
+    const bytes = Buffer.from(ct);
+    for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) to.copy(bytes, at);
+    const path = join(tmp.path, `class${i}.dcm`);
+    writeFileSync(path, bytes);
+    return path;
+  });
+  const proposed: number[] = [];
+  const classes = new Set<string>();
+  const port = await scp(t, {
+    abstractSyntaxes: () => true,
+    onAssociation: (a) => proposed.push(a.contexts.size),
+    store: (req) => {
+      classes.add(`${req.command.AffectedSOPClassUID}`);
+      return { status: 0 };
+    },
+  });
+  const r = await send(port, files);
+  assert.equal(r.length, 70);
+  assert.deepEqual(r.filter((x) => x.state !== 'success'), []);
+  assert.equal(classes.size, 70);
+  // Two contexts a class (the file's own syntax, Explicit VR Little Endian, and Implicit VR Little Endian): 140, over two associations.
+  assert.equal(proposed.length, 2, JSON.stringify(proposed));
+  assert.ok(proposed.every((n) => n <= 128), JSON.stringify(proposed));
 });

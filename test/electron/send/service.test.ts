@@ -12,6 +12,7 @@ import { createDispatcher, createHandlers } from '../../../electron/api/handlers
 import { startServer } from '../../../electron/dimse/server.ts';
 import type { SendProgress } from '../../../shared/contract/send.ts';
 import type { HostEnvironment } from '../../../electron/api/app.ts';
+import { generateSmallCorpus } from '../../fixtures/generate.ts';
 
 const FILES = ['CT_small.dcm', 'MR_small.dcm', 'JPEG2000.dcm', 'rtplan.dcm', 'test-SR.dcm', 'MR_truncated.dcm'];
 
@@ -182,4 +183,66 @@ test('a send killed mid-way (SIGKILL) resumes at the next start with nothing los
   assert.equal(done.failed, 5);
   // Every sound instance arrived at least once (those in flight at the crash may arrive twice).
   assert.equal(received.size, 5); // pydicom's files share UIDs across copies: 5 distinct sound instances
+});
+
+test('a queue longer than a page is read a page at a time while it sends; paused and resumed, every instance goes exactly once', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  const received = new Map<string, number>();
+  let gate: (() => void) | null = null;
+  const server = await startServer({
+    aeTitle: 'PACS',
+    abstractSyntaxes: () => true,
+    handlers: {
+      store: async (req) => {
+        const uid = `${req.command.AffectedSOPInstanceUID}`;
+        received.set(uid, (received.get(uid) ?? 0) + 1);
+        if (received.size === 100 && !gate) await new Promise<void>((r) => (gate = r));
+        return { status: 0 };
+      },
+    },
+  });
+  t.after(() => server.close());
+  const services = createServices(join(tmp.path, 'home'));
+  t.after(() => services.close());
+  const dir = join(tmp.path, 'data');
+  generateSmallCorpus(dir, 230);
+  const { indexPath } = await import('../../../electron/library/indexer.ts');
+  await indexPath(services.db, services.library, dir);
+  const patientIds = (services.db.prepare('SELECT id FROM patients').all() as { id: number }[]).map((r) => r.id);
+  const files = services.library.filesOf({ patientIds });
+  assert.equal(files.length, 230);
+
+  // Every read of the queue, with how many instances the peer had received then.
+  const reads: { rows: number; known: boolean; received: number }[] = [];
+  const store = services.send.store;
+  const read = store.queuedForRun.bind(store);
+  store.queuedForRun = (jobId, page) => {
+    const rows = read(jobId, page);
+    reads.push({ rows: rows.length, known: page.known, received: received.size });
+    return rows;
+  };
+  const id = services.send.queueFiles({ nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: server.port, maxAssociations: 1 }, 'COURIER', 'paged', files);
+  services.send.start(id);
+  await until(() => gate !== null);
+  assert.ok(services.send.pause(id));
+  gate!();
+  await services.send.wait(id);
+  let job = store.job(id)!;
+  assert.equal(job.state, 'paused');
+  assert.equal(job.success, 100, 'the store held at the gate was answered and recorded');
+  assert.equal(job.queued, 130);
+  assert.ok(services.send.resume(id));
+  await services.send.wait(id);
+  job = store.job(id)!;
+  assert.equal(job.state, 'done');
+  assert.equal(job.success, 230);
+  assert.equal(received.size, 230);
+  assert.deepEqual([...received.values()].filter((n) => n !== 1), [], 'no instance sent twice');
+
+  // Pages, not the whole queue: no read returned more than a page, and some were read while results came in.
+  const pages = reads.filter((r) => r.known);
+  assert.ok(pages.length >= 230 / 64, JSON.stringify(reads));
+  assert.ok(Math.max(...pages.map((r) => r.rows)) <= 64, JSON.stringify(reads));
+  assert.ok(pages.some((r) => r.received > 0 && r.received < 100 && r.rows > 0), 'a page was read while the first run was sending');
 });
