@@ -25,6 +25,25 @@ function corpus(root: string, copies = 1): string {
   return dir;
 }
 
+/** A PACS that counts the stores of each SOP Instance UID; `hold` may keep a store's response back. */
+async function countingPacs(t: { after(fn: () => unknown): void }, hold: (received: Map<string, number>) => Promise<unknown> | undefined) {
+  const received = new Map<string, number>();
+  const server = await startServer({
+    aeTitle: 'PACS',
+    abstractSyntaxes: () => true,
+    handlers: {
+      store: async (req) => {
+        const uid = `${req.command.AffectedSOPInstanceUID}`;
+        received.set(uid, (received.get(uid) ?? 0) + 1);
+        await hold(received);
+        return { status: 0 };
+      },
+    },
+  });
+  t.after(() => server.close());
+  return { port: server.port, received };
+}
+
 async function until(cond: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -147,22 +166,9 @@ test('a send killed mid-way (SIGKILL) resumes at the next start with nothing los
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const home = join(tmp.path, 'home');
-  const received = new Map<string, number>();
-  const server = await startServer({
-    aeTitle: 'PACS',
-    abstractSyntaxes: () => true,
-    handlers: {
-      store: async (req) => {
-        const uid = `${req.command.AffectedSOPInstanceUID}`;
-        received.set(uid, (received.get(uid) ?? 0) + 1);
-        await new Promise((r) => setTimeout(r, 40));
-        return { status: 0 };
-      },
-    },
-  });
-  t.after(() => server.close());
+  const { port, received } = await countingPacs(t, () => new Promise((r) => setTimeout(r, 40)));
   const dir = corpus(tmp.path, 5);
-  const cli = spawnCli(['send', dir, '--to', `PACS@127.0.0.1:${server.port}`, '--json'], home);
+  const cli = spawnCli(['send', dir, '--to', `PACS@127.0.0.1:${port}`, '--json'], home);
   t.after(() => cli.kill('SIGKILL'));
   await until(() => [...received.values()].reduce((a, b) => a + b, 0) >= 8);
   cli.kill('SIGKILL');
@@ -188,21 +194,8 @@ test('a send killed mid-way (SIGKILL) resumes at the next start with nothing los
 test('a queue longer than a page is read a page at a time while it sends; paused and resumed, every instance goes exactly once', async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
-  const received = new Map<string, number>();
   let gate: (() => void) | null = null;
-  const server = await startServer({
-    aeTitle: 'PACS',
-    abstractSyntaxes: () => true,
-    handlers: {
-      store: async (req) => {
-        const uid = `${req.command.AffectedSOPInstanceUID}`;
-        received.set(uid, (received.get(uid) ?? 0) + 1);
-        if (received.size === 100 && !gate) await new Promise<void>((r) => (gate = r));
-        return { status: 0 };
-      },
-    },
-  });
-  t.after(() => server.close());
+  const { port, received } = await countingPacs(t, (seen) => (seen.size === 100 && !gate ? new Promise<void>((r) => (gate = r)) : undefined));
   const services = createServices(join(tmp.path, 'home'));
   t.after(() => services.close());
   const dir = join(tmp.path, 'data');
@@ -222,7 +215,7 @@ test('a queue longer than a page is read a page at a time while it sends; paused
     reads.push({ rows: rows.length, known: page.known, received: received.size });
     return rows;
   };
-  const id = services.send.queueFiles({ nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: server.port, maxAssociations: 1 }, 'COURIER', 'paged', files);
+  const id = services.send.queueFiles({ nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port, maxAssociations: 1 }, 'COURIER', 'paged', files);
   services.send.start(id);
   await until(() => gate !== null);
   assert.ok(services.send.pause(id));
