@@ -169,65 +169,68 @@ function contextsFor(sopClass: string, syntaxes: Set<string>): { abstractSyntax:
   return list.map((ts) => ({ abstractSyntax: sopClass, transferSyntaxes: [ts] }));
 }
 
-/** Splits items into groups whose contexts fit in one association. */
-function plan(items: Item[]): Group[] {
-  const byClass = new Map<string, { syntaxes: Set<string>; items: Item[] }>();
+/**
+ * Splits the SOP classes (each with the syntaxes its items are in) into groups whose contexts fit
+ * in one association, each group with the items of its classes.
+ */
+function plan(kinds: Map<string, Set<string>>, items: Item[]): Group[] {
+  const itemsOf = new Map<string, Item[]>();
   for (const it of items) {
-    let c = byClass.get(it.planned.sopClassUid);
-    if (!c) byClass.set(it.planned.sopClassUid, (c = { syntaxes: new Set(), items: [] }));
-    c.syntaxes.add(it.planned.transferSyntaxUid);
-    c.items.push(it);
+    const mine = itemsOf.get(it.planned.sopClassUid);
+    if (mine) mine.push(it);
+    else itemsOf.set(it.planned.sopClassUid, [it]);
   }
   const groups: Group[] = [];
   let current: Group = { contexts: [], queue: [], size: 0, active: 0 };
-  for (const [sopClass, c] of byClass) {
-    const ctxs = contextsFor(sopClass, c.syntaxes);
+  for (const [sopClass, syntaxes] of kinds) {
+    const ctxs = contextsFor(sopClass, syntaxes);
     if (current.contexts.length + ctxs.length > MAX_CONTEXTS && current.contexts.length) {
       groups.push(current);
       current = { contexts: [], queue: [], size: 0, active: 0 };
     }
+    const mine = itemsOf.get(sopClass) ?? [];
     current.contexts.push(...ctxs.slice(0, MAX_CONTEXTS));
-    current.queue.push(...c.items);
-    current.size += c.items.length;
+    current.queue.push(...mine);
+    current.size += mine.length;
   }
   if (current.queue.length) groups.push(current);
   return groups;
 }
 
-/** The next item of a group, taking the next page of its source once its queue is empty. */
-function take(group: Group): Item | undefined {
+/** True while the group has items left to send, taking the next page of its source once its queue is empty. */
+function hasItems(group: Group): boolean {
   if (!group.queue.length && group.more) {
     const page = group.more();
     if (page.length) group.queue.push(...page);
     else group.more = undefined;
   }
-  return group.queue.shift();
+  return group.queue.length > 0;
 }
 
-/** True while the group has items left to send (taking the next page when needed). */
-function hasItems(group: Group): boolean {
-  const it = take(group);
-  if (!it) return false;
-  group.queue.unshift(it);
-  return true;
-}
+/** The next item of a group (taking the next page of its source when needed). */
+const take = (group: Group): Item | undefined => (hasItems(group) ? group.queue.shift() : undefined);
+
+/** How many inputs a source holds in all. */
+export const inputCount = (source: SendSource): number => source.unknown.length + source.kinds.reduce((n, k) => n + k.count, 0);
 
 /** An array of inputs as a source. */
 function sourceOf(inputs: SendInput[]): SendSource {
-  const known = inputs.filter((i) => i.sopClassUid && i.transferSyntaxUid);
+  const unknown: SendInput[] = [];
+  const known: SendInput[] = [];
   const kinds = new Map<string, SendSource['kinds'][number]>();
-  for (const i of known) {
+  for (const i of inputs) {
+    if (!i.sopClassUid || !i.transferSyntaxUid) {
+      unknown.push(i);
+      continue;
+    }
+    known.push(i);
     const key = `${i.sopClassUid}\\${i.transferSyntaxUid}`;
     const k = kinds.get(key);
     if (k) k.count++;
-    else kinds.set(key, { sopClassUid: i.sopClassUid!, transferSyntaxUid: i.transferSyntaxUid!, count: 1 });
+    else kinds.set(key, { sopClassUid: i.sopClassUid, transferSyntaxUid: i.transferSyntaxUid, count: 1 });
   }
   let at = 0;
-  return {
-    unknown: inputs.filter((i) => !(i.sopClassUid && i.transferSyntaxUid)),
-    kinds: [...kinds.values()],
-    next: (n) => known.slice(at, (at += n)),
-  };
+  return { unknown, kinds: [...kinds.values()], next: (n) => known.slice(at, (at += n)) };
 }
 
 /** An input whose SOP class and transfer syntax are known, as an item planned for them. */
@@ -254,7 +257,7 @@ export async function sendFiles(inputs: SendInput[] | SendSource, opts: SendOpti
     opts.onResult(r);
   };
   const source = Array.isArray(inputs) ? sourceOf(inputs) : inputs;
-  const total = source.unknown.length + source.kinds.reduce((n, k) => n + k.count, 0);
+  const total = inputCount(source);
 
   // 1. Look at every file whose SOP class or syntax is not known (headers only), yielding now and then so a UI stays responsive.
   const checked: Item[] = [];
@@ -284,7 +287,7 @@ export async function sendFiles(inputs: SendInput[] | SendSource, opts: SendOpti
   } else {
     const items = checked;
     for (let page = source.next(PAGE * 16); page.length; page = source.next(PAGE * 16)) items.push(...page.map(knownItem));
-    groups = plan(items);
+    groups = plan(kinds, items);
   }
 
   // 3. Send each group over up to maxAssociations associations.

@@ -14,7 +14,7 @@ import type { LibraryStore } from '../store/library.ts';
 import { NodeStore } from '../store/nodes.ts';
 import { readTlsCredentials, type TlsCredentials } from '../dimse/tls.ts';
 import { SendStore, type InstanceUpdate, type NewSendInstance, type QueuedInstance, type SendDestination } from '../store/send.ts';
-import { sendFiles, type InstanceResult, type RetryPolicy, type SendInput, type SendSource, type SendSummary } from './sender.ts';
+import { inputCount, sendFiles, type InstanceResult, type RetryPolicy, type SendInput, type SendSource, type SendSummary } from './sender.ts';
 import { logger } from '../log.ts';
 
 const log = logger('send');
@@ -217,8 +217,7 @@ export class SendService {
     // Read before anything is sent: a TLS job whose files are unusable stops here (paused, with why).
     const tls = job.tls ? (opts.tls ?? readTlsCredentials(this.nodes.local().tls)) : undefined;
     const source = this.queueOf(job.id);
-    const queued = source.unknown.length + source.kinds.reduce((n, k) => n + k.count, 0);
-    log.info(`send job ${job.id}: ${queued} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
+    log.info(`send job ${job.id}: ${inputCount(source)} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
     const total = job.total;
     let done = job.success + job.warning + job.failed;
     let failed = job.failed;
