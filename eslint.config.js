@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's recommended rules, plus the layering DESIGN.md asks for:
+// Lint: typescript-eslint's recommended rules, plus the layering docs/architecture.md describes:
 // 'electron' only in electron/shell and the preload; renderer/ reaches outside itself only into
 // shared/; shared/ imports nothing from Node, the DOM libraries or the other layers.
 import tseslint from 'typescript-eslint';

@@ -1,6 +1,6 @@
 /**
  * From a finished send to a commitment request: hashes what was stored (the content the node
- * got, DESIGN.md invariant 1) and asks the node. Used by `courier send --commit` and, in the app,
+ * got, docs/data-safety.md invariant 1) and asks the node. Used by `courier send --commit` and, in the app,
  * by the send job when its node has "request storage commitment" on:
  *
  * ```ts

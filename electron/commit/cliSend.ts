@@ -9,7 +9,7 @@
  * const results = await commit?.afterSend(sentInstances, roots, signal);    // per-path results
  * await commit?.close();
  * ```
- * and adds `commit`, `failureReason`, `deleted` (and `transactionUid`) to its JSON (DESIGN.md).
+ * and adds `commit`, `failureReason`, `deleted` (and `transactionUid`) to its JSON (docs/cli.md).
  */
 import type { Services } from '../services.ts';
 import type { Args } from '../cli/args.ts';

@@ -1,5 +1,5 @@
 /**
- * Deleting local files once they are committed (DESIGN.md, invariant 1): only instances whose
+ * Deleting local files once they are committed (docs/data-safety.md, invariant 1): only instances whose
  * state is `committed` in the database (set only by a valid report, see report.ts), only files
  * unchanged since they were sent (same size and SHA-256), only inside the folders the user sent
  * from, never twice. Each deletion is recorded as an intent before unlink and as done (with its

@@ -5,7 +5,7 @@
  *
  * A report changes something only when it is for a transaction this app created, was delivered
  * by the AE the request went to (calling AE title AND peer address), and every instance it names
- * belongs to that transaction with the SOP Class we sent (DESIGN.md, invariant 1). Anything else
+ * belongs to that transaction with the SOP Class we sent (docs/data-safety.md, invariant 1). Anything else
  * is a forged or stray report: nothing changes, and the peer gets a failure status.
  */
 import {
@@ -44,7 +44,7 @@ export const ReportStatus = {
   ClassInstanceConflict: 0x0119,
 } as const;
 
-/** How a report reached us (DESIGN.md: all three are handled). */
+/** How a report reached us (PS3.4 J.3.3; all three are handled, docs/architecture.md). */
 export type ReportDelivery = 'same' | 'new' | 'next';
 
 /** An N-EVENT-REPORT-RQ as received, before any decision. */

@@ -1,7 +1,7 @@
 /**
  * Reading the header of a DICOM file: everything before Pixel Data, without reading the pixels.
  *
- * Built on dicom-parser (fast, well kept; see ../shared/DEPENDENCIES.md), with what it lacks
+ * Built on dicom-parser (fast, well kept; docs/dimse.md has the measurements), with what it lacks
  * added here: files without a preamble or meta header (the transfer syntax is sniffed, PS3.5 §7),
  * reading in growing chunks so a large file is never read whole, and decoding text by Specific
  * Character Set.

@@ -3,7 +3,7 @@
  *
  * Why not dcmjs: its write path rewrites Specific Character Set to ISO_IR 192 and re-encodes text,
  * drops private elements, reformats DS values and re-fragments encapsulated frames (see
- * ../shared/DEPENDENCIES.md). A file-set must hold the same data as its source, so Courier reads the
+ * docs/dimse.md). A file-set must hold the same data as its source, so Courier reads the
  * elements itself and writes every value's bytes unchanged — only the framing changes (implicit → explicit
  * VR, big → little endian, sequences re-delimited) and numbers are byte-swapped where the VR says so.
  */

@@ -2,7 +2,7 @@
  * Building a DICOMDIR file-set (PS3.10 §8, PS3.11, IHE PDI) from DICOM files: each file made to
  * conform to the profile, placed at a deterministic File ID, indexed by a DICOMDIR, with README.TXT
  * and INDEX.HTM at the root. Built in a temporary sibling folder and renamed into place; an existing
- * folder is used only when empty, and no existing file is ever overwritten (DESIGN.md invariant 3).
+ * folder is used only when empty, and no existing file is ever overwritten (docs/data-safety.md invariant 3).
  */
 import { randomUUID } from 'node:crypto';
 import {

@@ -5,7 +5,7 @@
  * Why our own and not dcmjs-dimse's Client: its C-STORE path re-encodes every dataset, keeps every
  * sent dataset in memory until the association ends, re-parses all earlier responses on each new
  * one, never sets TCP_NODELAY and can die with an uncaught exception on some files
- * (../shared/DEPENDENCIES.md). Here the dataset of a C-STORE is the file's own bytes streamed from
+ * (docs/dimse.md). Here the dataset of a C-STORE is the file's own bytes streamed from
  * disk in P-DATA fragments, memory is bounded by the socket's backpressure, and every failure ends
  * as a typed error (errors.ts) or a status value — never as an exception on a socket event.
  *

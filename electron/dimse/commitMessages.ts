@@ -1,8 +1,7 @@
 /**
  * Storage Commitment Push Model datasets (PS3.4 J.3): the N-ACTION-RQ's Action Information and
  * the N-EVENT-REPORT-RQ's Event Information, encoded and decoded in Implicit or Explicit VR Little
- * Endian. Owned by the commit area; the generic dataset codec of this folder is not needed for
- * these few attributes, and decoding a 10,000-reference report must take milliseconds.
+ * Endian. The generic dataset codec of this folder is not needed for these few attributes, and decoding a 10,000-reference report must take milliseconds.
  */
 
 /** Storage Commitment Push Model SOP Class (PS3.4 J.3). */

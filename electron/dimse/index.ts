@@ -1,15 +1,17 @@
 /**
  * Courier's DICOM networking layer (PS3.7 DIMSE over the PS3.8 upper layer), our own rather than
- * dcmjs-dimse's Client/Server: see association.ts for why.
+ * dcmjs-dimse's Client/Server: docs/dimse.md says why, with the measurements.
  *
- * Usage — an SCU:
+ * Usage — an SCU asking for storage commitment (the constants and `encodeCommitRequest` come from
+ * ./commitMessages.ts, `IMPLICIT_LE` from ../dicom/transferSyntax.ts):
  * ```ts
  * const assoc = await Association.connect({ host, port, callingAe: 'COURIER', calledAe: 'PACS',
- *   contexts: [{ abstractSyntax: STORAGE_COMMITMENT_PUSH, transferSyntaxes: [IMPLICIT_LE], role: { scu: true, scp: false } }],
+ *   contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: true, scp: false } }],
  *   onRequest: async (req) => ({ status: 0 }) }); // requests the peer sends us (e.g. N-EVENT-REPORT)
- * const ctx = assoc.contextFor(STORAGE_COMMITMENT_PUSH)!;
- * const rsp = await assoc.request({ CommandField: CommandField.NActionRq, RequestedSOPClassUID: …,
- *   RequestedSOPInstanceUID: …, ActionTypeID: 1, CommandDataSetType: 0 }, ctx.id, encodeDataset({ TransactionUID, ReferencedSOPSequence: [...] }, ctx.transferSyntax));
+ * const ctx = assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS)!;
+ * const rsp = await assoc.request({ CommandField: CommandField.NActionRq, RequestedSOPClassUID: STORAGE_COMMITMENT_SOP_CLASS,
+ *   RequestedSOPInstanceUID: STORAGE_COMMITMENT_SOP_INSTANCE, ActionTypeID: ACTION_REQUEST_COMMIT, CommandDataSetType: 0 },
+ *   ctx.id, encodeCommitRequest({ TransactionUID, referenced: [{ SOPClassUID, SOPInstanceUID }] }));
  * rsp.status.category === 'success'; // statuses are values (statusInfo), failures are typed errors (errors.ts)
  * await assoc.release();
  * ```

@@ -4,7 +4,7 @@
  * Our own code rather than dcmjs-dimse's: we need a reader that never throws on the socket's data
  * event (a bad PDU becomes a typed error and an A-ABORT), P-DATA-TF PDUs whose data can be read
  * straight from a file into the outgoing buffer, and no per-message re-parsing (see
- * ../shared/DEPENDENCIES.md for what we measured).
+ * docs/dimse.md for what we measured).
  */
 
 /** PDU types (PS3.8 Table 9-11 …). */

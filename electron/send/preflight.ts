@@ -3,7 +3,7 @@
  * starts) and whether its bytes can go on the wire as they are. A file that declares one transfer
  * syntax but is encoded in another, has no File Meta Information, lacks its UIDs or is truncated
  * gets a clear reason instead of being sent as garbage (dcmjs-dimse padded truncated files and sent
- * them with Success: ../shared/DEPENDENCIES.md).
+ * them with Success: docs/dimse.md).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readHeaderFromFd, parseHeaderBytes, asciiValue, type ParsedHeader } from '../dicom/header.ts';

@@ -1,6 +1,6 @@
 /**
  * Transcoding for C-STORE, used only when the peer accepts none of the transfer syntaxes the file
- * already is (DESIGN.md), and never lossy: to Explicit or Implicit VR Little Endian, from any
+ * already is (docs/architecture.md), and never lossy: to Explicit or Implicit VR Little Endian, from any
  * uncompressed syntax (Implicit/Explicit VR Little Endian, Explicit VR Big Endian, Deflated) and
  * from every compressed syntax Courier can decode (RLE, JPEG, JPEG-LS, JPEG 2000, HTJ2K).
  * Decompressing adds no loss; a lossy original stays flagged as lossy (PS3.3 C.7.6.1.1.5). The

@@ -92,7 +92,7 @@ app.on('before-quit', (event) => {
   void services.close().finally(() => app.quit());
 });
 
-// The process never dies of one bad message or file: log it and go on (DESIGN.md, invariant 4).
+// The process never dies of one bad message or file: log it and go on (docs/data-safety.md, invariant 4).
 process.on('uncaughtException', (err) => log.error('uncaught exception:', err));
 process.on('unhandledRejection', (err) => log.error('unhandled rejection:', err));
 

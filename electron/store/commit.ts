@@ -1,7 +1,7 @@
 /**
  * Storage commitment queries: transactions, their instances, report application, timeouts and
  * the deletion audit log. Every state change is its own committed SQLite transaction
- * (synchronous=FULL) before the caller acts on it (DESIGN.md, invariant 2).
+ * (synchronous=FULL) before the caller acts on it (docs/data-safety.md, invariant 2).
  */
 import type {
   CommitCounts,

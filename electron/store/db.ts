@@ -15,7 +15,7 @@ export function openDatabase(path: string): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   // WAL lets readers go on during writes; synchronous=FULL makes every commit durable before the
-  // next step acts on it (DESIGN.md, invariant 2). busy_timeout covers a CLI and the app at once.
+  // next step acts on it (docs/data-safety.md, invariant 2). busy_timeout covers a CLI and the app at once.
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
   migrate(db);
   return db;

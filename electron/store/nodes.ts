@@ -5,7 +5,7 @@ import type { LocalAe, NodeInput, NodeRow, TlsFiles } from '../../shared/contrac
 import { CourierError } from '../../shared/errors.ts';
 import type { Db } from './db.ts';
 
-/** Our AE when nothing has been set (DESIGN.md's accepter listens here). */
+/** Our AE when nothing has been set (the storage commitment accepter listens on its port). */
 export const DEFAULT_LOCAL_AE: LocalAe = { aeTitle: 'COURIER', port: 11113, tls: { certificateFile: '', keyFile: '', caFile: '' } };
 
 interface Row {

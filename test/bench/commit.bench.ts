@@ -1,7 +1,7 @@
 /**
  * `npm run bench:commit`: processing a Storage Commitment report of 10,000 references — decoding
  * the Event Information, checking it against the transaction, updating the database durably and
- * publishing the event. Target (issue 6): under one second.
+ * publishing the event. Target: under one second.
  */
 import { tempDir } from '../helpers.ts';
 import { openDatabase } from '../../electron/store/db.ts';

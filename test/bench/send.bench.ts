@@ -2,7 +2,7 @@
  * `npm run bench:send`: Courier's `courier send` versus DCMTK `storescu`, back to back, to the same
  * `storescp +B --fork` on loopback (both DCMTK tools with TCP_NODELAY=1), for the 600-slice 512×512
  * CT series and 5,000 small files. Each time is taken less the same tool's time to send one small
- * file (process start-up and association set-up), and the two are compared (issue 5, target ratio
+ * file (process start-up and association set-up), and the two are compared (target ratio
  * ≤ 1). Courier runs twice a round: on one association, like storescu, and on as many as the node
  * allows (`--associations`, 2 here; storescp forks a process per association). Courier sends from
  * its library (the corpus is indexed once before timing, as in the app); its peak RSS while sending

@@ -23,7 +23,7 @@ import { TLS_USAGE, TLS_VALUED, tlsFilesFor } from '../tlsOptions.ts';
 import { readTlsCredentials, type TlsCredentials } from '../../dimse/tls.ts';
 import { idleHelperThreads } from '../../native/helperThreads.ts';
 
-/** One instance in `--json` output (DESIGN.md), plus `message` and `transcodedFrom` for people. */
+/** One instance in `--json` output (docs/cli.md), plus `message` and `transcodedFrom` for people. */
 export interface SendCliInstance {
   path: string;
   sopInstanceUid: string;
@@ -58,7 +58,7 @@ export interface CommitOutcome {
   failed?: boolean;
 }
 
-// ==== storage commitment block (owned by the commit engineer, issue 6) ========================
+// ==== storage commitment block ================================================================
 // --commit [--listen <port>] [--commit-timeout <s>] [--commit-retries <n>] [--delete-after-commit]:
 // electron/commit/cliSend.ts does the work (accepter first, then N-ACTION, reports, deletion).
 /** Valued options the commit block adds (e.g. 'listen', 'commit-timeout'). */

@@ -1,4 +1,4 @@
-// `courier index` as scripts use it: exit codes and the JSON of DESIGN.md.
+// `courier index` as scripts use it: exit codes and the JSON of docs/cli.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PYDICOM_TEST_FILES, python, runCli, tempDir } from '../../helpers.ts';

@@ -1,5 +1,5 @@
 /**
- * Crash safety (DESIGN.md invariant 2, issue 6 §5): `courier send --commit --delete-after-commit`
+ * Crash safety (docs/data-safety.md invariant 2): `courier send --commit --delete-after-commit`
  * is killed with SIGKILL at a random point of send → commit → delete, then `courier commit`
  * resumes. After each seeded run: no file is gone without a committed record (and the PACS holds
  * it), every transaction the PACS was asked about was recorded first, every open transaction was

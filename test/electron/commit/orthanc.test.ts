@@ -44,7 +44,7 @@ test('CourierSend_CommitAgainstOrthancThatDoesNotKnowUs_TimesOutAndKeepsEveryFil
   const dir = tempDir();
   const files = makeStudy(join(dir.path, 'study'), 2);
   const listen = await freePort();
-  // Orthanc knows another AE only: it stores, but never answers our N-ACTION (DEPENDENCIES.md).
+  // Orthanc knows another AE only: it stores, but never answers our N-ACTION (docs/dimse.md).
   const orthanc = await startOrthanc(join(dir.path, 'orthanc'), { aeTitle: 'SOMEONE', host: '127.0.0.1', port: listen });
   t.after(async () => {
     await orthanc.stop();

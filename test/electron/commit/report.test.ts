@@ -1,6 +1,6 @@
 /**
  * Report processing: only a report for our transaction, from the node asked (AE title and
- * address), naming only instances of that transaction, changes anything (DESIGN.md, invariant 1).
+ * address), naming only instances of that transaction, changes anything (docs/data-safety.md, invariant 1).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
