@@ -9,6 +9,7 @@ import ExportPanel from './features/export/index.tsx';
 import { IndexStatus } from './features/library/IndexStatus.tsx';
 import { LibraryPanel } from './features/library/LibraryPanel.tsx';
 import { EMPTY_SELECTION, type LibrarySelection } from './features/selection.ts';
+import { useSelectionSummary } from './features/selectionSummary.ts';
 import SendPanel from './features/send/index.tsx';
 import SettingsPanel from './features/settings/index.tsx';
 import CommitPanel from './features/commit/index.tsx';
@@ -39,6 +40,7 @@ export function App() {
     return id ? { seriesId: id, nonce: 0 } : null;
   });
   const [problem, setProblem] = useState<string | null>(null);
+  const summary = useSelectionSummary(selection);
 
   useEffect(() => {
     invoke('app.info', undefined).then(setInfo, (err) => setProblem(errorMessage(err)));
@@ -67,15 +69,15 @@ export function App() {
       </header>
       {problem && <div className="banner error">{problem}</div>}
       <div className="body">
-        <LibraryPanel host={info?.host ?? null} selection={selection} onSelectionChange={setSelection} onOpenSeries={showSeries} />
+        <LibraryPanel host={info?.host ?? null} selection={selection} onSelectionChange={setSelection} onOpenSeries={showSeries} selectionSummary={summary} />
         <main className="workspace">
           <div hidden={tab !== 'viewer'} className="tab-page">
             <Viewer openSeries={openSeries} />
           </div>
-          {tab === 'export' && <ExportPanel selection={selection} />}
-          {tab === 'send' && <SendPanel selection={selection} />}
+          {tab === 'export' && <ExportPanel selection={selection} summary={summary} />}
+          {tab === 'send' && <SendPanel selection={selection} summary={summary} />}
           {tab === 'commit' && <CommitPanel />}
-          {tab === 'settings' && <SettingsPanel selection={selection} />}
+          {tab === 'settings' && <SettingsPanel />}
         </main>
       </div>
     </div>

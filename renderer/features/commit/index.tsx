@@ -1,19 +1,14 @@
 /**
  * Storage commitment: the history of transactions, and for the chosen one its per-study summary
- * and per-instance states (committed, failed with the reason's meaning, pending, timed out,
- * deleted or kept and why), updated live from `commit.changed` events; a re-request button for
- * what is not committed; and the deletion audit log.
+ * and per-instance states (failed first, with the reason's meaning; timed out; pending; committed),
+ * each with its local file's path and whether it was deleted or kept and why, updated live from
+ * `commit.changed` events; Re-request and Re-send for what is not committed (the detail follows
+ * the new transaction); and the deletion audit log, also live.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type {
-  CommitCounts,
-  CommitDeletionRow,
-  CommitInstanceRow,
-  CommitStudySummary,
-  CommitTransactionRow,
-  ResponseOf,
-} from '../../../shared/contract/index.ts';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { CommitCounts, CommitDeletionRow, CommitInstanceRow, CommitStudySummary, CommitTransactionRow, ResponseOf } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
+import { StackBar } from '../StackBar.tsx';
 
 const STATE_LABEL: Record<CommitInstanceRow['state'], string> = {
   pending: 'Pending',
@@ -21,8 +16,11 @@ const STATE_LABEL: Record<CommitInstanceRow['state'], string> = {
   failed: 'Failed',
   'timed-out': 'Timed out',
 };
+/** Failures first, then what is still open, then what is done (kept before deleted). */
+const STATE_ORDER: Record<CommitInstanceRow['state'], number> = { failed: 0, 'timed-out': 1, pending: 2, committed: 3 };
+const TRANSACTION_TONE: Record<CommitTransactionRow['state'], string> = { created: 'wait', requested: 'wait', reported: 'ok', 'timed-out': 'fail', failed: 'fail' };
 
-/** "12 committed · 1 failed · 3 pending" for a set of counts. */
+/** "12/16 committed · 1 failed · 3 pending" for a set of counts. */
 export function countsText(c: CommitCounts): string {
   const parts = [`${c.committed}/${c.total} committed`];
   if (c.failed) parts.push(`${c.failed} failed`);
@@ -33,13 +31,36 @@ export function countsText(c: CommitCounts): string {
   return parts.join(' · ');
 }
 
-function Counts({ counts }: { counts: CommitCounts }) {
-  const pct = counts.total ? Math.round((counts.committed / counts.total) * 100) : 0;
+/** A transaction's (or a study's) counts as a coloured bar and words; failures in red. */
+export function CommitCountsView({ counts }: { counts: CommitCounts }) {
   return (
-    <span className="commit-counts" title={countsText(counts)}>
-      <progress max={100} value={pct} /> {countsText(counts)}
+    <span className="commit-counts" style={{ display: 'inline-flex', gap: 6, alignItems: 'center' }}>
+      <StackBar
+        label="Commitment"
+        total={counts.total}
+        parts={[
+          { value: counts.committed, tone: 'ok', label: 'committed' },
+          { value: counts.failed, tone: 'fail', label: 'failed' },
+          { value: counts.timedOut, tone: 'fail', label: 'timed out' },
+          { value: counts.pending, tone: 'wait', label: 'pending' },
+        ]}
+      />
+      <span className={counts.failed + counts.timedOut ? 'tone-fail' : undefined}>{countsText(counts)}</span>
     </span>
   );
+}
+
+/** What became of an instance's local file, in words. */
+export function fileFate(i: Pick<CommitInstanceRow, 'state' | 'deleted' | 'keptReason'>, deleteAfterCommit: boolean): string {
+  if (i.deleted) return 'deleted';
+  if (i.keptReason) return `kept: ${i.keptReason}`;
+  if (i.state === 'committed') return deleteAfterCommit ? 'committed, deletion pending' : 'kept';
+  return deleteAfterCommit ? 'kept: not committed' : 'kept';
+}
+
+/** Sorts instances failures first (then timed out, pending, committed; kept before deleted). */
+export function failuresFirst<T extends Pick<CommitInstanceRow, 'state' | 'deleted'>>(rows: T[]): T[] {
+  return [...rows].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || Number(a.deleted) - Number(b.deleted));
 }
 
 /** The commitment panel. */
@@ -51,21 +72,33 @@ export default function CommitPanel() {
   const [deletions, setDeletions] = useState<CommitDeletionRow[]>([]);
   const [accepter, setAccepter] = useState<ResponseOf<'commit.accepter'> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [filter, setFilter] = useState<'all' | CommitInstanceRow['state']>('all');
+  // Transactions seen so far; a new one that re-requests the one shown (or follows a Re-send) is shown instead.
+  const known = useRef<Set<number> | null>(null);
+  const followNew = useRef(false);
+  const selectedRef = useRef<number | null>(null);
+  selectedRef.current = selected;
 
+  const loadDeletions = useCallback(() => invoke('commit.deletions', { limit: 500 }).then(setDeletions, (err) => setProblem(errorMessage(err))), []);
   const loadHistory = useCallback(() => {
     invoke('commit.transactions', { limit: 200 }).then((rows) => {
+      const before = known.current;
+      known.current = new Set(rows.map((r) => r.id));
+      const fresh = before ? rows.filter((r) => !before.has(r.id)) : [];
+      const successor = fresh.find((r) => followNew.current || (r.retryOf !== null && r.retryOf === selectedRef.current));
+      if (successor) followNew.current = false;
       setTransactions(rows);
-      setSelected((s) => s ?? rows[0]?.id ?? null);
+      setSelected((s) => successor?.id ?? s ?? rows[0]?.id ?? null);
     }, (err) => setProblem(errorMessage(err)));
-    invoke('commit.accepter', undefined).then(setAccepter, () => {});
-    invoke('commit.deletions', { limit: 200 }).then(setDeletions, () => {});
-  }, []);
+    invoke('commit.accepter', undefined).then(setAccepter, (err) => setProblem(errorMessage(err)));
+    void loadDeletions();
+  }, [loadDeletions]);
 
   const loadSelected = useCallback((id: number) => {
     invoke('commit.instances', { transactionId: id }).then(setInstances, (err) => setProblem(errorMessage(err)));
-    invoke('commit.studies', { transactionId: id }).then(setStudies, () => {});
+    invoke('commit.studies', { transactionId: id }).then(setStudies, (err) => setProblem(errorMessage(err)));
   }, []);
 
   useEffect(() => loadHistory(), [loadHistory]);
@@ -73,37 +106,43 @@ export default function CommitPanel() {
     if (selected !== null) loadSelected(selected);
   }, [selected, loadSelected]);
 
-  // Live: apply per-instance changes in place; refresh the history's counts.
-  useEffect(
-    () =>
-      courier.on('commit.changed', (e) => {
-        setTransactions((rows) => {
-          const known = rows.some((r) => r.id === e.transactionId);
-          if (!known) {
-            loadHistory();
-            return rows;
-          }
-          return rows.map((r) => (r.id === e.transactionId ? { ...r, state: e.state, counts: e.counts } : r));
-        });
-        if (e.transactionId !== selected) return;
-        if (e.instances) {
-          const byId = new Map(e.instances.map((i) => [i.id, i]));
-          setInstances((rows) =>
-            rows.map((r) => {
-              const c = byId.get(r.id);
-              return c ? { ...r, state: c.state, failureReason: c.failureReason ?? r.failureReason, deleted: c.deleted || r.deleted } : r;
-            }),
-          );
-          invoke('commit.studies', { transactionId: e.transactionId }).then(setStudies, () => {});
-        } else {
-          loadSelected(e.transactionId);
-        }
-      }),
-    [selected, loadHistory, loadSelected],
-  );
+  // Live: per-instance changes in place, the history's counts, new transactions, the audit log.
+  const auditTimer = useRef<number | null>(null);
+  useEffect(() => {
+    const off = courier.on('commit.changed', (e) => {
+      if (!known.current?.has(e.transactionId)) loadHistory();
+      setTransactions((rows) => rows.map((r) => (r.id === e.transactionId ? { ...r, state: e.state, counts: e.counts } : r)));
+      if (e.counts.deleted > 0 && auditTimer.current === null) {
+        auditTimer.current = window.setTimeout(() => {
+          auditTimer.current = null;
+          void loadDeletions();
+        }, 250);
+      }
+      if (e.transactionId !== selectedRef.current) return;
+      if (e.instances) {
+        const byId = new Map(e.instances.map((i) => [i.id, i]));
+        setInstances((rows) =>
+          rows.map((r) => {
+            const c = byId.get(r.id);
+            return c ? { ...r, state: c.state, failureReason: c.failureReason ?? r.failureReason, deleted: c.deleted || r.deleted } : r;
+          }),
+        );
+        // Meanings and kept reasons come with the rows.
+        if (e.instances.some((i) => i.failureReason || !i.deleted)) loadSelected(e.transactionId);
+        invoke('commit.studies', { transactionId: e.transactionId }).then(setStudies, (err) => setProblem(errorMessage(err)));
+      } else {
+        loadSelected(e.transactionId);
+      }
+    });
+    return () => {
+      off();
+      if (auditTimer.current !== null) window.clearTimeout(auditTimer.current);
+      auditTimer.current = null;
+    };
+  }, [loadHistory, loadSelected, loadDeletions]);
 
   const current = transactions.find((t) => t.id === selected) ?? null;
-  const shown = useMemo(() => (filter === 'all' ? instances : instances.filter((i) => i.state === filter)), [instances, filter]);
+  const shown = useMemo(() => failuresFirst(filter === 'all' ? instances : instances.filter((i) => i.state === filter)), [instances, filter]);
   const canRerequest = current !== null && current.counts.committed < current.counts.total;
 
   const resend = async () => {
@@ -111,9 +150,11 @@ export default function CommitPanel() {
     setBusy(true);
     setProblem(null);
     try {
+      followNew.current = true;
       const r = await invoke('commit.resend', { transactionId: current.id });
-      setProblem(`Re-sending as send job ${r.sendJobId}; its commitment request follows when it ends.`);
+      setInfo(`Re-sending as send job ${r.sendJobId} (Send queue tab); its commitment request is shown here when the stores end.`);
     } catch (err) {
+      followNew.current = false;
       setProblem(errorMessage(err));
     } finally {
       setBusy(false);
@@ -124,10 +165,11 @@ export default function CommitPanel() {
     if (!current) return;
     setBusy(true);
     setProblem(null);
+    setInfo(null);
     try {
       const r = await invoke('commit.rerequest', { transactionId: current.id });
-      loadHistory();
       setSelected(r.transactionId);
+      loadHistory();
     } catch (err) {
       setProblem(errorMessage(err));
     } finally {
@@ -138,18 +180,29 @@ export default function CommitPanel() {
   return (
     <div className="panel commit-panel">
       <h2>Storage commitment</h2>
-      <p className="commit-accepter">
+      <p className="commit-accepter" data-testid="commit-accepter">
         {accepter
           ? accepter.listening
             ? `Accepter ${accepter.aeTitle} listening on port ${accepter.port}: nodes can report on new associations.`
             : `Accepter not listening${accepter.message ? ` (${accepter.message})` : ''}: reports come on our own associations only.`
           : ''}
       </p>
-      {problem && <div className="banner error">{problem}</div>}
+      {problem && (
+        <div className="banner error" role="alert">
+          {problem}
+        </div>
+      )}
+      {info && (
+        <div className="banner info" role="status">
+          {info}
+        </div>
+      )}
       <div className="commit-layout" style={{ display: 'grid', gridTemplateColumns: 'minmax(260px, 340px) 1fr', gap: '16px', alignItems: 'start' }}>
         <section className="commit-history" aria-label="Transactions">
           <h3>Transactions</h3>
-          {transactions.length === 0 && <p className="muted">No storage commitment requested yet. Send with “request storage commitment” on.</p>}
+          {transactions.length === 0 && (
+            <p className="muted">No storage commitment requested yet. Send with “Request storage commitment” ticked in the Send dialog (its default is set per node in Settings).</p>
+          )}
           <ul style={{ listStyle: 'none', padding: 0, margin: 0 }}>
             {transactions.map((t) => (
               <li key={t.id} style={{ marginBottom: '6px' }}>
@@ -157,29 +210,30 @@ export default function CommitPanel() {
                   className={t.id === selected ? 'row selected' : 'row'}
                   onClick={() => setSelected(t.id)}
                   aria-pressed={t.id === selected}
+                  data-testid="commit-transaction"
                   style={{ width: '100%', textAlign: 'left' }}
                 >
-                  <span className={`commit-state state-${t.state}`}>{t.state}</span> {t.node} · {new Date(t.createdAt).toLocaleString()}
+                  <span className={`commit-state tone-${TRANSACTION_TONE[t.state]}`}>{t.state}</span> {t.node} · {new Date(t.createdAt).toLocaleString()}
                   <br />
-                  <Counts counts={t.counts} />
+                  <CommitCountsView counts={t.counts} />
                 </button>
               </li>
             ))}
           </ul>
         </section>
         {current && (
-          <section className="commit-detail" aria-label="Transaction">
+          <section className="commit-detail" aria-label="Transaction" data-transaction-id={current.id}>
             <h3>
               Transaction <code title="Transaction UID">{current.transactionUid}</code>
             </h3>
             <p>
               To {current.node} as {current.callingAe} · {current.attempts} attempt(s)
               {current.retryOf ? ` · re-request of #${current.retryOf}` : ''}
-              {current.deleteAfterCommit ? ' · deletes local files once committed' : ''}
-              {current.message ? ` · ${current.message}` : ''}
+              {current.deleteAfterCommit ? ' · deletes local files once committed' : ' · keeps local files'}
             </p>
+            {current.message ? <p className={current.state === 'failed' || current.state === 'timed-out' ? 'tone-fail' : undefined}>{current.message}</p> : null}
             <p>
-              <Counts counts={current.counts} />{' '}
+              <CommitCountsView counts={current.counts} />{' '}
               <button onClick={rerequest} disabled={!canRerequest || busy} title="Ask the node again for every instance that is not committed">
                 {busy ? 'Requesting…' : 'Re-request'}
               </button>{' '}
@@ -192,7 +246,7 @@ export default function CommitPanel() {
               </button>
             </p>
             <h4>By study</h4>
-            <table className="commit-studies" style={{ borderCollapse: 'collapse' }}>
+            <table className="commit-studies compact">
               <thead>
                 <tr>
                   <th>Patient</th>
@@ -202,11 +256,11 @@ export default function CommitPanel() {
               </thead>
               <tbody>
                 {studies.map((s) => (
-                  <tr key={s.StudyInstanceUID ?? 'unknown'}>
+                  <tr key={s.StudyInstanceUID ?? 'unknown'} className={s.counts.failed + s.counts.timedOut ? 'row-fail' : undefined}>
                     <td>{s.PatientName ?? '—'}</td>
                     <td title={s.StudyInstanceUID ?? ''}>{s.StudyDescription || s.StudyInstanceUID || 'not in the library'}</td>
                     <td>
-                      <Counts counts={s.counts} />
+                      <CommitCountsView counts={s.counts} />
                     </td>
                   </tr>
                 ))}
@@ -216,31 +270,37 @@ export default function CommitPanel() {
               Instances{' '}
               <select value={filter} onChange={(e) => setFilter(e.target.value as typeof filter)} aria-label="Show instances">
                 <option value="all">all</option>
-                <option value="committed">committed</option>
                 <option value="failed">failed</option>
-                <option value="pending">pending</option>
                 <option value="timed-out">timed out</option>
+                <option value="pending">pending</option>
+                <option value="committed">committed</option>
               </select>
             </h4>
-            <table className="commit-instances" style={{ fontSize: '0.9em', borderCollapse: 'collapse', width: '100%' }}>
+            <table className="commit-instances compact" data-testid="commit-instances">
               <thead>
                 <tr>
-                  <th>SOP Instance UID</th>
                   <th>State</th>
+                  <th>SOP Instance UID</th>
                   <th>Local file</th>
                 </tr>
               </thead>
               <tbody>
                 {shown.slice(0, 2000).map((i) => (
-                  <tr key={i.id} className={`state-${i.state}`}>
-                    <td>
-                      <code>{i.SOPInstanceUID}</code>
-                    </td>
-                    <td title={i.failureMeaning ?? ''}>
+                  <tr key={i.id} className={i.state === 'failed' || i.state === 'timed-out' ? 'row-fail' : undefined} data-state={i.state} data-sop-instance-uid={i.SOPInstanceUID}>
+                    <td className={i.state === 'committed' ? 'tone-ok' : i.state === 'pending' ? 'tone-wait' : 'tone-fail'}>
                       {STATE_LABEL[i.state]}
                       {i.failureReason ? ` ${i.failureReason}: ${i.failureMeaning}` : ''}
                     </td>
-                    <td title={i.path}>{i.deleted ? 'deleted' : i.keptReason ? `kept: ${i.keptReason}` : 'kept'}</td>
+                    <td>
+                      <code>{i.SOPInstanceUID}</code>
+                    </td>
+                    <td>
+                      <span className="path">{i.path}</span>
+                      <br />
+                      <span className={i.deleted ? 'tone-ok' : undefined} data-testid="file-fate">
+                        {fileFate(i, current.deleteAfterCommit)}
+                      </span>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -249,9 +309,9 @@ export default function CommitPanel() {
           </section>
         )}
       </div>
-      <details className="commit-audit">
+      <details className="commit-audit" data-testid="commit-audit">
         <summary>Deleted files ({deletions.length})</summary>
-        <table>
+        <table className="compact">
           <thead>
             <tr>
               <th>When</th>
@@ -265,7 +325,7 @@ export default function CommitPanel() {
             {deletions.map((d) => (
               <tr key={`${d.transactionUid}-${d.SOPInstanceUID}`}>
                 <td>{new Date(d.deletedAt).toLocaleString()}</td>
-                <td>{d.path}</td>
+                <td className="path">{d.path}</td>
                 <td>
                   <code>{d.SOPInstanceUID}</code>
                 </td>

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ExportProfile, ExportResult, IsoSupport, JobFinished, JobProgress } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, inBrowserHost, invoke } from '../../api/courier.ts';
-import { isEmptySelection, type LibrarySelection } from '../selection.ts';
+import { isEmptySelection, scopeOf, type LibrarySelection } from '../selection.ts';
 
 /** A File-set ID problem for the form (PS3.10 §8.2: CS, ≤ 16 of A–Z 0–9 _ space), or null. */
 function fileSetIdProblem(id: string): string | null {
@@ -17,7 +17,7 @@ function fileSetIdProblem(id: string): string | null {
 type Phase = { kind: 'idle' } | { kind: 'running'; jobId: string; progress: JobProgress | null } | { kind: 'done'; result: ExportResult } | { kind: 'failed'; message: string } | { kind: 'cancelled' };
 
 /** The export panel. */
-export default function ExportPanel({ selection }: { selection: LibrarySelection }) {
+export default function ExportPanel({ selection, summary }: { selection: LibrarySelection; summary: string | null }) {
   const [profiles, setProfiles] = useState<{ id: ExportProfile; title: string }[]>([]);
   const [iso, setIso] = useState<IsoSupport | null>(null);
   const [out, setOut] = useState('');
@@ -81,7 +81,7 @@ export default function ExportPanel({ selection }: { selection: LibrarySelection
   const start = async () => {
     try {
       const { jobId: id } = await invoke('export.start', {
-        ...selection,
+        ...scopeOf(selection),
         out: out.trim(),
         profile,
         fileSetId,
@@ -97,14 +97,13 @@ export default function ExportPanel({ selection }: { selection: LibrarySelection
     if (jobId) invoke('job.cancel', { jobId }).catch((err) => setPhase({ kind: 'failed', message: errorMessage(err) }));
   };
 
-  const count = selection.patientIds.length + selection.studyIds.length + selection.seriesIds.length;
   return (
     <div className="panel export-panel" data-testid="export-panel">
       <h2>Export to CD / USB</h2>
       <p>
         {nothing
           ? 'Select patients, studies or series in the library to export them.'
-          : `${count} item(s) selected: they are written as a DICOMDIR file-set that any DICOM viewer can open.`}
+          : `Selected: ${summary ?? '…'}. They are written as a DICOMDIR file-set that any DICOM viewer can open.`}
       </p>
       <form
         onSubmit={(e) => {

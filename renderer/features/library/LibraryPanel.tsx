@@ -3,10 +3,10 @@
  * filter, and browse patients → studies → series with thumbnails. Checkboxes make the selection
  * that export and send act on; clicking a series shows it; series can be dragged onto a viewport.
  */
-import { useCallback, useEffect, useMemo, useState, type DragEvent, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState, type DragEvent, type FormEvent, type ReactNode } from 'react';
 import type { PatientRow, SeriesRow, StudyRow } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
-import type { LibrarySelection } from '../selection.ts';
+import { EMPTY_SELECTION, isEmptySelection, patientsTouched, tickState, toggle as toggleTick, withoutPatients, type LibrarySelection, type TreeChildren, type TreeNode } from '../selection.ts';
 import { formatDate, formatName } from '../format.ts';
 import { SeriesThumbnail } from './SeriesThumbnail.tsx';
 
@@ -18,6 +18,26 @@ interface Props {
   selection: LibrarySelection;
   onSelectionChange(s: LibrarySelection): void;
   onOpenSeries(seriesId: number): void;
+  /** What the selection holds, for people (patients · studies · images · MB), or null while unknown. */
+  selectionSummary: string | null;
+  /** Buttons shown beside the summary while something is selected (Send…, Export). */
+  selectionActions?: ReactNode;
+}
+
+/** A checkbox that shows 'partial' as the indeterminate (mixed) state. */
+function TickBox({ state, label, onChange }: { state: 'on' | 'off' | 'partial'; label: string; onChange(on: boolean): void }) {
+  return (
+    <input
+      type="checkbox"
+      ref={(el) => {
+        if (el) el.indeterminate = state === 'partial';
+      }}
+      checked={state === 'on'}
+      aria-checked={state === 'partial' ? 'mixed' : state === 'on'}
+      onChange={(e) => onChange(state === 'partial' ? true : e.target.checked)}
+      aria-label={label}
+    />
+  );
 }
 
 /** A path from a drop: file manager drags carry file:// URIs (text/uri-list) or a plain path. */
@@ -37,7 +57,7 @@ export function pathFromDrop(data: DataTransfer): string | null {
 }
 
 /** The library browser. */
-export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries }: Props) {
+export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries, selectionSummary, selectionActions }: Props) {
   const [filter, setFilter] = useState('');
   const [patients, setPatients] = useState<PatientRow[]>([]);
   const [studies, setStudies] = useState<Map<number, StudyRow[]>>(new Map());
@@ -146,16 +166,17 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries 
     } else setError('Drop a folder from your file manager (its path is needed), or type the path.');
   };
 
-  const check = (kind: keyof LibrarySelection, id: number, on: boolean) => {
-    const ids = new Set(selection[kind]);
-    if (on) ids.add(id);
-    else ids.delete(id);
-    onSelectionChange({ ...selection, [kind]: [...ids] });
-  };
-  const selectedCount = useMemo(
-    () => selection.patientIds.length + selection.studyIds.length + selection.seriesIds.length,
-    [selection],
+  // Ticking a patient or study takes what is under it; the tree tells which children exist.
+  const children: TreeChildren = useMemo(
+    () => ({ studiesOf: (id) => studies.get(id)?.map((r) => r.id), seriesOf: (id) => series.get(id)?.map((r) => r.id) }),
+    [studies, series],
   );
+  const tick = (node: TreeNode, on: boolean) => onSelectionChange(toggleTick(selection, node, on, children));
+  // Selected patients the filter hides are still selected: say so, never send them silently.
+  const hidden = useMemo(() => {
+    const shown = new Set(patients.map((p) => p.id));
+    return [...patientsTouched(selection)].filter((id) => !shown.has(id));
+  }, [patients, selection]);
 
   return (
     <aside
@@ -206,11 +227,10 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries 
               <button className="twisty" onClick={() => toggle(`p${p.id}`)} aria-label="Expand">
                 {expanded.has(`p${p.id}`) ? '▾' : '▸'}
               </button>
-              <input
-                type="checkbox"
-                checked={selection.patientIds.includes(p.id)}
-                onChange={(e) => check('patientIds', p.id, e.target.checked)}
-                aria-label={`Select patient ${formatName(p.PatientName)}`}
+              <TickBox
+                state={tickState(selection, { kind: 'patient', id: p.id })}
+                onChange={(on) => tick({ kind: 'patient', id: p.id }, on)}
+                label={`Select patient ${formatName(p.PatientName)}`}
               />
               <span className="title">{formatName(p.PatientName) || '(no name)'}</span>
               <span className="meta">
@@ -224,11 +244,10 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries 
                     <button className="twisty" onClick={() => toggle(`s${s.id}`)} aria-label="Expand">
                       {expanded.has(`s${s.id}`) ? '▾' : '▸'}
                     </button>
-                    <input
-                      type="checkbox"
-                      checked={selection.studyIds.includes(s.id)}
-                      onChange={(e) => check('studyIds', s.id, e.target.checked)}
-                      aria-label="Select study"
+                    <TickBox
+                      state={tickState(selection, { kind: 'study', id: s.id, patientId: p.id })}
+                      onChange={(on) => tick({ kind: 'study', id: s.id, patientId: p.id }, on)}
+                      label={`Select study ${formatDate(s.StudyDate)} ${s.StudyDescription}`.trim()}
                     />
                     <span className="title">{formatDate(s.StudyDate) || '(no date)'}</span>
                     <span className="meta">
@@ -247,11 +266,10 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries 
                         data-series-id={se.id}
                         data-modality={se.Modality}
                       >
-                        <input
-                          type="checkbox"
-                          checked={selection.seriesIds.includes(se.id)}
-                          onChange={(e) => check('seriesIds', se.id, e.target.checked)}
-                          aria-label="Select series"
+                        <TickBox
+                          state={tickState(selection, { kind: 'series', id: se.id, studyId: s.id, patientId: p.id })}
+                          onChange={(on) => tick({ kind: 'series', id: se.id, studyId: s.id, patientId: p.id }, on)}
+                          label={`Select series ${se.SeriesNumber ?? ''} ${se.Modality} ${se.SeriesDescription}`.replace(/\s+/g, ' ').trim()}
                         />
                         <button className="series-open" onClick={() => onOpenSeries(se.id)} title="Show this series">
                           <SeriesThumbnail seriesId={se.id} />
@@ -271,12 +289,23 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries 
           </div>
         ))}
       </div>
-      {selectedCount > 0 && (
-        <div className="selection-bar">
-          {selectedCount} selected
-          <button className="link" onClick={() => onSelectionChange({ patientIds: [], studyIds: [], seriesIds: [] })}>
-            Clear
-          </button>
+      {!isEmptySelection(selection) && (
+        <div className="selection-bar" data-testid="selection-bar">
+          <div className="selection-summary">
+            <span data-testid="selection-summary">Selected: {selectionSummary ?? '…'}</span>
+            <button className="link" onClick={() => onSelectionChange(EMPTY_SELECTION)}>
+              Clear
+            </button>
+          </div>
+          {hidden.length > 0 && (
+            <div className="selection-hidden" role="status" data-testid="selection-hidden">
+              {hidden.length === 1 ? '1 selected patient is' : `${hidden.length} selected patients are`} hidden by the filter and included.{' '}
+              <button className="link" onClick={() => onSelectionChange(withoutPatients(selection, hidden))}>
+                Deselect {hidden.length === 1 ? 'it' : 'them'}
+              </button>
+            </div>
+          )}
+          {selectionActions ? <div className="selection-actions">{selectionActions}</div> : null}
         </div>
       )}
     </aside>

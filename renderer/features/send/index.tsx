@@ -6,7 +6,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { NodeRow, SendInstanceRow, SendJobRow, SendProgress } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
-import { isEmptySelection, type LibrarySelection } from '../selection.ts';
+import { isEmptySelection, scopeOf, type LibrarySelection } from '../selection.ts';
+import { StackBar } from '../StackBar.tsx';
 
 const mb = (bytes: number) => (bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const hex = (s: number | null) => (s === null ? '' : `0x${s.toString(16).toUpperCase().padStart(4, '0')}`);
@@ -18,8 +19,17 @@ function duration(s: number | null): string {
 }
 const STATE_COLOR: Record<string, string> = { success: '#1a7f37', warning: '#9a6700', failed: 'var(--danger)', queued: 'var(--muted)', sending: 'var(--accent)' };
 
+/** What a job's state means for a person: a finished job whose every store failed has failed. */
+export function jobOutcome(j: Pick<SendJobRow, 'state' | 'success' | 'warning' | 'failed' | 'queued' | 'error'>): { label: string; tone: 'ok' | 'warn' | 'fail' | 'wait' } {
+  const stored = j.success + j.warning;
+  if ((j.state as string) === 'failed' || (j.state === 'done' && j.failed > 0 && stored === 0)) return { label: 'failed', tone: 'fail' };
+  if (j.state === 'done') return j.failed ? { label: `done, ${j.failed} failed`, tone: 'warn' } : { label: 'done', tone: 'ok' };
+  if (j.state === 'paused' && j.error) return { label: 'stopped', tone: 'fail' };
+  return { label: j.state, tone: j.state === 'running' ? 'ok' : 'wait' };
+}
+
 /** The send panel. */
-export default function SendPanel({ selection }: { selection: LibrarySelection }) {
+export default function SendPanel({ selection, summary }: { selection: LibrarySelection; summary: string | null }) {
   const [nodes, setNodes] = useState<NodeRow[]>([]);
   const [nodeId, setNodeId] = useState<number | null>(null);
   const [jobs, setJobs] = useState<SendJobRow[]>([]);
@@ -72,7 +82,7 @@ export default function SendPanel({ selection }: { selection: LibrarySelection }
     if (nodeId === null) return;
     setBusy(true);
     try {
-      const { sendJobId } = await invoke('send.start', { nodeId, ...selection });
+      const { sendJobId } = await invoke('send.start', { nodeId, ...scopeOf(selection) });
       setOpen(sendJobId);
       setError(null);
       await reloadJobs();
@@ -95,14 +105,13 @@ export default function SendPanel({ selection }: { selection: LibrarySelection }
   };
 
   const nothing = isEmptySelection(selection);
-  const count = selection.patientIds.length + selection.studyIds.length + selection.seriesIds.length;
 
   return (
     <div className="panel send" style={{ flex: 1 }}>
       <h2>Send</h2>
       {error ? <div className="banner error" role="alert">{error}</div> : null}
       <section aria-label="New send" style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
-        <span>{nothing ? 'Select patients, studies or series in the library.' : `${count} item(s) selected`}</span>
+        <span>{nothing ? 'Select patients, studies or series in the library.' : `Selected: ${summary ?? '…'}`}</span>
         <label>
           to{' '}
           <select aria-label="Destination" value={nodeId ?? ''} onChange={(e) => setNodeId(Number(e.target.value) || null)}>
@@ -126,17 +135,18 @@ export default function SendPanel({ selection }: { selection: LibrarySelection }
           const p = progress[j.id];
           const done = j.state === 'running' && p ? p.done : j.success + j.warning + j.failed;
           const bytes = j.state === 'running' && p ? p.bytes : j.doneBytes;
-          const pct = j.total ? Math.round((100 * done) / j.total) : 100;
+          const outcome = jobOutcome(j);
+          const sendingNow = j.state === 'running' && p ? p.sending.length : 0;
           return (
-            <div key={j.id} className="send-job" style={{ borderTop: '1px solid var(--line)', padding: '6px 0' }}>
+            <div key={j.id} className="send-job" data-testid="send-job" data-job-id={j.id} data-outcome={outcome.label} style={{ borderTop: '1px solid var(--line)', padding: '6px 0' }}>
               <div style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
                 <button className="link" aria-expanded={open === j.id} onClick={() => setOpen(open === j.id ? null : j.id)}>
                   {open === j.id ? '▾' : '▸'} {j.description}
                 </button>
-                <span className={`state state-${j.state}`}>{j.state}</span>
+                <span className={`state state-${j.state} tone-${outcome.tone}`}>{outcome.label}</span>
                 <span>
-                  {done}/{j.total} · {j.success} ok{j.warning ? ` · ${j.warning} warning` : ''}
-                  {j.failed ? <span style={{ color: 'var(--danger)' }}> · {j.failed} failed</span> : null} · {mb(bytes)} of {mb(j.totalBytes)}
+                  {done}/{j.total} · {j.success} stored{j.warning ? ` · ${j.warning} with warning` : ''}
+                  {j.failed ? <span className="tone-fail"> · {j.failed} failed</span> : null} · {mb(bytes)} of {mb(j.totalBytes)}
                   {j.state === 'running' && p ? ` · ${mb(p.rate)}/s · ${p.secondsLeft === null ? '' : `${duration(p.secondsLeft)} left`}` : ''}
                 </span>
                 <span style={{ marginLeft: 'auto', display: 'flex', gap: 4 }}>
@@ -151,8 +161,21 @@ export default function SendPanel({ selection }: { selection: LibrarySelection }
                   {j.state !== 'running' ? <button onClick={() => void act(() => invoke('send.remove', { sendJobId: j.id }))}>Remove</button> : null}
                 </span>
               </div>
-              <progress max={100} value={pct} style={{ width: '100%' }} aria-label={`Progress of job ${j.id}`} />
-              {j.error ? <div className="banner error small">{j.error}</div> : null}
+              <StackBar
+                label={`Stores of job ${j.id}`}
+                total={j.total}
+                parts={[
+                  { value: j.success, tone: 'ok', label: 'stored' },
+                  { value: j.warning, tone: 'warn', label: 'stored with warning' },
+                  { value: j.failed, tone: 'fail', label: 'failed' },
+                  { value: sendingNow, tone: 'busy', label: 'sending' },
+                ]}
+              />
+              {j.error ? (
+                <div className="banner error small" data-testid="job-error">
+                  {j.error}
+                </div>
+              ) : null}
               {open === j.id ? (
                 <div className="send-instances">
                   <label>

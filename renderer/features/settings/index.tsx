@@ -4,10 +4,9 @@
  * (shared/dicomValues.ts).
  */
 import { useEffect, useState } from 'react';
-import type { EchoOutcome, LocalAe, NodeRow, TlsFiles } from '../../../shared/contract/index.ts';
+import type { EchoOutcome, LocalAe, NodeRow, ResponseOf, TlsFiles } from '../../../shared/contract/index.ts';
 import { aeTitleProblem, portProblem } from '../../../shared/dicomValues.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
-import type { LibrarySelection } from '../selection.ts';
 
 interface Draft {
   id?: number;
@@ -34,16 +33,28 @@ function problems(d: Draft): Partial<Record<keyof Draft, string>> {
   return p;
 }
 
+/** Where the storage commitment accepter really listens, against the port saved in Settings. */
+function accepterText(a: ResponseOf<'commit.accepter'> | null, savedPort: number | null): string {
+  if (!a) return '';
+  if (!a.listening) {
+    return `The accepter is not listening${a.message ? `: ${a.message}` : ' in this run (courier serve listens only with --listen <port>)'}. Reports can still come on Courier's own associations.`;
+  }
+  const other = savedPort !== null && a.port !== savedPort ? ` (not the saved ${savedPort}: this run was started with another port)` : '';
+  return `The accepter listens now as ${a.aeTitle} on port ${a.port}${other}${a.message ? `; ${a.message}` : ''}. A new port or AE title takes effect at once when saved.`;
+}
+
 const echoText = (e: EchoOutcome) => `${e.ok ? '✔' : '✘'} ${e.message} (${e.ms} ms)`;
 
 /** The settings panel. */
-export default function SettingsPanel(_props: { selection: LibrarySelection }) {
+export default function SettingsPanel() {
   const [nodes, setNodes] = useState<NodeRow[]>([]);
   const [local, setLocal] = useState<{ aeTitle: string; port: string; tls: TlsFiles }>({ aeTitle: '', port: '', tls: { certificateFile: '', keyFile: '', caFile: '' } });
   const [localSaved, setLocalSaved] = useState<LocalAe | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [echoes, setEchoes] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [accepter, setAccepter] = useState<ResponseOf<'commit.accepter'> | null>(null);
 
   const reload = () => invoke('nodes.list', undefined).then(setNodes, (e) => setError(errorMessage(e)));
   useEffect(() => {
@@ -55,6 +66,7 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
       },
       (e) => setError(errorMessage(e)),
     );
+    invoke('commit.accepter', undefined).then(setAccepter, (e) => setError(errorMessage(e)));
   }, []);
 
   const localAeProblem = aeTitleProblem(local.aeTitle);
@@ -67,9 +79,15 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
     String(localSaved?.port) === local.port &&
     (Object.keys(tls) as (keyof TlsFiles)[]).every((k) => localSaved.tls[k] === tls[k]);
   const saveLocal = async () => {
+    setSaved(null);
     try {
-      setLocalSaved(await invoke('nodes.setLocal', { aeTitle: local.aeTitle.trim(), port: Number(local.port), tls }));
+      const l = await invoke('nodes.setLocal', { aeTitle: local.aeTitle.trim(), port: Number(local.port), tls });
+      setLocalSaved(l);
       setError(null);
+      // Say where the accepter really listens now (it moves at once, or stays where it was and says why).
+      const a = await invoke('commit.accepter', undefined);
+      setAccepter(a);
+      setSaved(`Saved: ${l.aeTitle}, port ${l.port}${l.tls.certificateFile ? ', TLS files set' : ''}.`);
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -154,8 +172,16 @@ export default function SettingsPanel(_props: { selection: LibrarySelection }) {
           </button>
         </div>
         <p className="hint" style={{ color: 'var(--muted)', fontSize: 12 }}>
-          Nodes call this AE title and port back (storage commitment reports). A changed port is used from the next start.
+          Nodes that report storage commitment on a new association call this AE title at this port; declare both on the PACS.
         </p>
+        <p data-testid="accepter-state" className={accepter && !accepter.listening ? 'tone-warn' : undefined}>
+          {accepterText(accepter, localSaved?.port ?? null)}
+        </p>
+        {saved ? (
+          <div className="banner info" role="status">
+            {saved}
+          </div>
+        ) : null}
         <fieldset style={{ display: 'flex', gap: 12, flexWrap: 'wrap', border: '1px solid var(--line)', padding: 8 }}>
           <legend>DICOM over TLS, for nodes marked TLS (PEM files)</legend>
           {tlsField('Our certificate', 'certificateFile', '/path/to/courier.pem')}

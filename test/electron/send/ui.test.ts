@@ -65,7 +65,7 @@ test('settings: add a node, test connection; send: a patient to it, statuses sho
   for (let i = 0; i < (await boxes.count()); i++) await boxes.nth(i).check();
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   await page.locator('.send-job .state-done').waitFor({ timeout: 30_000 });
-  await page.getByText(/1 ok · \d+ failed|1 ok/).first().waitFor();
+  await page.getByText(/1 stored · \d+ failed|1 stored/).first().waitFor();
   await page.getByRole('cell', { name: /Refused: out of resources/ }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Retry failed' }).count(), 1);
   assert.ok(stored.length >= 2);
