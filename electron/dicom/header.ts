@@ -10,7 +10,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import dicomParser from 'dicom-parser';
 import { charsetDecoder, type TextDecoderFn } from './charset.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from './tags.ts';
-import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from './transferSyntax.ts';
+import { hasPreamble, looksLikeMeta, parseMeta, sniffDataset, type FileMeta } from '../../shared/dicom/encoding.ts';
+import { DEFLATED_LE } from './transferSyntax.ts';
 
 /** A file that is not DICOM at all: indexing skips it quietly. */
 export class NotDicomError extends Error {
@@ -22,12 +23,8 @@ export class DicomFileError extends Error {
   override name = 'DicomFileError';
 }
 
-/** The File Meta Information (PS3.10 §7.1): group 0002, always Explicit VR Little Endian. */
-export interface FileMeta {
-  TransferSyntaxUID: string;
-  MediaStorageSOPClassUID: string;
-  MediaStorageSOPInstanceUID: string;
-}
+/** The File Meta Information (shared/dicom/encoding.ts). */
+export type { FileMeta };
 
 /** A parsed header: dicom-parser's dataset plus what Courier needs to know about the file. */
 export interface ParsedHeader {
@@ -51,8 +48,6 @@ export interface ParsedHeader {
 
 const FIRST_CHUNK = 8 * 1024;
 const MAX_HEADER = 64 * 1024 * 1024;
-const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
-const LONG_VRS = new Set('OB OD OF OL OV OW SQ UC UN UR UT SV UV'.split(' '));
 
 /** Reads the header of the file at `path` (never the pixel data of a large file). */
 export function readHeader(path: string): ParsedHeader {
@@ -93,8 +88,6 @@ export function readFileMeta(path: string): FileMeta | null {
   }
 }
 
-const hasPreamble = (b: Uint8Array) => b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
-
 /** Parses header bytes; `complete` says whether `bytes` is the whole file (so errors are final). */
 export function parseHeaderBytes(bytes: Uint8Array, fileSize: number, complete: boolean): ParsedHeader {
   const hasPart10Header = hasPreamble(bytes);
@@ -122,6 +115,7 @@ export function parseHeaderBytes(bytes: Uint8Array, fileSize: number, complete: 
       dataSet = dicomParser.parseDicom(hasPart10Header ? bytes : withPreamble(bytes), { untilTag: Tag.PixelData });
     } else {
       const sniffed = sniffDataset(bytes, datasetOffset, declared);
+      if (!sniffed) throw new NotDicomError(bytes.length < datasetOffset + 8 ? 'too short to be DICOM' : 'no DICOM preamble and no recognisable dataset');
       if (sniffed !== declared) actualEncoding = sniffed;
       dataSet = dicomParser.parseDicom(bytes.subarray(datasetOffset), { untilTag: Tag.PixelData, TransferSyntaxUID: sniffed });
     }
@@ -157,42 +151,6 @@ function withPreamble(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-function looksLikeMeta(b: Uint8Array, at: number): boolean {
-  return b.length >= at + 8 && b[at] === 0x02 && b[at + 1] === 0x00 && VRS.has(String.fromCharCode(b[at + 4], b[at + 5]));
-}
-
-/** Parses group 0002 from `start`; null when it runs past the bytes given. */
-function parseMeta(b: Uint8Array, start: number): { meta: FileMeta; end: number } | null {
-  const meta: FileMeta = { TransferSyntaxUID: '', MediaStorageSOPClassUID: '', MediaStorageSOPInstanceUID: '' };
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let p = start;
-  while (p + 8 <= b.length && view.getUint16(p, true) === 0x0002) {
-    const element = view.getUint16(p + 2, true);
-    const vr = String.fromCharCode(b[p + 4], b[p + 5]);
-    let length: number;
-    let valueAt: number;
-    if (LONG_VRS.has(vr)) {
-      if (p + 12 > b.length) return null;
-      length = view.getUint32(p + 8, true);
-      valueAt = p + 12;
-    } else if (VRS.has(vr)) {
-      length = view.getUint16(p + 6, true);
-      valueAt = p + 8;
-    } else {
-      // Some writers put the meta header in implicit VR: a 4-byte length follows the tag.
-      length = view.getUint32(p + 4, true);
-      valueAt = p + 8;
-    }
-    if (valueAt + length > b.length) return null;
-    const value = () => String.fromCharCode(...b.subarray(valueAt, valueAt + length)).replace(/[\0 ]+$/, '');
-    if (element === 0x0010) meta.TransferSyntaxUID = value();
-    else if (element === 0x0002) meta.MediaStorageSOPClassUID = value();
-    else if (element === 0x0003) meta.MediaStorageSOPInstanceUID = value();
-    p = valueAt + length;
-  }
-  return { meta, end: p };
-}
-
 /**
  * What the first bytes of a file say it is: DICOM (a Part 10 preamble and "DICM", PS3.10 §7.1, a
  * bare meta group, or a bare dataset starting in a low group), a DICOMDIR (its meta names the Media
@@ -202,38 +160,7 @@ function parseMeta(b: Uint8Array, start: number): { meta: FileMeta; end: number 
 export function headKind(b: Uint8Array): 'dicom' | 'dicomdir' | 'not-dicom' {
   if (hasPreamble(b)) return parseMeta(b, 132)?.meta.MediaStorageSOPClassUID === MEDIA_STORAGE_DIRECTORY_SOP_CLASS ? 'dicomdir' : 'dicom';
   if (b.length >= 8 && b[0] === 0x02 && b[1] === 0x00) return 'dicom';
-  try {
-    sniffDataset(b, 0, '');
-    return 'dicom';
-  } catch {
-    return 'not-dicom';
-  }
-}
-
-/** How the dataset at `at` is really encoded: the declared syntax when its first element agrees, else
- * what the first element shows (pydicom does the same; some writers declare explicit and write implicit). */
-function sniffDataset(b: Uint8Array, at: number, declared: string): string {
-  if (b.length < at + 8) {
-    if (declared) return declared;
-    throw new NotDicomError('too short to be DICOM');
-  }
-  const groupLE = b[at] | (b[at + 1] << 8);
-  const groupBE = (b[at] << 8) | b[at + 1];
-  const explicit = VRS.has(String.fromCharCode(b[at + 4], b[at + 5]));
-  const info = declared ? transferSyntaxInfo(declared) : null;
-  if (info) {
-    if (!info.littleEndian) return explicit || groupLE > 0xff ? declared : IMPLICIT_LE;
-    if (info.explicitVr === explicit) return declared;
-    return explicit ? EXPLICIT_LE : IMPLICIT_LE;
-  }
-  // No meta header: the first element of a dataset is in a low group (0008 for almost every object).
-  if (groupLE >= 0x0008 && groupLE <= 0x0010 && groupLE % 2 === 0) {
-    if (explicit) return EXPLICIT_LE;
-    const length = b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24);
-    if (length >= 0 && length < 1024) return IMPLICIT_LE;
-  }
-  if (groupBE >= 0x0008 && groupBE <= 0x0010 && groupBE % 2 === 0 && explicit) return EXPLICIT_BE;
-  throw new NotDicomError('no DICOM preamble and no recognisable dataset');
+  return sniffDataset(b, 0, '') ? 'dicom' : 'not-dicom';
 }
 
 function explainParseError(message: string): string {

@@ -12,7 +12,7 @@ import { cornerstone, cornerstoneTools, imageIdFor, initCornerstone, loadImage }
 import type { Image, Viewport } from 'cornerstone-core';
 import { nearestUntaken, stepIndex } from './presets.ts';
 import { objectKind } from './sopClasses.ts';
-import { transferSyntaxName } from './transferSyntaxes.ts';
+import { transferSyntaxInfo } from '../../../shared/dicom/transferSyntax.ts';
 
 /** What the toolbar can do to the active viewport. */
 export interface ViewportHandle {
@@ -211,7 +211,7 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
         if (wanted !== requested.current || gen !== generation.current) return;
         loading.current = false;
         setState('error');
-        setError(`${entry.frame !== null ? `frame ${entry.frame + 1}, ` : ''}${transferSyntaxName(entry.transferSyntaxUID)}: ${loadErrorMessage(err)}`);
+        setError(`${entry.frame !== null ? `frame ${entry.frame + 1}, ` : ''}${transferSyntaxInfo(entry.transferSyntaxUID).name}: ${loadErrorMessage(err)}`);
       },
     );
   }, [stack, index]);

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CT_PRESETS, nearestUntaken, stepIndex } from '../../../../renderer/features/viewer/presets.ts';
 import { objectKind } from '../../../../renderer/features/viewer/sopClasses.ts';
-import { transferSyntaxName } from '../../../../renderer/features/viewer/transferSyntaxes.ts';
 import { formatDate, formatName, formatTime } from '../../../../renderer/features/format.ts';
 
 test('stepIndex clamps, and wraps for cine', () => {
@@ -50,5 +49,4 @@ test('names for people', () => {
   assert.equal(objectKind('1.2.840.10008.5.1.4.1.1.88.11'), 'SR');
   assert.equal(objectKind('1.2.840.10008.5.1.4.1.1.481.5'), 'RT Plan');
   assert.equal(objectKind('1.2.3'), 'Object');
-  assert.equal(transferSyntaxName('1.2.840.10008.1.2.5'), 'RLE Lossless');
 });
