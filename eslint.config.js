@@ -1,7 +1,80 @@
 // Lint: typescript-eslint's recommended rules, plus the layering docs/architecture.md describes:
 // 'electron' only in electron/shell and the preload; renderer/ reaches outside itself only into
-// shared/; shared/ imports nothing from Node, the DOM libraries or the other layers.
+// shared/; shared/ imports nothing from Node, the DOM libraries or the other layers; inside
+// electron/, imports go down the layers below (local/layers).
+import { dirname, relative, resolve } from 'node:path';
 import tseslint from 'typescript-eslint';
+
+/**
+ * The layers inside electron/, bottom first (docs/architecture.md). A module may import from its own
+ * folder (or file) and from lower layers; on the same layer only where `open` says so.
+ */
+const LAYERS = [
+  { name: 'base', units: ['log.ts', 'appRoot.ts', 'events.ts', 'native', 'jobs'], open: true },
+  { name: 'formats and storage', units: ['dicom', 'store'] },
+  { name: 'protocol, library and file-sets', units: ['dimse', 'library', 'dicomdir'] },
+  { name: 'workflows', units: ['send', 'commit', 'pacs'] },
+  { name: 'services', units: ['libraryServices.ts', 'services.ts'], open: true },
+  { name: 'the contract', units: ['api'] },
+  { name: 'front ends', units: ['shell', 'host', 'cli', 'preload.ts'] },
+];
+/** Exceptions to the order above: `courier serve` starts the browser host; the CLI talks to the services, not to api/. */
+const ALSO_ALLOWED = new Set(['cli -> host']);
+const ALSO_FORBIDDEN = new Set(['cli -> api']);
+/**
+ * TEMPORARY: imports that still climb, each removed by the change that fixes it. Do not add to it.
+ * - commit/ → cli/, services: the send-and-commit workflow is being rewired (issue 19, item 3).
+ * - library/examine → send/preflight: the "is this file sound" check moves into electron/dicom (issue 19, item 5).
+ */
+const TEMPORARY_CLIMBS = new Set([
+  'electron/commit/cliSend.ts -> electron/cli/args.ts',
+  'electron/commit/cliSend.ts -> electron/services.ts',
+  'electron/commit/sendJobs.ts -> electron/services.ts',
+  'electron/library/examine.ts -> electron/send/preflight.ts',
+]);
+
+const ROOT = import.meta.dirname;
+const layerOf = new Map(LAYERS.flatMap((l, i) => l.units.map((u) => [u, i])));
+/** The unit (first folder, or the file itself) of a repository-relative path under electron/, else null. */
+const unitOf = (rel) => (rel.startsWith('electron/') ? rel.split('/')[1] : null);
+
+/** local/layers: inside electron/, imports go down the layers; nothing imports scripts/, test/ or renderer/. */
+const layersRule = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    const from = relative(ROOT, context.physicalFilename).split('\\').join('/');
+    const fromUnit = unitOf(from);
+    if (!fromUnit) return {};
+    const check = (node) => {
+      const spec = node.source?.value;
+      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      const to = relative(ROOT, resolve(dirname(context.physicalFilename), spec)).split('\\').join('/');
+      if (TEMPORARY_CLIMBS.has(`${from} -> ${to}`)) return;
+      const top = to.split('/')[0];
+      if (top === 'scripts' || top === 'test' || top === 'renderer') {
+        context.report({ node: node.source, message: `electron/ may not import ${top}/ (${to}): the app ships without it.` });
+        return;
+      }
+      const toUnit = unitOf(to);
+      if (!toUnit || toUnit === fromUnit) return;
+      const pair = `${fromUnit} -> ${toUnit}`;
+      const a = layerOf.get(fromUnit);
+      const b = layerOf.get(toUnit);
+      if (a === undefined || b === undefined) {
+        context.report({ node: node.source, message: `electron/${a === undefined ? fromUnit : toUnit} has no layer: add it to LAYERS in eslint.config.js and to docs/architecture.md.` });
+        return;
+      }
+      const ok = !ALSO_FORBIDDEN.has(pair) && (ALSO_ALLOWED.has(pair) || b < a || (a === b && LAYERS[a].open));
+      if (!ok) {
+        context.report({
+          node: node.source,
+          message: `electron/${fromUnit} (${LAYERS[a].name}) may not import electron/${toUnit} (${LAYERS[b].name}): imports go down the layers (docs/architecture.md).`,
+        });
+      }
+    };
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+  },
+};
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'net', 'crypto', 'child_process', 'worker_threads', 'zlib', 'stream', 'url'];
 
@@ -36,6 +109,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    plugins: { local: { rules: { layers: layersRule } } },
+    rules: { 'local/layers': 'error' },
   },
   {
     files: ['shared/**/*.ts'],

@@ -42,4 +42,10 @@ if (bundleIsStale()) {
   const { buildCli } = await import('../scripts/build.ts');
   await buildCli();
 }
+// `courier serve` serves the renderer's pages: build them first when they are missing or stale
+// (into $COURIER_RENDERER_DIR when set, else dist/renderer), as the bundle above.
+if (process.argv[2] === 'serve') {
+  const { ensureRenderer } = await import('../scripts/buildRenderer.ts');
+  process.env.COURIER_RENDERER_DIR = await ensureRenderer(process.env.COURIER_RENDERER_DIR || undefined);
+}
 await import(pathToFileURL(BUNDLE).href);

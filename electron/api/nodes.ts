@@ -1,24 +1,10 @@
 /**
  * Node channels: the remote AEs, our own AE, and "Test connection" (C-ECHO).
  */
-import type { EchoOutcome, TlsFiles } from '../../shared/contract/nodes.ts';
-import { readTlsCredentials } from '../dimse/tls.ts';
 import { CourierError } from '../../shared/errors.ts';
-import { echo } from '../dimse/echo.ts';
+import { echoOutcome } from '../dimse/echo.ts';
 import type { Services } from '../services.ts';
 import type { Handlers } from './handlers.ts';
-
-/** C-ECHO as an outcome for people: never throws for network failures. */
-export async function echoOutcome(target: { aeTitle: string; host: string; port: number }, callingAe: string, tlsFiles?: TlsFiles): Promise<EchoOutcome> {
-  const started = performance.now();
-  try {
-    const tls = tlsFiles ? readTlsCredentials(tlsFiles) : undefined;
-    const r = await echo({ host: target.host, port: target.port, calledAe: target.aeTitle, callingAe, tls, timeouts: { connect: 5000, associate: 10_000, response: 10_000 } });
-    return { ok: r.status.category === 'success', message: `${r.status.hex} ${r.status.meaning}${r.peerImplementation ? ` (${r.peerImplementation})` : ''}`, ms: r.ms };
-  } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err), ms: Math.round(performance.now() - started) };
-  }
-}
 
 /** Handlers of the node channels. */
 export function nodeHandlers(services: Services): Handlers<'nodes.list' | 'nodes.save' | 'nodes.remove' | 'nodes.echo' | 'nodes.local' | 'nodes.setLocal'> {

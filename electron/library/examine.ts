@@ -6,7 +6,8 @@
 import { closeSync, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '../dicom/header.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
-import { summarize, type InstanceRecord } from './summary.ts';
+import { summarize } from './summary.ts';
+import type { InstanceRecord } from '../store/library.ts';
 import { sendProblem } from '../send/preflight.ts';
 import { DEFLATED_LE } from '../dicom/transferSyntax.ts';
 

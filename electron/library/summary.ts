@@ -4,38 +4,7 @@
  */
 import { asciiValue, DicomFileError, intValue, type ParsedHeader, textValue } from '../dicom/header.ts';
 import { Tag } from '../dicom/tags.ts';
-
-/** The header attributes the library stores for one file. */
-export interface InstanceRecord {
-  PatientID: string;
-  PatientName: string;
-  PatientBirthDate: string;
-  PatientSex: string;
-  StudyInstanceUID: string;
-  StudyDate: string;
-  StudyTime: string;
-  StudyDescription: string;
-  AccessionNumber: string;
-  StudyID: string;
-  ReferringPhysicianName: string;
-  SeriesInstanceUID: string;
-  Modality: string;
-  SeriesNumber: number | null;
-  SeriesDescription: string;
-  BodyPartExamined: string;
-  SOPInstanceUID: string;
-  SOPClassUID: string;
-  InstanceNumber: number | null;
-  Rows: number | null;
-  Columns: number | null;
-  NumberOfFrames: number;
-  hasPixels: boolean;
-  TransferSyntaxUID: string;
-  datasetOffset: number;
-  hasPart10Header: boolean;
-  /** Why the file cannot be sent as it is (send/preflight.ts), null when it can; absent when not checked. */
-  sendProblem?: string | null;
-}
+import type { InstanceRecord } from '../store/library.ts';
 
 /** Extracts the library's attributes; throws DicomFileError when a key UID is missing. */
 export function summarize(h: ParsedHeader): InstanceRecord {

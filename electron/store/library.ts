@@ -3,8 +3,39 @@
  * instances for the UI, the CLI and the other services.
  */
 import type { InstanceRow, PatientRow, SeriesRow, StudyRow } from '../../shared/contract/index.ts';
-import type { InstanceRecord } from '../library/summary.ts';
 import type { Db } from './db.ts';
+
+/** The header attributes the library stores for one file. */
+export interface InstanceRecord {
+  PatientID: string;
+  PatientName: string;
+  PatientBirthDate: string;
+  PatientSex: string;
+  StudyInstanceUID: string;
+  StudyDate: string;
+  StudyTime: string;
+  StudyDescription: string;
+  AccessionNumber: string;
+  StudyID: string;
+  ReferringPhysicianName: string;
+  SeriesInstanceUID: string;
+  Modality: string;
+  SeriesNumber: number | null;
+  SeriesDescription: string;
+  BodyPartExamined: string;
+  SOPInstanceUID: string;
+  SOPClassUID: string;
+  InstanceNumber: number | null;
+  Rows: number | null;
+  Columns: number | null;
+  NumberOfFrames: number;
+  hasPixels: boolean;
+  TransferSyntaxUID: string;
+  datasetOffset: number;
+  hasPart10Header: boolean;
+  /** Why the file cannot be sent as it is (send/preflight.ts), null when it can; absent when not checked. */
+  sendProblem?: string | null;
+}
 
 /** What the store remembers of a path from an earlier index. */
 export interface KnownPath {

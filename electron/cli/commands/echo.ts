@@ -3,7 +3,7 @@
  * over TLS when asked or when the node is saved as a TLS node (tlsOptions.ts).
  */
 import { aeTitleProblem, parseNodeAddress } from '../../../shared/dicomValues.ts';
-import { echoOutcome } from '../../api/nodes.ts';
+import { echoOutcome } from '../../dimse/echo.ts';
 import type { Command } from '../command.ts';
 import { UsageError, value } from '../args.ts';
 import { TLS_USAGE, TLS_VALUED, tlsFilesFor } from '../tlsOptions.ts';

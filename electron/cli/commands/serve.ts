@@ -6,10 +6,10 @@
  * commitment accepter listens on that port (the app uses the one in Settings; several hosts, as in
  * tests, would contend for it).
  */
-import { statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
-import { ensureRenderer } from '../../../scripts/buildRenderer.ts';
-import { appVersion } from '../../appRoot.ts';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { CourierError } from '../../../shared/errors.ts';
+import { APP_ROOT, appVersion } from '../../appRoot.ts';
 import { indexPath } from '../../library/indexer.ts';
 import { startHost } from '../../host/server.ts';
 import { startBackgroundWork } from '../../services.ts';
@@ -27,7 +27,11 @@ export const serveCommand: Command = {
     const port = intOption(args, 'port', 0, 0, 65535);
     const listen = value(args, 'listen') === undefined ? null : intOption(args, 'listen', 0, 1, 65535);
     const open = value(args, 'open');
-    const rendererDir = await ensureRenderer(process.env.COURIER_RENDERER_DIR || undefined);
+    // The launcher (bin/courier.mjs) builds the renderer when it is stale and says where.
+    const rendererDir = process.env.COURIER_RENDERER_DIR || join(APP_ROOT, 'dist', 'renderer');
+    if (!existsSync(join(rendererDir, 'index.html'))) {
+      throw new CourierError('NOT_FOUND', `The app's pages are not built in ${rendererDir}: run \`npm run build\` (or start serve with \`npm run courier -- serve\`, which builds them).`);
+    }
     let seriesId: number | null = null;
     if (open) {
       const summary = await indexPath(services.db, services.library, open, {
