@@ -5,8 +5,8 @@
  */
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
 import { EXPLICIT_LE } from '../dicom/transferSyntax.ts';
-import { encodedListLength, textElement, ulElement, usElement, writeElements, type Element } from './dataset.ts';
-import { metaElements } from './source.ts';
+import { encodedListLength, textElement, ulElement, usElement, writeElements, type Element } from '../dicom/dataset.ts';
+import { part10Header } from '../dicom/part10.ts';
 
 /** A directory record and the records below it. */
 export interface DirRecord {
@@ -40,8 +40,7 @@ function recordElements(r: DirRecord, next: number, lower: number): Element[] {
 
 /** Encodes a DICOMDIR for the given root records (patients). */
 export function encodeDicomdir(roots: DirRecord[], fileSetId: string, sopInstanceUid: string): Uint8Array {
-  const meta = metaElements(EXPLICIT_LE, MEDIA_STORAGE_DIRECTORY_SOP_CLASS, sopInstanceUid);
-  const metaLength = encodedListLength(meta);
+  const header = part10Header({ transferSyntaxUid: EXPLICIT_LE, sopClassUid: MEDIA_STORAGE_DIRECTORY_SOP_CLASS, sopInstanceUid });
   const head: Element[] = [
     textElement(0x00041130, 'CS', fileSetId),
     ulElement(0x00041200, 0),
@@ -58,7 +57,7 @@ export function encodeDicomdir(roots: DirRecord[], fileSetId: string, sopInstanc
   };
   walk(roots);
   const sizes = new Map<DirRecord, number>(order.map((r) => [r, encodedListLength(recordElements(r, 0, 0))]));
-  let p = 128 + 4 + 12 + metaLength + encodedListLength(head) + 12; // after the sequence header
+  let p = header.length + encodedListLength(head) + 12; // after the sequence header
   const offsets = new Map<DirRecord, number>();
   for (const r of order) {
     offsets.set(r, p);
@@ -77,9 +76,8 @@ export function encodeDicomdir(roots: DirRecord[], fileSetId: string, sopInstanc
   head[2] = ulElement(0x00041202, roots.length ? offsets.get(roots[roots.length - 1])! : 0);
 
   const out = Buffer.alloc(total);
-  out.write('DICM', 128, 'latin1');
-  let w = writeElements([ulElement(0x00020000, metaLength), ...meta], out, 132);
-  w = writeElements(head, out, w);
+  header.copy(out);
+  let w = writeElements(head, out, header.length);
   // (0004,1220) Directory Record Sequence, undefined length; items with explicit lengths.
   out.writeUInt16LE(0x0004, w);
   out.writeUInt16LE(0x1220, w + 2);

@@ -30,13 +30,13 @@ import { CourierError } from '../../shared/errors.ts';
 import { charsetDecoder } from '../dicom/charset.ts';
 import { headKind, NotDicomError } from '../dicom/header.ts';
 import { transferSyntaxInfo } from '../dicom/transferSyntax.ts';
-import { ascii, DatasetError, find, type Element } from './dataset.ts';
+import { ascii, DatasetError, find, type Element } from '../dicom/dataset.ts';
 import { encodeDicomdir, type DirRecord } from './directory.ts';
 import { Copier } from './copier.ts';
-import { codecFor, loadCodecs } from './pixels.ts';
+import { codecFor, loadCodecs } from '../dicom/pixels.ts';
 import { DEFAULT_PROFILE, PROFILES } from './profiles.ts';
 import { entityFallback, instanceFallback, recordKeys, recordTypeFor, RECORD_KEYS } from './records.ts';
-import { parseSource, prepare, type Source } from './source.ts';
+import { parseSource, prepare, type Source } from '../dicom/transcode.ts';
 
 /** Options of one export. */
 export interface FileSetOptions {

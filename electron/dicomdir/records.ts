@@ -2,7 +2,7 @@
  * Directory records (PS3.3 Annex F): which record type each SOP class gets (F.4, F.5) and which keys
  * each record type carries, with their types. One table, like fo-dicom's DicomDirectoryRecordType.
  */
-import { ascii, find, textElement, type Element } from './dataset.ts';
+import { ascii, find, textElement, type Element } from '../dicom/dataset.ts';
 
 /** How a key is required in a record (PS3.3 F.5): 1 present with a value, 2 present, 1C/3 when the file has it. */
 export type KeyType = '1' | '2' | '1C' | '3';

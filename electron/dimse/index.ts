@@ -21,7 +21,7 @@
  * `assoc.store({ path, offset }, ctx.id, { sopClassUid, sopInstanceUid }, { afterWrite })` sends a file's
  * dataset bytes as they are (electron/send/sender.ts adds contexts, checks, retries, parallelism).
  * Incoming datasets: `req.dataset` (Buffer; decode with `decodeDataset(bytes, req.transferSyntax)`) or,
- * for C-STORE, `req.datasetPath` (a temp file; `writePart10File` turns it into a Part 10 file).
+ * for C-STORE, `req.datasetPath` (a temp file; dicom/part10.ts's `writePart10File` turns it into a Part 10 file).
  */
 export * from './pdu.ts';
 export * from './command.ts';
@@ -29,5 +29,4 @@ export * from './dataset.ts';
 export * from './errors.ts';
 export * from './association.ts';
 export * from './server.ts';
-export * from './part10.ts';
 export * from './echo.ts';

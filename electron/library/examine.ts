@@ -8,7 +8,7 @@ import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '.
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
 import { summarize } from './summary.ts';
 import type { InstanceRecord } from '../store/library.ts';
-import { sendProblem } from '../send/preflight.ts';
+import { soundnessProblem } from '../dicom/soundness.ts';
 import { DEFLATED_LE } from '../dicom/transferSyntax.ts';
 
 /** Size and modification time recorded at the last index. */
@@ -61,7 +61,7 @@ export function examineFile(path: string, known?: Stamp): Examined {
       const record = summarize(h);
       // The checks a send makes, made now while the header is parsed: an unchanged file is then sent without parsing it again.
       const whole = h.bytes.length === st.size && h.transferSyntaxUID !== DEFLATED_LE ? Buffer.from(h.bytes.buffer, h.bytes.byteOffset, h.bytes.length) : null;
-      record.sendProblem = sendProblem(h, whole ? { whole } : { fd });
+      record.sendProblem = soundnessProblem(h, whole ? { whole } : { fd });
       return { kind: 'instance', record, ...stamp };
     } catch (err) {
       if (err instanceof NotDicomError || isDirectoryFile(path)) return { kind: 'skipped', ...stamp };

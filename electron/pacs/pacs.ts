@@ -9,7 +9,7 @@ import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Association, type IncomingRequest, type Reply } from '../dimse/association.ts';
 import { CommandField, statusHex } from '../dimse/command.ts';
-import { writePart10File } from '../dimse/part10.ts';
+import { writePart10File } from '../dicom/part10.ts';
 import { startServer, type DimseServer } from '../dimse/server.ts';
 import {
   EVENT_ALL_COMMITTED,

@@ -19,7 +19,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { matchesStamp } from '../library/examine.ts';
 import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { preflight, WHOLE_FILE, type SendableFile } from './preflight.ts';
-import { canTranscode, transcodeDataset } from './transcode.ts';
+import { canTranscode, transcodeDataset } from '../dicom/transcode.ts';
 
 /** Where to send. */
 export interface SendTarget {

@@ -305,7 +305,7 @@ export interface QueuedInstance {
   indexed: IndexedFile | null;
 }
 
-/** A file as the library indexed it, having passed the checks `preflight` makes (send/preflight.ts sendProblem). */
+/** A file as the library indexed it, having passed the checks `preflight` makes (dicom/soundness.ts). */
 export interface IndexedFile {
   size: number;
   /** Whole milliseconds, as the library stores them. */

@@ -77,7 +77,7 @@ export const libraryMigrations: Migration[] = [
     `,
   },
   {
-    // Whether the file passed the checks made before sending (send/preflight.ts) when it was
+    // Whether the file passed the checks made before sending (dicom/soundness.ts) when it was
     // indexed: 0 not checked (indexed before this column), 1 checked, with send_problem the reason
     // it cannot be sent as it is (NULL: sound). A send trusts it while size and mtime are unchanged.
     id: '2026-11-29-files-send-check',

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encode, readDataset, textElement, usElement, type Element } from '../../../electron/dicomdir/dataset.ts';
+import { encode, readDataset, textElement, usElement, type Element } from '../../../electron/dicom/dataset.ts';
 import { fileSetIdProblem } from '../../../electron/dicomdir/fileset.ts';
 import { normalizeDateTime, recordKeys, recordTypeFor } from '../../../electron/dicomdir/records.ts';
 

@@ -1,15 +1,15 @@
 /**
- * Reading a source file for export and turning it into what a profile allows: the file's own bytes
- * when they already conform, else a new Part 10 file in Explicit VR Little Endian (re-encoded, and
- * decompressed when the profile does not allow its compression).
+ * Transcoding, for export and for C-STORE: reading a source file and turning it into what a media
+ * profile or a peer allows — the file's own bytes when they already conform, else a new Part 10 file
+ * in Explicit VR Little Endian (re-encoded, and decompressed when its compression is not allowed),
+ * or for a peer a dataset in Explicit or Implicit VR Little Endian. Every other value's bytes are kept.
  */
 import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
+import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from './transferSyntax.ts';
 import {
   ascii,
   DatasetError,
-  encodedListLength,
   find,
   put,
   readDatasetUntil,
@@ -17,16 +17,12 @@ import {
   T,
   textElement,
   uint16,
-  ulElement,
-  writeElements,
   type Element,
   type Encoding,
 } from './dataset.ts';
-import { codecFor, decodePixels, lossyMethod } from './pixels.ts';
-
-/** Courier's implementation identity in file meta headers (one for the whole app). */
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../dicom/implementation.ts';
-export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME };
+import { part10 } from './part10.ts';
+import { codecFor, decodePixels, loadCodecs, lossyMethod } from './pixels.ts';
+import { dcmjs } from './dcmjs.ts';
 
 /** A source file, parsed. */
 export interface Source {
@@ -181,31 +177,50 @@ export function prepare(src: Source, allowed: ReadonlySet<string>): Prepared {
   } else {
     note = 'file meta information rewritten';
   }
-  return { bytes: part10(elements, ts, src.SOPClassUID, src.SOPInstanceUID), ts, transcoded: ts !== src.ts || ts !== src.declaredTs, note };
+  const bytes = part10(elements, { transferSyntaxUid: ts, sopClassUid: src.SOPClassUID, sopInstanceUid: src.SOPInstanceUID });
+  return { bytes, ts, transcoded: ts !== src.ts || ts !== src.declaredTs, note };
 }
 
-/** The File Meta Information elements for a file (PS3.10 §7.1). */
-export function metaElements(ts: string, sopClass: string, sopInstance: string): Element[] {
-  return [
-    { tag: 0x00020001, vr: 'OB', value: new Uint8Array([0, 1]) },
-    textElement(0x00020002, 'UI', sopClass),
-    textElement(0x00020003, 'UI', sopInstance),
-    textElement(0x00020010, 'UI', ts),
-    textElement(0x00020012, 'UI', IMPLEMENTATION_CLASS_UID),
-    textElement(0x00020013, 'SH', IMPLEMENTATION_VERSION_NAME),
-  ];
+interface DcmjsDict {
+  meta: Record<string, { Value: unknown[] }>;
+  write(): ArrayBuffer;
+}
+// dcmjs ships no types; only DicomMessage.readFile and DicomDict.write are used here.
+
+/** Largest file we transcode in memory. */
+const MAX_TRANSCODE = 512 * 1024 * 1024;
+
+/** True when `from` can be transcoded to `to` (Explicit or Implicit VR LE) without loss by `transcodeDataset`. */
+export function canTranscode(from: string, to: string): boolean {
+  if ((to !== EXPLICIT_LE && to !== IMPLICIT_LE) || from === to) return false;
+  return !transferSyntaxInfo(from).encapsulated || codecFor(from) !== null;
 }
 
-/** Encodes a Part 10 file: preamble, "DICM", meta header with group length, dataset (Explicit VR LE). */
-export function part10(elements: readonly Element[], ts: string, sopClass: string, sopInstance: string): Uint8Array {
-  const meta = metaElements(ts, sopClass, sopInstance);
-  const metaLength = encodedListLength(meta);
-  const groupLength = ulElement(T.FileMetaGroupLength, metaLength);
-  const size = 132 + 12 + metaLength + encodedListLength(elements);
-  const out = Buffer.alloc(size);
-  out.write('DICM', 128, 'latin1');
-  let p = writeElements([groupLength, ...meta], out, 132);
-  p = writeElements(elements, out, p);
-  if (p !== size) throw new Error(`internal: wrote ${p} of ${size} bytes`);
-  return out;
+/** A transcoded dataset, and what was done to it (for the instance's message). */
+export interface Transcoded {
+  dataset: Buffer;
+  note: string;
+}
+
+/**
+ * Reads the file at `path` and returns its dataset encoded in `to` (Explicit or Implicit VR LE), for a
+ * peer that accepts none of the syntaxes the file already is. Decompressing adds no loss; a lossy
+ * original stays flagged as lossy (PS3.3 C.7.6.1.1.5). Implicit VR is written by dcmjs. The result is
+ * never byte-identical, which is why the sender records it.
+ */
+export async function transcodeDataset(path: string, size: number, to: string): Promise<Transcoded> {
+  if (size > MAX_TRANSCODE) throw new Error(`Too large to transcode in memory (${size} bytes)`);
+  const src = readSource(path);
+  if (codecFor(src.pixelTs)) await loadCodecs();
+  const explicit = prepare(src, new Set([EXPLICIT_LE]));
+  const note = explicit.note ?? `re-encoded from ${transferSyntaxInfo(src.ts).name}`;
+  let file = Buffer.from(explicit.bytes.buffer, explicit.bytes.byteOffset, explicit.bytes.byteLength);
+  if (to === IMPLICIT_LE) {
+    const dict = dcmjs().data.DicomMessage.readFile(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer, { ignoreErrors: false }) as DcmjsDict;
+    dict.meta['00020010'] = { ...dict.meta['00020010'], Value: [IMPLICIT_LE] };
+    file = Buffer.from(dict.write());
+  }
+  // Skip preamble, "DICM" and group 0002 (its length is in (0002,0000), always first: PS3.10 §7.1).
+  const groupLength = file.readUInt32LE(132 + 8);
+  return { dataset: file.subarray(132 + 12 + groupLength), note: to === IMPLICIT_LE ? `${note}, in Implicit VR Little Endian` : note };
 }

@@ -7,7 +7,7 @@
  * elements itself and writes every value's bytes unchanged — only the framing changes (implicit → explicit
  * VR, big → little endian, sequences re-delimited) and numbers are byte-swapped where the VR says so.
  */
-import { dcmjs } from '../dicom/dcmjs.ts';
+import { dcmjs } from './dcmjs.ts';
 
 /** One element read from a dataset, values already in little endian byte order. */
 export interface Element {
