@@ -8,8 +8,8 @@ import dicomParser from 'dicom-parser';
 import type { TagNode, TagTree } from '../../shared/contract/index.ts';
 import { CourierError } from '../../shared/errors.ts';
 import { charsetDecoder, type TextDecoderFn } from '../dicom/charset.ts';
-import { parseHeaderBytes } from '../dicom/header.ts';
-import { DEFLATED_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
+import { inflateDataset, parseHeaderBytes } from '../dicom/header.ts';
+import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
 import type { Services } from '../services.ts';
 import { seriesParents } from '../store/viewer.ts';
 import type { Handlers } from './handlers.ts';
@@ -85,7 +85,7 @@ export function tagTree(bytes: Uint8Array): Omit<TagTree, 'instanceId'> {
   try {
     dataSet =
       header.transferSyntaxUID === DEFLATED_LE
-        ? fullDeflated(bytes, header.hasPart10Header, vrCallback)
+        ? fullDeflated(bytes.subarray(header.datasetOffset), vrCallback)
         : dicomParser.parseDicom(bytes.subarray(header.datasetOffset), { TransferSyntaxUID: encoding, vrCallback });
   } catch (err) {
     // dicom-parser hands back what it read before the failure: show that, and say why it stops.
@@ -109,9 +109,15 @@ export function tagTree(bytes: Uint8Array): Omit<TagTree, 'instanceId'> {
   return { transferSyntaxUID: header.transferSyntaxUID, meta, elements };
 }
 
-function fullDeflated(bytes: Uint8Array, hasPart10Header: boolean, vrCallback: (t: string) => string): dicomParser.DataSet {
-  if (!hasPart10Header) throw new CourierError('DICOM', 'A deflated dataset without a file meta header cannot be read');
-  return dicomParser.parseDicom(bytes, { vrCallback });
+/** A deflated dataset, inflated within what its header declares (inflateDataset) and read as Explicit VR Little Endian (PS3.5 §A.5). */
+function fullDeflated(deflated: Uint8Array, vrCallback: (t: string) => string): dicomParser.DataSet {
+  let inflated: Uint8Array;
+  try {
+    inflated = inflateDataset(deflated);
+  } catch (err) {
+    throw new CourierError('DICOM', (err as Error).message);
+  }
+  return dicomParser.parseDicom(inflated, { TransferSyntaxUID: EXPLICIT_LE, vrCallback });
 }
 
 function nodes(ds: dicomParser.DataSet, text: TextDecoderFn): TagNode[] {

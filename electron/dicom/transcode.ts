@@ -5,7 +5,7 @@
  * or for a peer a dataset in Explicit or Implicit VR Little Endian. Every other value's bytes are kept.
  */
 import { readFileSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
+import { inflateDataset } from './header.ts';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from './transferSyntax.ts';
 import {
   ascii,
@@ -71,9 +71,9 @@ export function parseSource(path: string, bytes: Uint8Array, complete: boolean):
   if (declaredTs === DEFLATED_LE) {
     if (!complete) throw new DatasetError('a deflated file is read whole');
     try {
-      data = inflateRawSync(bytes.subarray(offset));
+      data = inflateDataset(bytes.subarray(offset));
     } catch (err) {
-      throw new DatasetError(`The deflated dataset could not be inflated: ${(err as Error).message}`);
+      throw new DatasetError((err as Error).message);
     }
     offset = 0;
   } else {

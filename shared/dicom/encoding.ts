@@ -13,8 +13,10 @@ export interface FileMeta {
   MediaStorageSOPInstanceUID: string;
 }
 
-const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
-const LONG_VRS = new Set('OB OD OF OL OV OW SQ UC UN UR UT SV UV'.split(' '));
+/** The two-letter value representations (PS3.5 §6.2). */
+export const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
+/** VRs whose explicit-VR header has a 32-bit length after two reserved bytes (PS3.5 §7.1.2). */
+export const LONG_VRS = new Set('OB OD OF OL OV OW SQ UC UN UR UT SV UV'.split(' '));
 
 /** True when `b` starts with the 128-byte preamble and "DICM" (PS3.10 §7.1). */
 export const hasPreamble = (b: Uint8Array) => b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
