@@ -67,6 +67,11 @@ const ISO2022_INITIAL: Record<string, string> = {
   ISO_2022_IR_58: 'gb18030',
 };
 
+/** The Specific Character Set defined terms decoded as such (others are read as ISO-IR 6/100), for the Conformance Statement. */
+export function characterSetTerms(): { single: string[]; iso2022: string[] } {
+  return { single: Object.keys(SINGLE).filter(Boolean), iso2022: Object.keys(ISO2022_INITIAL).filter(Boolean) };
+}
+
 const decoders = new Map<string, TextDecoder>();
 function decoder(label: string): TextDecoder {
   let d = decoders.get(label);
