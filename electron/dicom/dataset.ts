@@ -1,5 +1,8 @@
 /**
- * A byte-level DICOM dataset reader and Explicit VR Little Endian writer (PS3.5 §7).
+ * The one DICOM dataset reader and writer (PS3.5 §7): reads any uncompressed transfer syntax (explicit or
+ * implicit VR, little or big endian) into elements whose values are little endian bytes, and writes
+ * elements in Explicit or Implicit VR Little Endian. Files (export, transcoding, the DICOMDIR) and the
+ * datasets DIMSE messages carry (dimse/dataset.ts, dimse/commitMessages.ts) all go through it.
  *
  * Why not dcmjs: its write path rewrites Specific Character Set to ISO_IR 192 and re-encodes text,
  * drops private elements, reformats DS values and re-fragments encapsulated frames (see
@@ -111,20 +114,36 @@ interface ReadContext {
   explicit: boolean;
   bitsAllocated?: number;
   pixelRepresentation?: number;
+  /** VRs known to the caller, tried before the data dictionary for implicit VR. */
+  vrOf?: (tag: number) => string | undefined;
+  depth: number;
 }
 
+/** How to read. */
+export interface ReadOptions {
+  /** The VR of a tag in implicit VR data when the caller knows it; undefined falls back to the data dictionary. */
+  vrOf?: (tag: number) => string | undefined;
+}
+
+/** Sequences nested deeper than this are refused (a crafted dataset must not exhaust the stack). */
+const MAX_DEPTH = 64;
+
 /** Reads a whole dataset from `bytes[start, end)`. `stopAt` ends reading before that tag (e.g. Pixel Data). */
-export function readDataset(bytes: Uint8Array, start: number, enc: Encoding, stopAt = 0xffffffff): Element[] {
-  return readDatasetUntil(bytes, start, enc, stopAt).elements;
+export function readDataset(bytes: Uint8Array, start: number, enc: Encoding, stopAt = 0xffffffff, opts: ReadOptions = {}): Element[] {
+  return readDatasetUntil(bytes, start, enc, stopAt, opts).elements;
 }
 
 /** Like readDataset, also returning where reading stopped. */
-export function readDatasetUntil(bytes: Uint8Array, start: number, enc: Encoding, stopAt = 0xffffffff): { elements: Element[]; end: number } {
+export function readDatasetUntil(bytes: Uint8Array, start: number, enc: Encoding, stopAt = 0xffffffff, opts: ReadOptions = {}): { elements: Element[]; end: number } {
+  // A plain Uint8Array view: values are its subarrays, much cheaper to make than a Buffer's.
+  const b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ctx: ReadContext = {
-    b: bytes,
+    b,
     view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     le: enc.littleEndian,
     explicit: enc.explicitVr,
+    vrOf: opts.vrOf,
+    depth: 0,
   };
   try {
     return readElements(ctx, start, bytes.length, false, stopAt);
@@ -165,7 +184,7 @@ function readElements(ctx: ReadContext, start: number, end: number, inItem: bool
     let vr: string;
     let length: number;
     let valueAt: number;
-    const vrText = String.fromCharCode(ctx.b[p + 4], ctx.b[p + 5]);
+    const vrText = ctx.explicit ? String.fromCharCode(ctx.b[p + 4], ctx.b[p + 5]) : '';
     if (ctx.explicit && tag >>> 16 !== 0xfffe && KNOWN_VRS.has(vrText)) {
       vr = vrText;
       if (LONG_VRS.has(vr)) {
@@ -176,7 +195,7 @@ function readElements(ctx: ReadContext, start: number, end: number, inItem: bool
         valueAt = p + 8;
       }
     } else {
-      vr = dictionaryVr(tag, ctx);
+      vr = ctx.vrOf?.(tag) ?? dictionaryVr(tag, ctx);
       length = ctx.view.getUint32(p + 4, ctx.le);
       valueAt = p + 8;
     }
@@ -211,7 +230,9 @@ function readElements(ctx: ReadContext, start: number, end: number, inItem: bool
   return { elements, end: p };
 }
 
-function readItems(ctx: ReadContext, start: number, end: number): { items: Element[][]; end: number } {
+function readItems(outer: ReadContext, start: number, end: number): { items: Element[][]; end: number } {
+  if (outer.depth >= MAX_DEPTH) throw new DatasetError(`Sequences are nested more than ${MAX_DEPTH} deep: the data is corrupt`);
+  const ctx = { ...outer, depth: outer.depth + 1 };
   const items: Element[][] = [];
   let p = start;
   while (p < end) {
@@ -265,8 +286,7 @@ export function find(elements: readonly Element[], tag: number): Element | undef
 export function ascii(elements: readonly Element[], tag: number): string {
   const v = find(elements, tag)?.value;
   if (!v || !v.length) return '';
-  let s = '';
-  for (let i = 0; i < v.length; i++) s += String.fromCharCode(v[i]);
+  const s = v.length <= 4096 ? String.fromCharCode.apply(null, v as unknown as number[]) : Buffer.from(v.buffer, v.byteOffset, v.length).toString('latin1');
   return s.replace(/[\0 ]+$/, '').replace(/^ +/, '');
 }
 
@@ -307,11 +327,17 @@ export function ulElement(tag: number, n: number): Element {
   return { tag, vr: 'UL', value };
 }
 
-/** The encoded size of an element in Explicit VR Little Endian (sequences and items undefined length). */
-export function encodedLength(el: Element): number {
+/** Explicit VR Little Endian (PS3.5 §A.2), how files are written. */
+export const EXPLICIT_VR_LE: Encoding = { explicitVr: true, littleEndian: true };
+/** Implicit VR Little Endian (PS3.5 §A.1), the default for DIMSE datasets. */
+export const IMPLICIT_VR_LE: Encoding = { explicitVr: false, littleEndian: true };
+
+/** The encoded size of an element (sequences and items of undefined length); Explicit VR Little Endian unless `explicit` is false. */
+export function encodedLength(el: Element, explicit = true): number {
+  const head = (vr: string) => (explicit && LONG_VRS.has(vr) ? 12 : 8);
   if (el.items) {
-    let n = 12 + 8; // header + sequence delimiter
-    for (const item of el.items) n += 16 + encodedListLength(item);
+    let n = head('SQ') + 8; // header + sequence delimiter
+    for (const item of el.items) n += 16 + encodedListLength(item, explicit);
     return n;
   }
   if (el.fragments) {
@@ -320,13 +346,13 @@ export function encodedLength(el: Element): number {
     return n;
   }
   const len = el.value!.length + (el.value!.length & 1);
-  return (LONG_VRS.has(writtenVr(el)) ? 12 : 8) + len;
+  return head(writtenVr(el)) + len;
 }
 
 /** The encoded size of a list of elements. */
-export function encodedListLength(elements: readonly Element[]): number {
+export function encodedListLength(elements: readonly Element[], explicit = true): number {
   let n = 0;
-  for (const e of elements) n += encodedLength(e);
+  for (const e of elements) n += encodedLength(e, explicit);
   return n;
 }
 
@@ -335,63 +361,95 @@ function writtenVr(el: Element): string {
   return !LONG_VRS.has(el.vr) && el.value && el.value.length > 0xfffe ? 'UN' : el.vr;
 }
 
-/** Writes elements into `out` at `p` in Explicit VR Little Endian; returns the position after. */
-export function writeElements(elements: readonly Element[], out: Uint8Array, p: number): number {
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  const header = (tag: number, vr: string, length: number) => {
-    view.setUint16(p, tag >>> 16, true);
-    view.setUint16(p + 2, tag & 0xffff, true);
-    out[p + 4] = vr.charCodeAt(0);
-    out[p + 5] = vr.charCodeAt(1);
-    if (LONG_VRS.has(vr)) {
-      view.setUint16(p + 6, 0, true);
-      view.setUint32(p + 8, length, true);
-      p += 12;
+/** Writes elements at a moving position: one view for a whole dataset, items included. */
+class Writer {
+  readonly out: Uint8Array;
+  readonly view: DataView;
+  readonly explicit: boolean;
+  p: number;
+  constructor(out: Uint8Array, p: number, explicit: boolean) {
+    this.out = out;
+    this.view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    this.p = p;
+    this.explicit = explicit;
+  }
+
+  /** An element header: tag, then VR and length (explicit) or the length alone (implicit, PS3.5 §7.1.3). */
+  header(tag: number, vr: string, length: number): void {
+    const { view, out } = this;
+    view.setUint16(this.p, tag >>> 16, true);
+    view.setUint16(this.p + 2, tag & 0xffff, true);
+    if (!this.explicit) {
+      view.setUint32(this.p + 4, length, true);
+      this.p += 8;
+    } else if (LONG_VRS.has(vr)) {
+      out[this.p + 4] = vr.charCodeAt(0);
+      out[this.p + 5] = vr.charCodeAt(1);
+      view.setUint16(this.p + 6, 0, true);
+      view.setUint32(this.p + 8, length, true);
+      this.p += 12;
     } else {
-      view.setUint16(p + 6, length, true);
-      p += 8;
-    }
-  };
-  const raw = (tag: number, length: number) => {
-    view.setUint16(p, tag >>> 16, true);
-    view.setUint16(p + 2, tag & 0xffff, true);
-    view.setUint32(p + 4, length, true);
-    p += 8;
-  };
-  for (const el of elements) {
-    if (el.items) {
-      header(el.tag, 'SQ', UNDEFINED);
-      for (const item of el.items) {
-        raw(ITEM, UNDEFINED);
-        p = writeElements(item, out, p);
-        raw(ITEM_END, 0);
-      }
-      raw(SEQ_END, 0);
-    } else if (el.fragments) {
-      header(el.tag, 'OB', UNDEFINED);
-      for (const f of el.fragments) {
-        raw(ITEM, f.length + (f.length & 1));
-        out.set(f, p);
-        p += f.length;
-        if (f.length & 1) out[p++] = 0;
-      }
-      raw(SEQ_END, 0);
-    } else {
-      const v = el.value!;
-      const odd = v.length & 1;
-      const vr = writtenVr(el);
-      header(el.tag, vr, v.length + odd);
-      out.set(v, p);
-      p += v.length;
-      if (odd) out[p++] = SPACE_PADDED.has(vr) ? 0x20 : 0;
+      out[this.p + 4] = vr.charCodeAt(0);
+      out[this.p + 5] = vr.charCodeAt(1);
+      view.setUint16(this.p + 6, length, true);
+      this.p += 8;
     }
   }
-  return p;
+
+  /** An item or delimiter: tag and length, never a VR (PS3.5 §7.5). */
+  raw(tag: number, length: number): void {
+    this.view.setUint16(this.p, tag >>> 16, true);
+    this.view.setUint16(this.p + 2, tag & 0xffff, true);
+    this.view.setUint32(this.p + 4, length, true);
+    this.p += 8;
+  }
+
+  elements(elements: readonly Element[]): void {
+    const out = this.out;
+    for (const el of elements) {
+      if (el.items) {
+        this.header(el.tag, 'SQ', UNDEFINED);
+        for (const item of el.items) {
+          this.raw(ITEM, UNDEFINED);
+          this.elements(item);
+          this.raw(ITEM_END, 0);
+        }
+        this.raw(SEQ_END, 0);
+      } else if (el.fragments) {
+        // Encapsulated pixel data exists only in explicit VR syntaxes (PS3.5 §A.4).
+        if (!this.explicit) throw new DatasetError('Encapsulated pixel data cannot be written in Implicit VR');
+        this.header(el.tag, 'OB', UNDEFINED);
+        for (const f of el.fragments) {
+          this.raw(ITEM, f.length + (f.length & 1));
+          out.set(f, this.p);
+          this.p += f.length;
+          if (f.length & 1) out[this.p++] = 0;
+        }
+        this.raw(SEQ_END, 0);
+      } else {
+        const v = el.value!;
+        const odd = v.length & 1;
+        const vr = writtenVr(el);
+        this.header(el.tag, vr, v.length + odd);
+        out.set(v, this.p);
+        this.p += v.length;
+        if (odd) out[this.p++] = SPACE_PADDED.has(vr) ? 0x20 : 0;
+      }
+    }
+  }
 }
 
-/** Encodes elements as a new buffer. */
-export function encode(elements: readonly Element[]): Uint8Array {
-  const out = new Uint8Array(encodedListLength(elements));
-  writeElements(elements, out, 0);
+/** Writes elements into `out` at `p` (Explicit VR Little Endian unless `explicit` is false); returns the position after. */
+export function writeElements(elements: readonly Element[], out: Uint8Array, p: number, explicit = true): number {
+  const w = new Writer(out, p, explicit);
+  w.elements(elements);
+  return w.p;
+}
+
+/** Encodes elements as a new buffer (Explicit VR Little Endian unless `enc` says implicit). */
+export function encode(elements: readonly Element[], enc: Encoding = EXPLICIT_VR_LE): Buffer {
+  if (!enc.littleEndian) throw new DatasetError('Courier writes little endian datasets only');
+  const out = Buffer.alloc(encodedListLength(elements, enc.explicitVr));
+  writeElements(elements, out, 0, enc.explicitVr);
   return out;
 }

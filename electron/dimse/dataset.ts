@@ -1,12 +1,13 @@
 /**
- * A tiny dataset codec for the small datasets DIMSE services carry (N-ACTION, N-EVENT-REPORT
- * bodies such as storage commitment requests and reports, PS3.4 Annex J): Implicit or Explicit VR
- * Little Endian, sequences included. Datasets are plain objects keyed by DICOM keyword (VRs from
- * dcmjs's dictionary); unknown tags may be keyed "ggggeeee" with Uint8Array values.
+ * DIMSE datasets as plain objects keyed by DICOM keyword (VRs from dcmjs's data dictionary; unknown
+ * tags keyed "ggggeeee" with Uint8Array values): the small datasets services carry, such as
+ * N-ACTION and N-EVENT-REPORT bodies (PS3.4). The bytes are read and written by the one dataset
+ * codec (dicom/dataset.ts), in Implicit or Explicit VR Little Endian, sequences included.
  *
  * Not for files: C-STORE sends a file's own bytes and never decodes them.
  */
 import { dcmjs } from '../dicom/dcmjs.ts';
+import { DatasetError as CodecError, encode, EXPLICIT_VR_LE, IMPLICIT_VR_LE, readDataset, type Element, type Encoding } from '../dicom/dataset.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.ts';
 
 /** One value: text (multi-valued as an array), numbers, raw bytes or a sequence of items. */
@@ -31,7 +32,6 @@ const dictionary = () => dcmjs().data.DicomMetaDictionary as { dictionary: Recor
 
 const STRING_VRS = new Set('AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT'.split(' '));
 const NUMBER_SIZES: Record<string, number> = { US: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8, AT: 4, SV: 8, UV: 8 };
-const LONG_VRS = new Set('OB OD OF OL OV OW SQ UC UN UR UT SV UV'.split(' '));
 const MULTI_TEXT = new Set(['LT', 'ST', 'UT', 'UR']);
 
 function tagOf(key: string): { tag: number; vr: string; name: string } {
@@ -57,21 +57,8 @@ function entryOf(tag: number): { vr: string; name: string } | null {
   return e ? { vr: normaliseVr(e.vr), name: e.name } : null;
 }
 
-function encodeValue(vr: string, v: DatasetValue, explicit: boolean): Buffer {
-  if (v === null || v === undefined) return Buffer.alloc(0);
-  if (vr === 'SQ') {
-    if (!Array.isArray(v)) throw new DatasetError('a sequence value must be an array of datasets');
-    return Buffer.concat(
-      (v as Dataset[]).map((ds) => {
-        const body = encodeDataset(ds, explicit ? EXPLICIT_LE : IMPLICIT_LE);
-        const h = Buffer.alloc(8);
-        h.writeUInt16LE(0xfffe, 0);
-        h.writeUInt16LE(0xe000, 2);
-        h.writeUInt32LE(body.length, 4);
-        return Buffer.concat([h, body]);
-      }),
-    );
-  }
+function valueBytes(vr: string, v: DatasetValue): Uint8Array {
+  if (v === null || v === undefined) return new Uint8Array(0);
   if (STRING_VRS.has(vr)) {
     let s = Array.isArray(v) ? (v as unknown[]).map(String).join('\\') : String(v);
     if (s.length % 2) s += vr === 'UI' ? '\0' : ' ';
@@ -98,40 +85,34 @@ function encodeValue(vr: string, v: DatasetValue, explicit: boolean): Buffer {
     return b;
   }
   if (!(v instanceof Uint8Array)) throw new DatasetError(`a ${vr} value must be bytes`);
-  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return b.length % 2 ? Buffer.concat([b, Buffer.alloc(1)]) : b;
+  return v;
+}
+
+/** The elements of a keyword dataset, in tag order. */
+function toElements(ds: Dataset): Element[] {
+  const elements: Element[] = [];
+  for (const [key, v] of Object.entries(ds)) {
+    if (v === undefined) continue;
+    const { tag, vr } = tagOf(key);
+    if (vr === 'SQ') {
+      if (!Array.isArray(v)) throw new DatasetError('a sequence value must be an array of datasets');
+      elements.push({ tag, vr, items: (v as Dataset[]).map(toElements) });
+    } else {
+      elements.push({ tag, vr, value: valueBytes(vr, v) });
+    }
+  }
+  return elements.sort((a, b) => a.tag - b.tag);
+}
+
+function encodingOf(transferSyntax: string, what: string): Encoding {
+  if (transferSyntax === IMPLICIT_LE) return IMPLICIT_VR_LE;
+  if (transferSyntax === EXPLICIT_LE) return EXPLICIT_VR_LE;
+  throw new DatasetError(`cannot ${what} small datasets in ${transferSyntax}`);
 }
 
 /** Encodes a dataset in Implicit or Explicit VR Little Endian, elements in tag order. */
 export function encodeDataset(ds: Dataset, transferSyntax: string = IMPLICIT_LE): Buffer {
-  if (transferSyntax !== IMPLICIT_LE && transferSyntax !== EXPLICIT_LE) throw new DatasetError(`cannot encode small datasets in ${transferSyntax}`);
-  const explicit = transferSyntax === EXPLICIT_LE;
-  const elements = Object.entries(ds)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ({ ...tagOf(k), v }))
-    .sort((a, b) => a.tag - b.tag);
-  const parts: Buffer[] = [];
-  for (const { tag, vr, v } of elements) {
-    const value = encodeValue(vr, v, explicit);
-    let h: Buffer;
-    if (!explicit) {
-      h = Buffer.alloc(8);
-      h.writeUInt32LE(value.length, 4);
-    } else if (LONG_VRS.has(vr)) {
-      h = Buffer.alloc(12);
-      h.write(vr, 4, 'latin1');
-      h.writeUInt32LE(value.length, 8);
-    } else {
-      if (value.length > 0xffff) throw new DatasetError(`value of ${vr} too long`);
-      h = Buffer.alloc(8);
-      h.write(vr, 4, 'latin1');
-      h.writeUInt16LE(value.length, 6);
-    }
-    h.writeUInt16LE(tag >>> 16, 0);
-    h.writeUInt16LE(tag & 0xffff, 2);
-    parts.push(h, value);
-  }
-  return Buffer.concat(parts);
+  return encode(toElements(ds), encodingOf(transferSyntax, 'encode'));
 }
 
 function decodeValue(vr: string, b: Buffer): DatasetValue {
@@ -160,84 +141,25 @@ function decodeValue(vr: string, b: Buffer): DatasetValue {
   return new Uint8Array(b);
 }
 
-/** Decodes a small dataset (Implicit or Explicit VR Little Endian). Throws DatasetError when malformed. */
-export function decodeDataset(bytes: Uint8Array, transferSyntax: string = IMPLICIT_LE): Dataset {
-  if (transferSyntax !== IMPLICIT_LE && transferSyntax !== EXPLICIT_LE) throw new DatasetError(`cannot decode small datasets in ${transferSyntax}`);
-  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { ds } = readDataset(b, 0, b.length, transferSyntax === EXPLICIT_LE, false);
+/** The keyword dataset of read elements. */
+function fromElements(elements: readonly Element[]): Dataset {
+  const ds: Dataset = {};
+  for (const el of elements) {
+    const known = entryOf(el.tag);
+    const key = known?.name ?? el.tag.toString(16).toUpperCase().padStart(8, '0');
+    if (el.items) ds[key] = el.items.map(fromElements);
+    else if (el.value) ds[key] = decodeValue(el.vr, Buffer.from(el.value.buffer, el.value.byteOffset, el.value.byteLength));
+  }
   return ds;
 }
 
-function readDataset(b: Buffer, start: number, end: number, explicit: boolean, inUndefinedItem: boolean): { ds: Dataset; end: number } {
-  const ds: Dataset = {};
-  let p = start;
-  while (p < end) {
-    if (p + 8 > end) throw new DatasetError('dataset ends inside an element header');
-    const group = b.readUInt16LE(p);
-    const element = b.readUInt16LE(p + 2);
-    const tag = ((group << 16) | element) >>> 0;
-    if (tag === 0xfffee00d) {
-      if (!inUndefinedItem) throw new DatasetError('item delimiter outside an item');
-      return { ds, end: p + 8 };
-    }
-    let vr: string;
-    let len: number;
-    let valueAt: number;
-    const known = entryOf(tag);
-    if (explicit) {
-      vr = b.toString('latin1', p + 4, p + 6);
-      if (LONG_VRS.has(vr)) {
-        if (p + 12 > end) throw new DatasetError('dataset ends inside an element header');
-        len = b.readUInt32LE(p + 8);
-        valueAt = p + 12;
-      } else {
-        len = b.readUInt16LE(p + 6);
-        valueAt = p + 8;
-      }
-    } else {
-      vr = known?.vr ?? 'UN';
-      len = b.readUInt32LE(p + 4);
-      valueAt = p + 8;
-    }
-    const key = known?.name ?? tag.toString(16).toUpperCase().padStart(8, '0');
-    if (vr === 'SQ' || (len === 0xffffffff && vr === 'UN')) {
-      const items: Dataset[] = [];
-      const undefinedLength = len === 0xffffffff;
-      const seqEnd = undefinedLength ? end : valueAt + len;
-      if (seqEnd > end) throw new DatasetError(`sequence ${key} runs past the dataset`);
-      let q = valueAt;
-      for (;;) {
-        if (q >= seqEnd) {
-          if (undefinedLength) throw new DatasetError(`sequence ${key} has no delimiter`);
-          break;
-        }
-        if (q + 8 > seqEnd) throw new DatasetError(`sequence ${key} ends inside an item header`);
-        const itag = ((b.readUInt16LE(q) << 16) | b.readUInt16LE(q + 2)) >>> 0;
-        const ilen = b.readUInt32LE(q + 4);
-        if (itag === 0xfffee0dd) {
-          q += 8;
-          break;
-        }
-        if (itag !== 0xfffee000) throw new DatasetError(`sequence ${key} contains a non-item`);
-        if (ilen === 0xffffffff) {
-          const r = readDataset(b, q + 8, seqEnd, explicit, true);
-          items.push(r.ds);
-          q = r.end;
-        } else {
-          if (q + 8 + ilen > seqEnd) throw new DatasetError(`an item of ${key} runs past its sequence`);
-          items.push(readDataset(b, q + 8, q + 8 + ilen, explicit, false).ds);
-          q += 8 + ilen;
-        }
-      }
-      ds[key] = items;
-      p = q;
-      continue;
-    }
-    if (len === 0xffffffff) throw new DatasetError(`element ${key} has undefined length`);
-    if (valueAt + len > end) throw new DatasetError(`element ${key} runs past the dataset`);
-    ds[key] = decodeValue(vr, b.subarray(valueAt, valueAt + len));
-    p = valueAt + len;
+/** Decodes a small dataset (Implicit or Explicit VR Little Endian). Throws DatasetError when malformed. */
+export function decodeDataset(bytes: Uint8Array, transferSyntax: string = IMPLICIT_LE): Dataset {
+  const enc = encodingOf(transferSyntax, 'decode');
+  try {
+    return fromElements(readDataset(bytes, 0, enc, undefined, { vrOf: (tag) => entryOf(tag)?.vr }));
+  } catch (err) {
+    if (err instanceof CodecError) throw new DatasetError(err.message);
+    throw err;
   }
-  if (inUndefinedItem) throw new DatasetError('item without delimiter');
-  return { ds, end: p };
 }
