@@ -10,11 +10,12 @@ import tseslint from 'typescript-eslint';
  * folder (or file) and from lower layers; on the same layer only where `open` says so.
  */
 const LAYERS = [
-  { name: 'base', units: ['log.ts', 'appRoot.ts', 'events.ts', 'native', 'jobs'], open: true },
+  { name: 'base', units: ['log.ts', 'appRoot.ts', 'events.ts', 'fileStamp.ts', 'native', 'jobs'], open: true },
   { name: 'formats and storage', units: ['dicom', 'store'] },
   { name: 'protocol, library and file-sets', units: ['dimse', 'library', 'dicomdir'] },
+  { name: 'nodes', units: ['nodes'] },
   { name: 'workflows', units: ['send', 'commit', 'pacs'] },
-  { name: 'services', units: ['libraryServices.ts', 'services.ts'], open: true },
+  { name: 'services', units: ['libraryServices.ts', 'services.ts', 'workflow'], open: true },
   { name: 'the contract', units: ['api'] },
   { name: 'front ends', units: ['shell', 'host', 'cli', 'preload.ts'] },
 ];
@@ -28,7 +29,6 @@ const ALSO_FORBIDDEN = new Set(['cli -> api']);
 const TEMPORARY_CLIMBS = new Set([
   'electron/commit/cliSend.ts -> electron/cli/args.ts',
   'electron/commit/cliSend.ts -> electron/services.ts',
-  'electron/commit/sendJobs.ts -> electron/services.ts',
 ]);
 
 const ROOT = import.meta.dirname;

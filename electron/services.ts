@@ -6,6 +6,7 @@ import { readTlsCredentials } from './dimse/tls.ts';
 import { createLibraryServices, type LibraryServices } from './libraryServices.ts';
 import { CommitService } from './commit/service.ts';
 import { SendService } from './send/service.ts';
+import { SendCommitWorkflow } from './workflow/sendCommit.ts';
 import type { NodeStore } from './store/nodes.ts';
 
 export { courierHome } from './libraryServices.ts';
@@ -18,6 +19,8 @@ export interface Services extends LibraryServices {
   send: SendService;
   /** Remote nodes and our own AE (electron/store/nodes.ts). */
   nodes: NodeStore;
+  /** Send jobs with storage commitment: the job asks once its stores end (electron/workflow). */
+  workflow: SendCommitWorkflow;
   close(): Promise<void>;
 }
 
@@ -31,12 +34,15 @@ export function createServices(home: string): Services {
   commit.tlsFor = (n) => send.tlsFor(n);
   // (Without our certificate, the accepter refuses TLS callers and says why: server.ts.)
   commit.tlsServer = () => readTlsCredentials(send.nodes.local().tls);
+  const workflow = new SendCommitWorkflow({ send, commit, events });
   return {
     ...core,
     commit,
     send,
     nodes: send.nodes,
+    workflow,
     async close() {
+      workflow.close();
       await jobs.cancelAll();
       await commit.close();
       await core.close();
@@ -53,4 +59,5 @@ export function startBackgroundWork(s: Services, accepterPort: number | null): v
   s.commit.options.aeTitle = s.nodes.local().aeTitle;
   void s.commit.startBackground(accepterPort);
   s.send.resumeInterrupted();
+  s.workflow.resume();
 }

@@ -5,7 +5,6 @@
 import { CourierError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import type { Handlers } from './handlers.ts';
-import { requestForSendJob, resendTransaction } from '../commit/sendJobs.ts';
 import { logger } from '../log.ts';
 
 const log = logger('commit');
@@ -16,15 +15,15 @@ export function commitHandlers(
 ): Handlers<
   'commit.transactions' | 'commit.instances' | 'commit.studies' | 'commit.deletions' | 'commit.rerequest' | 'commit.requestForSendJob' | 'commit.resend' | 'commit.accepter'
 > {
-  const { commit } = services;
+  const { commit, workflow } = services;
   const known = (transactionId: number) => {
     if (!commit.store.byId(transactionId)) throw new CourierError('NOT_FOUND', `No commitment transaction ${transactionId}`);
   };
   return {
     'commit.transactions': ({ limit }) => commit.store.transactions(limit ?? 100),
-    'commit.instances': ({ transactionId }) => {
+    'commit.instances': ({ transactionId, problemsFirst }) => {
       known(transactionId);
-      return commit.store.instanceRows(transactionId);
+      return commit.store.instanceRows(transactionId, { problemsFirst });
     },
     'commit.studies': ({ transactionId }) => {
       known(transactionId);
@@ -43,8 +42,8 @@ export function commitHandlers(
       void commit.settle([t.id]).catch((err) => log.error('settle failed:', err));
       return { transactionId: t.id, transactionUid: t.transactionUid };
     },
-    'commit.requestForSendJob': async ({ sendJobId, deleteAfterCommit }) => ({ transactionIds: await requestForSendJob(services, sendJobId, deleteAfterCommit) }),
-    'commit.resend': ({ transactionId }) => ({ sendJobId: resendTransaction(services, transactionId) }),
+    'commit.requestForSendJob': async ({ sendJobId, deleteAfterCommit }) => ({ transactionIds: await workflow.requestForJob(sendJobId, deleteAfterCommit) }),
+    'commit.resend': ({ transactionId }) => ({ sendJobId: workflow.resend(transactionId) }),
     'commit.accepter': () => {
       const a = commit.listening;
       return { listening: Boolean(a), aeTitle: commit.options.aeTitle, port: a?.port ?? null, message: commit.accepterProblem };

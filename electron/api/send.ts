@@ -9,17 +9,22 @@ import type { Handlers } from './handlers.ts';
 /** Handlers of the send channels. */
 export function sendHandlers(
   services: Services,
-): Handlers<'send.start' | 'send.jobs' | 'send.instances' | 'send.pause' | 'send.resume' | 'send.cancel' | 'send.retryFailed' | 'send.remove'> {
+): Handlers<'send.plan' | 'send.start' | 'send.jobs' | 'send.instances' | 'send.studies' | 'send.pause' | 'send.resume' | 'send.cancel' | 'send.retryFailed' | 'send.remove'> {
   const { send } = services;
   const known = (id: number) => {
     if (!send.store.job(id)) throw new CourierError('NOT_FOUND', `No send job ${id}`);
   };
   return {
-    'send.start': ({ allowTranscode, ...scope }) => ({ sendJobId: send.queueSelection(scope, { allowTranscode }) }),
+    'send.plan': ({ choice, ...selection }) => send.plan(selection, choice),
+    'send.start': ({ allowTranscode, choice, commit, ...scope }) => ({ sendJobId: send.queueSelection(scope, { allowTranscode, choice, commit }) }),
     'send.jobs': ({ limit }) => send.store.jobs(limit ?? 100),
-    'send.instances': ({ sendJobId, state, offset, limit }) => {
+    'send.instances': ({ sendJobId, state, problemsFirst, offset, limit }) => {
       known(sendJobId);
-      return send.store.instances(sendJobId, { state, offset, limit: limit ?? 1000 });
+      return send.store.instances(sendJobId, { state, problemsFirst, offset, limit: limit ?? 1000 });
+    },
+    'send.studies': ({ sendJobId }) => {
+      known(sendJobId);
+      return send.store.studies(sendJobId);
     },
     'send.pause': ({ sendJobId }) => {
       known(sendJobId);

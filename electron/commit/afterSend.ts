@@ -27,7 +27,7 @@ export interface AfterSend {
   /** The folders or files the user sent from: nothing outside them is ever deleted. */
   roots: string[];
   deleteAfterCommit: boolean;
-  sendJobId?: string | null;
+  sendJobId?: number | null;
   /** Size and mtime of each file before it was sent; a file that changed since is never deleted. */
   statsBefore?: Map<string, { size: number; mtimeMs: number }>;
 }

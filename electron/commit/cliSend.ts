@@ -39,7 +39,7 @@ export interface CommitResult {
 /** A commitment in progress for one `courier send`. */
 export interface CommitForSend {
   /** Requests commitment of what was stored, waits for the report(s), deletes if asked; results by path. */
-  afterSend(sent: SentInstance[], roots: string[], signal?: AbortSignal, sendJobId?: string): Promise<{ transactionUid: string | null; results: Map<string, CommitResult> }>;
+  afterSend(sent: SentInstance[], roots: string[], signal?: AbortSignal, sendJobId?: number): Promise<{ transactionUid: string | null; results: Map<string, CommitResult> }>;
   close(): Promise<void>;
 }
 

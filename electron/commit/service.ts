@@ -77,7 +77,14 @@ export interface CommitRequest {
   deleteAfterCommit: boolean;
   /** The folders or files the user sent from. */
   roots: string[];
-  sendJobId?: string | null;
+  /** The send job whose stores these are. */
+  sendJobId?: number | null;
+  /** Our AE title for the request (default: options.aeTitle). */
+  callingAe?: string;
+  /** How long to wait for a report to each request (default: options.timeoutMs). */
+  timeoutMs?: number;
+  /** Requests in all, the first included (default: options.maxAttempts). */
+  maxAttempts?: number;
 }
 
 /** Contexts a send association can add so the node can deliver reports on it (delivery c). */
@@ -304,9 +311,9 @@ export class CommitService {
         this.store.createTransaction({
           transactionUid: newTransactionUid(),
           node,
-          callingAe: this.options.aeTitle,
-          timeoutMs: this.options.timeoutMs,
-          maxAttempts: this.options.maxAttempts,
+          callingAe: r.callingAe ?? this.options.aeTitle,
+          timeoutMs: r.timeoutMs ?? this.options.timeoutMs,
+          maxAttempts: r.maxAttempts ?? this.options.maxAttempts,
           deleteAfterCommit: r.deleteAfterCommit,
           roots: r.roots,
           sendJobId: r.sendJobId ?? null,
@@ -479,6 +486,7 @@ export class CommitService {
         maxAttempts: t.maxAttempts - Math.max(t.attempts, 1),
         deleteAfterCommit: t.deleteAfterCommit,
         roots: t.roots,
+        sendJobId: t.sendJobId,
         retryOf: t.id,
         instances: pending,
       });
@@ -506,6 +514,7 @@ export class CommitService {
       maxAttempts: this.options.maxAttempts,
       deleteAfterCommit: t.deleteAfterCommit,
       roots: t.roots,
+      sendJobId: t.sendJobId,
       retryOf: t.id,
       instances,
     });

@@ -4,7 +4,7 @@
  * `resumeInterrupted()` at the next start.
  */
 import { statSync } from 'node:fs';
-import type { SendJobRow } from '../../shared/contract/send.ts';
+import type { FileChoice, SendPlan, SendSelection, SendJobRow } from '../../shared/contract/send.ts';
 import { CourierError } from '../../shared/errors.ts';
 import type { EventHub } from '../events.ts';
 import type { JobContext, JobRunner } from '../jobs/jobs.ts';
@@ -13,8 +13,10 @@ import type { Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
 import { NodeStore } from '../store/nodes.ts';
 import { readTlsCredentials, type TlsCredentials } from '../dimse/tls.ts';
-import { SendStore, type InstanceUpdate, type NewSendInstance, type QueuedInstance, type SendDestination } from '../store/send.ts';
+import { SendStore, type InstanceUpdate, type JobCommitment, type NewSendInstance, type QueuedInstance, type SendDestination } from '../store/send.ts';
 import { inputCount, sendFiles, type InstanceResult, type RetryPolicy, type SendInput, type SendSource, type SendSummary } from './sender.ts';
+import { chooseFiles, planOf } from './plan.ts';
+import { inWords, jobFailure } from '../nodes/peerFailure.ts';
 import { logger } from '../log.ts';
 
 const log = logger('send');
@@ -43,6 +45,7 @@ export class SendService {
   private readonly jobs: JobRunner;
   private readonly events: EventHub;
   private readonly running = new Map<number, { runnerId: string; stopAs: 'paused' | 'cancelled' | null; done: Promise<SendSummary | null> }>();
+  private readonly endListeners = new Set<(sendJobId: number) => void>();
 
   constructor(deps: { db: Db; library: LibraryStore; jobs: JobRunner; events: EventHub }) {
     this.store = new SendStore(deps.db);
@@ -52,11 +55,23 @@ export class SendService {
     this.events = deps.events;
   }
 
-  /** Queues the library selection for a saved node and starts it. */
-  queueSelection(req: { nodeId: number; patientIds?: number[]; studyIds?: number[]; seriesIds?: number[]; instanceIds?: number[] }, opts: RunOptions = {}): number {
+  /** What sending the selection would send (`send.plan`). */
+  plan(selection: SendSelection, choice?: FileChoice): SendPlan {
+    return planOf(chooseFiles(this.store.selectionFiles(selection), choice));
+  }
+
+  /**
+   * Queues the chosen file of each instance of the library selection for a saved node, with the
+   * storage commitment asked for (none: the node's default asks or not, and nothing is deleted),
+   * and starts it.
+   */
+  queueSelection(
+    req: SendSelection & { nodeId: number },
+    opts: RunOptions & { choice?: FileChoice; commit?: { request: boolean; deleteAfterCommit: boolean } } = {},
+  ): number {
     const node = this.nodes.get(req.nodeId);
     if (!node) throw new CourierError('NOT_FOUND', `No node ${req.nodeId}`);
-    const files = this.library.filesOf(req);
+    const { files } = chooseFiles(this.store.selectionFiles(req), opts.choice);
     if (!files.length) throw new CourierError('NOT_FOUND', 'Nothing to send: the selection holds no instances');
     const parts = [
       req.patientIds?.length && `${req.patientIds.length} patient(s)`,
@@ -64,18 +79,35 @@ export class SendService {
       req.seriesIds?.length && `${req.seriesIds.length} series`,
       req.instanceIds?.length && `${req.instanceIds.length} instance(s)`,
     ].filter(Boolean);
+    const ask = opts.commit ?? { request: node.requestCommitment, deleteAfterCommit: false };
+    const commitment: JobCommitment | null = ask.request
+      ? { request: true, deleteAfterCommit: ask.deleteAfterCommit, timeoutMs: node.commitTimeoutS * 1000, attempts: node.commitRetries + 1 }
+      : null;
     const id = this.store.create(
       { nodeId: node.id, aeTitle: node.aeTitle, host: node.host, port: node.port, maxAssociations: node.maxAssociations, tls: node.tls },
       this.nodes.local().aeTitle,
       `${parts.join(', ') || 'selection'} → ${node.name}`,
       files.map((f) => ({ path: f.path, size: f.size, instanceId: f.instanceId, SOPInstanceUID: f.SOPInstanceUID, SOPClassUID: f.SOPClassUID, TransferSyntaxUID: f.TransferSyntaxUID })),
+      commitment,
     );
     this.start(id, opts);
     return id;
   }
 
+  /** Calls `listener` with a job's id each time a run of it ends (done, failed, paused, cancelled or stopped); returns the unsubscribe function. */
+  onEnded(listener: (sendJobId: number) => void): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
   /** Queues files (paths) for a destination without starting; sizes are read from disk when absent. */
-  queueFiles(dest: SendDestination, callingAe: string, description: string, files: (Omit<NewSendInstance, 'size'> & { size?: number })[]): number {
+  queueFiles(
+    dest: SendDestination,
+    callingAe: string,
+    description: string,
+    files: (Omit<NewSendInstance, 'size'> & { size?: number })[],
+    commitment?: JobCommitment | null,
+  ): number {
     const withSizes = files.map((f) => {
       let size = f.size;
       if (size === undefined) {
@@ -87,14 +119,21 @@ export class SendService {
       }
       return { ...f, size };
     });
-    const id = this.store.create(dest, callingAe, description, withSizes);
+    const id = this.store.create(dest, callingAe, description, withSizes, commitment);
     this.changed(id);
     return id;
   }
 
   /** Queues the files at `paths` as the library indexed them, without starting (SendStore.createFromIndex). */
-  queueIndexed(dest: SendDestination, callingAe: string, description: string, paths: string[], always: string[] = []): { id: number; total: number } {
-    const job = this.store.createFromIndex(dest, callingAe, description, paths, always);
+  queueIndexed(
+    dest: SendDestination,
+    callingAe: string,
+    description: string,
+    paths: string[],
+    always: string[] = [],
+    commitment?: JobCommitment | null,
+  ): { id: number; total: number } {
+    const job = this.store.createFromIndex(dest, callingAe, description, paths, always, commitment);
     this.changed(job.id);
     return job;
   }
@@ -123,14 +162,33 @@ export class SendService {
         this.running.delete(sendJobId);
         if (summary) {
           // Stopped without pause/cancel (the app quitting): stays 'running' so the next start resumes it.
-          const state = ctx.signal.aborted ? (entry.stopAs ?? 'running') : 'done';
-          this.store.setState(sendJobId, state);
+          if (ctx.signal.aborted) this.store.setState(sendJobId, entry.stopAs ?? 'running');
+          else this.finish(sendJobId);
         }
         this.changed(sendJobId);
         resolveDone(summary);
+        for (const l of [...this.endListeners]) {
+          try {
+            l(sendJobId);
+          } catch (err) {
+            log.error(`send job ${sendJobId}: a listener failed:`, err);
+          }
+        }
       }
     });
     return entry.runnerId;
+  }
+
+  /**
+   * A run that went through its queue ends 'done', or 'failed' when nothing was stored although
+   * instances failed: with the reason in words ("could not connect to PACS at … — connection refused").
+   */
+  private finish(sendJobId: number): void {
+    const job = this.store.job(sendJobId)!;
+    if (job.success + job.warning === 0 && job.failed > 0) {
+      const messages = this.store.instances(sendJobId, { state: 'failed' }).map((r) => r.message ?? 'failed');
+      this.store.setState(sendJobId, 'failed', jobFailure(messages, job));
+    } else this.store.setState(sendJobId, 'done');
   }
 
   /** Resolves when the job's current run ends (null when it was not running or failed). */
@@ -155,7 +213,7 @@ export class SendService {
       return this.jobs.cancel(r.runnerId);
     }
     const job = this.store.job(sendJobId);
-    if (!job || job.state === 'done' || job.state === as) return false;
+    if (!job || job.state === 'done' || job.state === 'failed' || job.state === as) return false;
     this.store.setState(sendJobId, as);
     this.changed(sendJobId);
     return true;
@@ -289,7 +347,8 @@ export class SendService {
               id: r.key,
               state: r.state,
               status: r.status,
-              message: r.message,
+              // No response at all: a network failure, said in words.
+              message: r.status === null && r.state === 'failed' ? inWords(r.message, job) : r.message,
               SOPInstanceUID: r.sopInstanceUid,
               SOPClassUID: r.sopClassUid,
               transferSyntax: r.transferSyntax,

@@ -30,7 +30,12 @@ export interface NewCommitInstance {
   SOPInstanceUID: string;
   path: string;
   size: number;
+  /** SHA-256 of the file, for transactions recorded before stamps ('' when the stamp identifies the bytes). */
   sha256: string;
+  /** What identified the bytes sent (electron/fileStamp.ts); null for older rows. */
+  stamp?: string | null;
+  /** The send job instance it was stored as. */
+  sendInstanceId?: number | null;
 }
 
 /** What creating a transaction needs. */
@@ -42,7 +47,7 @@ export interface NewCommitTransaction {
   maxAttempts: number;
   deleteAfterCommit: boolean;
   roots: string[];
-  sendJobId?: string | null;
+  sendJobId?: number | null;
   retryOf?: number | null;
   instances: NewCommitInstance[];
 }
@@ -61,6 +66,7 @@ export interface CommitTransaction {
   deleteAfterCommit: boolean;
   roots: string[];
   retryOf: number | null;
+  sendJobId: number | null;
 }
 
 /** An instance of a transaction, as the report processor needs it. */
@@ -78,7 +84,10 @@ export interface DeletionCandidate {
   path: string;
   size: number;
   sha256: string;
+  stamp: string | null;
   deleteState: 'deleting' | 'deleted' | 'kept' | null;
+  /** Where the file was being moved for its unlink (set with the 'deleting' intent). */
+  quarantine: string | null;
 }
 
 /** One change a report makes to one instance. */
@@ -115,9 +124,10 @@ export class CommitStore {
       ),
       insertInstance: db.prepare(
         `INSERT INTO commit_instances (transaction_id, SOPClassUID, SOPInstanceUID, path, size, sha256, state, updated_at,
-           StudyInstanceUID, StudyDescription, PatientName)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, st.StudyInstanceUID, st.StudyDescription, p.PatientName
-         FROM (SELECT 1) LEFT JOIN instances i ON i.SOPInstanceUID = ?3 LEFT JOIN series se ON se.id = i.series_id
+           StudyInstanceUID, StudyDescription, PatientName, send_instance_id, sent_stamp)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, coalesce(si.StudyInstanceUID, st.StudyInstanceUID), coalesce(si.StudyDescription, st.StudyDescription),
+           coalesce(si.PatientName, p.PatientName), ?8, ?9
+         FROM (SELECT 1) LEFT JOIN send_instances si ON si.id = ?8 LEFT JOIN instances i ON i.SOPInstanceUID = ?3 LEFT JOIN series se ON se.id = i.series_id
          LEFT JOIN studies st ON st.id = se.study_id LEFT JOIN patients p ON p.id = st.patient_id`,
       ),
       txnByUid: db.prepare('SELECT * FROM commit_transactions WHERE transaction_uid = ?'),
@@ -137,7 +147,7 @@ export class CommitStore {
         `INSERT INTO commit_report_log (received_at, transaction_uid, calling_ae, peer_address, delivery, status, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
       candidates: db.prepare(
-        `SELECT id, SOPInstanceUID, path, size, sha256, delete_state AS deleteState FROM commit_instances
+        `SELECT id, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, delete_state AS deleteState, delete_quarantine AS quarantine FROM commit_instances
          WHERE transaction_id = ? AND state = 'committed' AND (delete_state IS NULL OR delete_state = 'deleting') ORDER BY id`,
       ),
       setDeleteState: db.prepare('UPDATE commit_instances SET delete_state = ?, delete_problem = ?, updated_at = ? WHERE id = ?'),
@@ -154,10 +164,12 @@ export class CommitStore {
     return transaction(this.db, () => {
       const { id } = this.stmt.insertTxn.get(
         t.transactionUid, t.node.aeTitle, t.node.host, t.node.port, JSON.stringify(t.node.addresses), t.callingAe, created,
-        Date.now() + t.timeoutMs, t.maxAttempts, t.timeoutMs, t.deleteAfterCommit ? 1 : 0, JSON.stringify(t.roots), t.sendJobId ?? null,
+        Date.now() + t.timeoutMs, t.maxAttempts, t.timeoutMs, t.deleteAfterCommit ? 1 : 0, JSON.stringify(t.roots), t.sendJobId === null || t.sendJobId === undefined ? null : String(t.sendJobId),
         t.retryOf ?? null,
       ) as { id: number };
-      for (const i of t.instances) this.stmt.insertInstance.run(id, i.SOPClassUID, i.SOPInstanceUID, i.path, i.size, i.sha256, created);
+      for (const i of t.instances) {
+        this.stmt.insertInstance.run(id, i.SOPClassUID, i.SOPInstanceUID, i.path, i.size, i.sha256, created, i.sendInstanceId ?? null, i.stamp ?? null);
+      }
       return id;
     });
   }
@@ -257,7 +269,7 @@ export class CommitStore {
   uncommitted(transactionId: number): NewCommitInstance[] {
     return this.db
       .prepare(
-        `SELECT SOPClassUID, SOPInstanceUID, path, size, sha256 FROM commit_instances
+        `SELECT SOPClassUID, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, send_instance_id AS sendInstanceId FROM commit_instances
          WHERE transaction_id = ? AND state <> 'committed' ORDER BY id`,
       )
       .all(transactionId) as unknown as NewCommitInstance[];
@@ -273,7 +285,10 @@ export class CommitStore {
   /** Instances of a transaction still waiting for a report (for an automatic re-request). */
   pendingInstances(transactionId: number): NewCommitInstance[] {
     return this.db
-      .prepare(`SELECT SOPClassUID, SOPInstanceUID, path, size, sha256 FROM commit_instances WHERE transaction_id = ? AND state = 'pending' ORDER BY id`)
+      .prepare(
+        `SELECT SOPClassUID, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, send_instance_id AS sendInstanceId FROM commit_instances
+         WHERE transaction_id = ? AND state = 'pending' ORDER BY id`,
+      )
       .all(transactionId) as unknown as NewCommitInstance[];
   }
 
@@ -309,21 +324,24 @@ export class CommitStore {
     ).map((r) => r.id);
   }
 
-  /** Records the intent to delete (before unlink). Refuses unless the instance is committed. */
-  markDeleting(instanceId: number): boolean {
+  /**
+   * Records the intent to delete, and the name the file is moved to before its unlink (before either
+   * happens). Refuses unless the instance is committed.
+   */
+  markDeleting(instanceId: number, quarantine: string): boolean {
     const r = this.db
-      .prepare(`UPDATE commit_instances SET delete_state = 'deleting', updated_at = ? WHERE id = ? AND state = 'committed'
+      .prepare(`UPDATE commit_instances SET delete_state = 'deleting', delete_quarantine = ?, updated_at = ? WHERE id = ? AND state = 'committed'
                 AND (delete_state IS NULL OR delete_state = 'deleting')`)
-      .run(now(), instanceId);
+      .run(quarantine, now(), instanceId);
     return Number(r.changes) === 1;
   }
 
   /** Records a completed deletion and its audit row, in one durable transaction. */
-  markDeleted(c: DeletionCandidate, t: CommitTransaction): void {
+  markDeleted(c: DeletionCandidate, t: CommitTransaction, sha256 = c.sha256): void {
     const at = now();
     transaction(this.db, () => {
       this.stmt.setDeleteState.run('deleted', null, at, c.id);
-      this.stmt.audit.run(c.id, c.path, c.SOPInstanceUID, t.transactionUid, nodeText(t.node), c.sha256, c.size, at);
+      this.stmt.audit.run(c.id, c.path, c.SOPInstanceUID, t.transactionUid, nodeText(t.node), sha256, c.size, at);
     });
   }
 
@@ -332,12 +350,15 @@ export class CommitStore {
     this.stmt.setDeleteState.run('kept', problem, now(), instanceId);
   }
 
-  /** True when another instance row already deleted this path and nothing was sent from it since. */
-  deletedElsewhere(path: string, sha256: string, exceptInstanceId: number): boolean {
+  /** True when another instance row already deleted this path, sent as the same bytes (same stamp, or same SHA-256 for older rows). */
+  deletedElsewhere(c: DeletionCandidate): boolean {
     return Boolean(
       this.db
-        .prepare(`SELECT 1 FROM commit_deletions WHERE path = ? AND sha256 = ? AND commit_instance_id <> ? LIMIT 1`)
-        .get(path, sha256, exceptInstanceId),
+        .prepare(
+          `SELECT 1 FROM commit_deletions d JOIN commit_instances i ON i.id = d.commit_instance_id
+           WHERE d.path = ?1 AND d.commit_instance_id <> ?2 AND ((?3 <> '' AND i.sent_stamp = ?3) OR (?3 = '' AND d.sha256 = ?4)) LIMIT 1`,
+        )
+        .get(c.path, c.id, c.stamp ?? '', c.sha256),
     );
   }
 
@@ -358,19 +379,23 @@ export class CommitStore {
         attempts: t.attempts,
         deleteAfterCommit: t.deleteAfterCommit,
         retryOf: t.retryOf,
+        sendJobId: t.sendJobId,
         message: (r.message as string | null) ?? null,
         counts: this.counts(t.id),
       };
     });
   }
 
-  /** The instances of a transaction for the UI and the CLI. */
-  instanceRows(transactionId: number): CommitInstanceRow[] {
+  /** The instances of a transaction for the UI and the CLI; `problemsFirst`: failed, kept, timed-out and pending before the committed. */
+  instanceRows(transactionId: number, opts: { problemsFirst?: boolean } = {}): CommitInstanceRow[] {
+    const order = opts.problemsFirst
+      ? `CASE WHEN c.state = 'failed' THEN 0 WHEN c.delete_state = 'kept' THEN 1 WHEN c.state = 'timed-out' THEN 2 WHEN c.state = 'pending' THEN 3 ELSE 4 END, c.id`
+      : 'c.id';
     const rows = this.db
       .prepare(
         `SELECT c.id, c.transaction_id, c.SOPInstanceUID, c.SOPClassUID, c.path, c.state, c.failure_reason, c.delete_state, c.delete_problem,
-                c.StudyInstanceUID
-         FROM commit_instances c WHERE c.transaction_id = ? ORDER BY c.id`,
+                c.StudyInstanceUID, c.send_instance_id
+         FROM commit_instances c WHERE c.transaction_id = ? ORDER BY ${order}`,
       )
       .all(transactionId);
     return rows.map((r) => {
@@ -387,6 +412,7 @@ export class CommitStore {
         failureMeaning: reason === null ? null : failureMeaning(reason),
         deleted: r.delete_state === 'deleted',
         keptReason: r.delete_state === 'kept' ? (r.delete_problem as string) : null,
+        sendInstanceId: (r.send_instance_id as number | null) ?? null,
       };
     });
   }
@@ -458,5 +484,6 @@ function toTransaction(r: Record<string, unknown>): CommitTransaction {
     deleteAfterCommit: r.delete_after_commit === 1,
     roots: JSON.parse(r.roots as string) as string[],
     retryOf: (r.retry_of as number | null) ?? null,
+    sendJobId: r.send_job_id === null || r.send_job_id === undefined ? null : Number(r.send_job_id),
   };
 }

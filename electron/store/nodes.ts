@@ -1,7 +1,7 @@
 /**
  * Remote DICOM nodes and our own AE title and listening port.
  */
-import type { LocalAe, NodeInput, NodeRow, TlsFiles } from '../../shared/contract/nodes.ts';
+import { DEFAULT_NODE_COMMITMENT, type LocalAe, type NodeInput, type NodeRow, type TlsFiles } from '../../shared/contract/nodes.ts';
 import { CourierError } from '../../shared/errors.ts';
 import type { Db } from './db.ts';
 
@@ -16,6 +16,10 @@ interface Row {
   port: number;
   tls: number;
   max_associations: number;
+  request_commitment: number;
+  delete_after_commit: number;
+  commit_timeout_s: number;
+  commit_retries: number;
 }
 
 const toNode = (r: Row): NodeRow => ({
@@ -26,6 +30,10 @@ const toNode = (r: Row): NodeRow => ({
   port: r.port,
   tls: r.tls === 1,
   maxAssociations: r.max_associations,
+  requestCommitment: r.request_commitment === 1,
+  deleteAfterCommit: r.delete_after_commit === 1,
+  commitTimeoutS: r.commit_timeout_s,
+  commitRetries: r.commit_retries,
 });
 
 /** Node reads and writes. */
@@ -52,19 +60,44 @@ export class NodeStore {
     return r ? toNode(r) : null;
   }
 
-  /** Adds a node (id absent) or updates one; returns it. */
+  /**
+   * Adds a node (id absent) or updates one; returns it. Commitment defaults left out keep the node's
+   * (a new node's are DEFAULT_NODE_COMMITMENT).
+   */
   save(input: NodeInput & { id?: number }): NodeRow {
     const name = input.name?.trim() || input.aeTitle;
+    const flag = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
+    const values = [
+      name,
+      input.aeTitle,
+      input.host,
+      input.port,
+      input.tls ? 1 : 0,
+      input.maxAssociations ?? 2,
+      flag(input.requestCommitment),
+      flag(input.deleteAfterCommit),
+      input.commitTimeoutS ?? null,
+      input.commitRetries ?? null,
+    ];
+    const d = DEFAULT_NODE_COMMITMENT;
     try {
       if (input.id === undefined) {
         const r = this.db
-          .prepare('INSERT INTO nodes (name, ae_title, host, port, tls, max_associations, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *')
-          .get(name, input.aeTitle, input.host, input.port, input.tls ? 1 : 0, input.maxAssociations ?? 2, new Date().toISOString()) as unknown as Row;
+          .prepare(
+            `INSERT INTO nodes (name, ae_title, host, port, tls, max_associations, request_commitment, delete_after_commit, commit_timeout_s, commit_retries, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, coalesce(?, ${d.requestCommitment ? 1 : 0}), coalesce(?, ${d.deleteAfterCommit ? 1 : 0}), coalesce(?, ${d.commitTimeoutS}),
+               coalesce(?, ${d.commitRetries}), ?) RETURNING *`,
+          )
+          .get(...values, new Date().toISOString()) as unknown as Row;
         return toNode(r);
       }
       const r = this.db
-        .prepare('UPDATE nodes SET name = ?, ae_title = ?, host = ?, port = ?, tls = ?, max_associations = ? WHERE id = ? RETURNING *')
-        .get(name, input.aeTitle, input.host, input.port, input.tls ? 1 : 0, input.maxAssociations ?? 2, input.id) as unknown as Row | undefined;
+        .prepare(
+          `UPDATE nodes SET name = ?, ae_title = ?, host = ?, port = ?, tls = ?, max_associations = ?, request_commitment = coalesce(?, request_commitment),
+             delete_after_commit = coalesce(?, delete_after_commit), commit_timeout_s = coalesce(?, commit_timeout_s), commit_retries = coalesce(?, commit_retries)
+           WHERE id = ? RETURNING *`,
+        )
+        .get(...values, input.id) as unknown as Row | undefined;
       if (!r) throw new CourierError('NOT_FOUND', `No node ${input.id}`);
       return toNode(r);
     } catch (err) {

@@ -4,7 +4,20 @@
  * a crash still has its unfinished instances 'queued' and resumes from them.
  */
 import type { StatementSync } from 'node:sqlite';
-import type { SendInstanceRow, SendInstanceState, SendJobRow, SendJobState } from '../../shared/contract/send.ts';
+import type { CommitCounts, CommitInstanceState } from '../../shared/contract/commit.ts';
+import { failureMeaning, formatFailureReason } from '../../shared/contract/commit.ts';
+import type {
+  SendCommitOptions,
+  SendCommitState,
+  SendInstanceCommit,
+  SendInstanceRow,
+  SendInstanceState,
+  SendJobCommit,
+  SendJobRow,
+  SendJobState,
+  SendJobStudy,
+  SendSelection,
+} from '../../shared/contract/send.ts';
 import { transaction, type Db } from './db.ts';
 
 /** What a new job's instance is. */
@@ -39,6 +52,30 @@ export interface InstanceUpdate {
   SOPClassUID?: string;
   transferSyntax?: string;
   transcodedFrom?: string;
+  /** What identified the bytes sent (electron/fileStamp.ts); absent when nothing was read. */
+  stamp?: string;
+}
+
+/** Storage commitment asked for with a job, with the node's timing. */
+export interface JobCommitment extends SendCommitOptions {
+  /** How long to wait for a report to each request. */
+  timeoutMs: number;
+  /** Requests in all, the first included. */
+  attempts: number;
+}
+
+/** One file of an instance in a selection (`SendStore.selectionFiles`). */
+export interface SelectionFile {
+  fileId: number;
+  instanceId: number;
+  path: string;
+  size: number;
+  TransferSyntaxUID: string;
+  SOPInstanceUID: string;
+  SOPClassUID: string;
+  seriesId: number;
+  studyId: number;
+  patientId: number;
 }
 
 interface JobDbRow {
@@ -56,7 +93,32 @@ interface JobDbRow {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  commit_request: number;
+  delete_after_commit: number;
+  commit_timeout_ms: number | null;
+  commit_attempts: number | null;
+  commit_state: SendCommitState | null;
+  commit_message: string | null;
 }
+
+const emptyCounts = (): CommitCounts => ({ total: 0, pending: 0, committed: 0, failed: 0, timedOut: 0, deleted: 0, kept: 0 });
+
+/** Adds one instance's commitment state to counts. */
+function count(c: CommitCounts, state: CommitInstanceState, deleteState: string | null): void {
+  c.total++;
+  if (state === 'pending') c.pending++;
+  else if (state === 'committed') c.committed++;
+  else if (state === 'failed') c.failed++;
+  else if (state === 'timed-out') c.timedOut++;
+  if (deleteState === 'deleted') c.deleted++;
+  else if (deleteState === 'kept') c.kept++;
+}
+
+/** The latest commitment row of a send instance `si` (a re-request supersedes the earlier ones). */
+const LATEST_COMMIT = `LEFT JOIN commit_instances c ON c.id = (SELECT max(c2.id) FROM commit_instances c2 WHERE c2.send_instance_id = si.id)`;
+
+/** The study of a library instance `i` as queued: joined from instance to patient. */
+const STUDY_OF = `LEFT JOIN series se ON se.id = i.series_id LEFT JOIN studies st ON st.id = se.study_id LEFT JOIN patients p ON p.id = st.patient_id`;
 
 const now = () => new Date().toISOString();
 
@@ -69,12 +131,15 @@ export class SendStore {
     this.db = db;
   }
 
-  /** Creates a job with its instances, all queued; returns its id. */
-  create(dest: SendDestination, callingAe: string, description: string, instances: NewSendInstance[]): number {
+  /** Creates a job with its instances, all queued (and its commitment, if asked for); returns its id. */
+  create(dest: SendDestination, callingAe: string, description: string, instances: NewSendInstance[], commitment?: JobCommitment | null): number {
     return transaction(this.db, () => {
-      const id = this.insertJob(dest, callingAe, description);
+      const id = this.insertJob(dest, callingAe, description, commitment);
+      // The study as the library knows it now: the view per study outlives the library rows (deleted files).
       const ins = this.db.prepare(
-        `INSERT INTO send_instances (job_id, instance_id, path, size, SOPInstanceUID, SOPClassUID, file_transfer_syntax, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued')`,
+        `INSERT INTO send_instances (job_id, instance_id, path, size, SOPInstanceUID, SOPClassUID, file_transfer_syntax, state, StudyInstanceUID, StudyDescription, PatientName)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', st.StudyInstanceUID, st.StudyDescription, p.PatientName
+         FROM (SELECT 1) LEFT JOIN instances i ON i.id = ?2 OR (?2 IS NULL AND i.SOPInstanceUID = ?5) ${STUDY_OF}`,
       );
       for (const i of instances) ins.run(id, i.instanceId ?? null, i.path, i.size, i.SOPInstanceUID ?? null, i.SOPClassUID ?? null, i.TransferSyntaxUID ?? null);
       return id;
@@ -89,15 +154,23 @@ export class SendStore {
    * paths go in as JSON, so a folder of thousands of files costs no row objects in JavaScript.
    * Returns the job id and how many instances it holds.
    */
-  createFromIndex(dest: SendDestination, callingAe: string, description: string, paths: string[], always: string[] = []): { id: number; total: number } {
+  createFromIndex(
+    dest: SendDestination,
+    callingAe: string,
+    description: string,
+    paths: string[],
+    always: string[] = [],
+    commitment?: JobCommitment | null,
+  ): { id: number; total: number } {
     return transaction(this.db, () => {
-      const id = this.insertJob(dest, callingAe, description);
+      const id = this.insertJob(dest, callingAe, description, commitment);
       const { changes } = this.db
         .prepare(
-          `INSERT INTO send_instances (job_id, instance_id, path, size, SOPInstanceUID, SOPClassUID, file_transfer_syntax, state)
-           SELECT ?, f.instance_id, j.value, coalesce(f.size, e.size, s.size, 0), i.SOPInstanceUID, i.SOPClassUID, f.TransferSyntaxUID, 'queued'
+          `INSERT INTO send_instances (job_id, instance_id, path, size, SOPInstanceUID, SOPClassUID, file_transfer_syntax, state, StudyInstanceUID, StudyDescription, PatientName)
+           SELECT ?, f.instance_id, j.value, coalesce(f.size, e.size, s.size, 0), i.SOPInstanceUID, i.SOPClassUID, f.TransferSyntaxUID, 'queued',
+                  st.StudyInstanceUID, st.StudyDescription, p.PatientName
              FROM json_each(?) j
-             LEFT JOIN files f ON f.path = j.value LEFT JOIN instances i ON i.id = f.instance_id
+             LEFT JOIN files f ON f.path = j.value LEFT JOIN instances i ON i.id = f.instance_id ${STUDY_OF}
              LEFT JOIN index_errors e ON e.path = j.value LEFT JOIN skipped_files s ON s.path = j.value
             WHERE f.path IS NOT NULL OR e.path IS NOT NULL OR j.value IN (SELECT value FROM json_each(?))
             ORDER BY j.key`,
@@ -107,14 +180,93 @@ export class SendStore {
     });
   }
 
-  private insertJob(dest: SendDestination, callingAe: string, description: string): number {
+  private insertJob(dest: SendDestination, callingAe: string, description: string, c?: JobCommitment | null): number {
+    const ask = Boolean(c?.request);
     const { id } = this.db
       .prepare(
-        `INSERT INTO send_jobs (node_id, ae_title, host, port, max_associations, tls, calling_ae, description, state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id`,
+        `INSERT INTO send_jobs (node_id, ae_title, host, port, max_associations, tls, calling_ae, description, state, created_at,
+           commit_request, delete_after_commit, commit_timeout_ms, commit_attempts, commit_state)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING id`,
       )
-      .get(dest.nodeId, dest.aeTitle, dest.host, dest.port, dest.maxAssociations, dest.tls ? 1 : 0, callingAe, description, now()) as { id: number };
+      .get(
+        dest.nodeId, dest.aeTitle, dest.host, dest.port, dest.maxAssociations, dest.tls ? 1 : 0, callingAe, description, now(),
+        ask ? 1 : 0, ask && c?.deleteAfterCommit ? 1 : 0, ask ? c!.timeoutMs : null, ask ? c!.attempts : null, ask ? 'waiting' : null,
+      ) as { id: number };
     return id;
+  }
+
+  /** The commitment a job was created with (null: none asked for). */
+  commitment(jobId: number): JobCommitment | null {
+    const r = this.db.prepare('SELECT commit_request, delete_after_commit, commit_timeout_ms, commit_attempts FROM send_jobs WHERE id = ?').get(jobId) as
+      | { commit_request: number; delete_after_commit: number; commit_timeout_ms: number | null; commit_attempts: number | null }
+      | undefined;
+    if (!r || r.commit_request !== 1) return null;
+    return { request: true, deleteAfterCommit: r.delete_after_commit === 1, timeoutMs: r.commit_timeout_ms ?? 60_000, attempts: r.commit_attempts ?? 1 };
+  }
+
+  /** Records where a job's commitment stands (durable before the next step acts on it). */
+  setCommitState(jobId: number, state: SendCommitState, message: string | null = null): void {
+    this.db.prepare('UPDATE send_jobs SET commit_state = ?, commit_message = ? WHERE id = ?').run(state, message, jobId);
+  }
+
+  /** Asks for commitment on a job created without (`commit.requestForSendJob`): from now on it is the job's. */
+  setCommitment(jobId: number, c: JobCommitment): void {
+    this.db
+      .prepare(`UPDATE send_jobs SET commit_request = 1, delete_after_commit = ?, commit_timeout_ms = ?, commit_attempts = ?, commit_state = 'waiting', commit_message = NULL WHERE id = ?`)
+      .run(c.deleteAfterCommit ? 1 : 0, c.timeoutMs, c.attempts, jobId);
+  }
+
+  /** Jobs whose stores ended and whose commitment is still to be requested (or was being requested when the app stopped). */
+  commitDue(): number[] {
+    return (
+      this.db
+        .prepare(`SELECT id FROM send_jobs WHERE commit_request = 1 AND commit_state IN ('waiting', 'requesting') AND state IN ('done', 'failed', 'cancelled') ORDER BY id`)
+        .all() as { id: number }[]
+    ).map((r) => r.id);
+  }
+
+  /** Jobs whose commitment was requested and may still wait for reports. */
+  commitPending(): number[] {
+    return (this.db.prepare(`SELECT id FROM send_jobs WHERE commit_state = 'pending' ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+  }
+
+  /** The stored instances of a job (success or warning), with what identified the bytes sent, for a commitment request. */
+  stored(jobId: number): { id: number; path: string; size: number; SOPInstanceUID: string; SOPClassUID: string; stamp: string | null }[] {
+    return this.db
+      .prepare(
+        `SELECT id, path, size, SOPInstanceUID, SOPClassUID, sent_stamp AS stamp FROM send_instances
+         WHERE job_id = ? AND state IN ('success', 'warning') AND SOPInstanceUID IS NOT NULL AND SOPClassUID IS NOT NULL ORDER BY id`,
+      )
+      .all(jobId) as unknown as { id: number; path: string; size: number; SOPInstanceUID: string; SOPClassUID: string; stamp: string | null }[];
+  }
+
+  /**
+   * Every file of every instance under the selection (an instance in several files has a row for
+   * each), in library order: what `send.plan` chooses from.
+   */
+  selectionFiles(scope: SendSelection): SelectionFile[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    const add = (ids: number[] | undefined, column: string) => {
+      if (ids?.length) {
+        where.push(`${column} IN (SELECT value FROM json_each(?))`);
+        args.push(JSON.stringify(ids));
+      }
+    };
+    add(scope.patientIds, 'st.patient_id');
+    add(scope.studyIds, 'se.study_id');
+    add(scope.seriesIds, 'i.series_id');
+    add(scope.instanceIds, 'i.id');
+    if (!where.length) return [];
+    return this.db
+      .prepare(
+        `SELECT f.id AS fileId, i.id AS instanceId, f.path, f.size, f.TransferSyntaxUID, i.SOPInstanceUID, i.SOPClassUID,
+                i.series_id AS seriesId, se.study_id AS studyId, st.patient_id AS patientId
+         FROM files f JOIN instances i ON i.id = f.instance_id JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id
+         WHERE ${where.join(' OR ')}
+         ORDER BY st.id, se.SeriesNumber, se.id, i.InstanceNumber, i.id, f.id`,
+      )
+      .all(...args) as unknown as SelectionFile[];
   }
 
   /** One job with its counts, or null. */
@@ -161,19 +313,102 @@ export class SendStore {
       ...counts,
       totalBytes,
       doneBytes,
+      commit: r.commit_request === 1 ? this.jobCommit(r) : null,
     };
   }
 
-  /** The instances of a job, in order, optionally only those in one state. */
-  instances(jobId: number, opts: { state?: SendInstanceState; exceptState?: SendInstanceState; offset?: number; limit?: number } = {}): SendInstanceRow[] {
-    // Columns named as the contract names them (shared/contract/send.ts), so rows need no mapping.
-    return this.db
+  private jobCommit(r: JobDbRow): SendJobCommit {
+    const counts = emptyCounts();
+    const rows = this.db
+      .prepare(`SELECT c.state, c.delete_state FROM send_instances si JOIN commit_instances c ON c.id = (SELECT max(c2.id) FROM commit_instances c2 WHERE c2.send_instance_id = si.id) WHERE si.job_id = ?`)
+      .all(r.id) as { state: CommitInstanceState; delete_state: string | null }[];
+    for (const c of rows) count(counts, c.state, c.delete_state);
+    return {
+      request: true,
+      deleteAfterCommit: r.delete_after_commit === 1,
+      state: r.commit_state ?? 'waiting',
+      message: r.commit_message,
+      transactionIds: this.transactionIds(r.id),
+      counts,
+    };
+  }
+
+  /** The commitment transactions of a job, oldest first (re-requests included). */
+  transactionIds(jobId: number): number[] {
+    return (this.db.prepare('SELECT id FROM commit_transactions WHERE send_job_id = ? ORDER BY id').all(String(jobId)) as { id: number }[]).map((t) => t.id);
+  }
+
+  /**
+   * The instances of a job, in order, optionally only those in one state, each with the latest word
+   * of its storage commitment. `problemsFirst`: failed stores and commitment failures, then kept
+   * files, timed-out and pending ones, then the rest.
+   */
+  instances(jobId: number, opts: { state?: SendInstanceState; exceptState?: SendInstanceState; problemsFirst?: boolean; offset?: number; limit?: number } = {}): SendInstanceRow[] {
+    const order = opts.problemsFirst
+      ? `CASE WHEN si.state = 'failed' OR c.state = 'failed' THEN 0 WHEN c.delete_state = 'kept' THEN 1 WHEN c.state = 'timed-out' THEN 2
+              WHEN c.state = 'pending' THEN 3 ELSE 4 END, si.id`
+      : 'si.id';
+    const rows = this.db
       .prepare(
-        `SELECT id, instance_id AS instanceId, path, size, SOPInstanceUID, SOPClassUID, state, status, message,
-           transfer_syntax AS transferSyntax, transcoded_from AS transcodedFrom, attempts, updated_at AS updatedAt
-         FROM send_instances WHERE job_id = ? AND (? IS NULL OR state = ?) AND (? IS NULL OR state != ?) ORDER BY id LIMIT ? OFFSET ?`,
+        `SELECT si.id, si.instance_id, si.path, si.size, si.SOPInstanceUID, si.SOPClassUID, si.state, si.status, si.message, si.transfer_syntax,
+           si.transcoded_from, si.attempts, si.updated_at, si.StudyInstanceUID,
+           c.transaction_id, t.transaction_uid, c.state AS commit_state, c.failure_reason, c.delete_state, c.delete_problem
+         FROM send_instances si ${LATEST_COMMIT} LEFT JOIN commit_transactions t ON t.id = c.transaction_id
+         WHERE si.job_id = ? AND (? IS NULL OR si.state = ?) AND (? IS NULL OR si.state != ?) ORDER BY ${order} LIMIT ? OFFSET ?`,
       )
-      .all(jobId, opts.state ?? null, opts.state ?? null, opts.exceptState ?? null, opts.exceptState ?? null, opts.limit ?? 1_000_000, opts.offset ?? 0) as unknown as SendInstanceRow[];
+      .all(jobId, opts.state ?? null, opts.state ?? null, opts.exceptState ?? null, opts.exceptState ?? null, opts.limit ?? 1_000_000, opts.offset ?? 0);
+    return rows.map((r) => ({
+      id: r.id as number,
+      instanceId: (r.instance_id as number | null) ?? null,
+      path: r.path as string,
+      size: r.size as number,
+      SOPInstanceUID: (r.SOPInstanceUID as string | null) ?? null,
+      SOPClassUID: (r.SOPClassUID as string | null) ?? null,
+      state: r.state as SendInstanceState,
+      status: (r.status as number | null) ?? null,
+      message: (r.message as string | null) ?? null,
+      transferSyntax: (r.transfer_syntax as string | null) ?? null,
+      transcodedFrom: (r.transcoded_from as string | null) ?? null,
+      attempts: r.attempts as number,
+      updatedAt: (r.updated_at as string | null) ?? null,
+      StudyInstanceUID: (r.StudyInstanceUID as string | null) ?? null,
+      commit: r.transaction_id === null ? null : instanceCommit(r),
+    }));
+  }
+
+  /** A job per study: counts of its instances' stores and, when asked for, their commitment. */
+  studies(jobId: number): SendJobStudy[] {
+    const asked = this.commitment(jobId) !== null || this.transactionIds(jobId).length > 0;
+    const groups = new Map<string | null, SendJobStudy>();
+    const rows = this.db
+      .prepare(
+        `SELECT si.state, si.StudyInstanceUID, si.StudyDescription, si.PatientName, c.state AS commit_state, c.delete_state
+         FROM send_instances si ${LATEST_COMMIT} WHERE si.job_id = ? ORDER BY si.id`,
+      )
+      .all(jobId);
+    for (const r of rows) {
+      const key = (r.StudyInstanceUID as string | null) ?? null;
+      let g = groups.get(key);
+      if (!g) {
+        g = {
+          StudyInstanceUID: key,
+          StudyDescription: (r.StudyDescription as string | null) ?? null,
+          PatientName: (r.PatientName as string | null) ?? null,
+          total: 0,
+          queued: 0,
+          stored: 0,
+          failed: 0,
+          commit: asked ? emptyCounts() : null,
+        };
+        groups.set(key, g);
+      }
+      g.total++;
+      if (r.state === 'queued') g.queued++;
+      else if (r.state === 'failed') g.failed++;
+      else g.stored++;
+      if (g.commit && r.commit_state) count(g.commit, r.commit_state as CommitInstanceState, (r.delete_state as string | null) ?? null);
+    }
+    return [...groups.values()];
   }
 
   /**
@@ -228,14 +463,14 @@ export class SendStore {
       .all(jobId) as unknown as { SOPClassUID: string; fileTransferSyntax: string; count: number }[];
   }
 
-  /** Sets a job's state (and its start/finish time). */
+  /** Sets a job's state (and its start/finish time); `error` is the job-level reason, in words. */
   setState(id: number, state: SendJobState, error: string | null = null): void {
     const t = now();
     this.db
       .prepare(
         `UPDATE send_jobs SET state = ?, error = ?,
            started_at = CASE WHEN ? = 'running' THEN coalesce(started_at, ?) ELSE started_at END,
-           finished_at = CASE WHEN ? IN ('done', 'cancelled') THEN ? ELSE NULL END
+           finished_at = CASE WHEN ? IN ('done', 'failed', 'cancelled') THEN ? ELSE NULL END
          WHERE id = ?`,
       )
       .run(state, error, state, t, state, t, id);
@@ -267,10 +502,11 @@ export class SendStore {
     // Prepared once: a send writes its results in a batch every 200 ms (SendService).
     const stmt = (this.recordStmt ??= this.db.prepare(
       `UPDATE send_instances SET state = ?, status = ?, message = ?, SOPInstanceUID = coalesce(?, SOPInstanceUID), SOPClassUID = coalesce(?, SOPClassUID),
-         transfer_syntax = ?, transcoded_from = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
+         transfer_syntax = ?, transcoded_from = ?, sent_stamp = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`,
     ));
     transaction(this.db, () => {
-      for (const u of updates) stmt.run(u.state, u.status, u.message, u.SOPInstanceUID ?? null, u.SOPClassUID ?? null, u.transferSyntax ?? null, u.transcodedFrom ?? null, t, u.id);
+      for (const u of updates)
+        stmt.run(u.state, u.status, u.message, u.SOPInstanceUID ?? null, u.SOPClassUID ?? null, u.transferSyntax ?? null, u.transcodedFrom ?? null, u.stamp ?? null, t, u.id);
     });
   }
 
@@ -290,6 +526,20 @@ export class SendStore {
   remove(jobId: number): boolean {
     return Number(this.db.prepare(`DELETE FROM send_jobs WHERE id = ? AND state <> 'running'`).run(jobId).changes) > 0;
   }
+}
+
+/** An instance's latest commitment row as the contract shows it. */
+function instanceCommit(r: Record<string, unknown>): SendInstanceCommit {
+  const reason = (r.failure_reason as number | null) ?? null;
+  return {
+    transactionId: r.transaction_id as number,
+    transactionUid: r.transaction_uid as string,
+    state: r.commit_state as CommitInstanceState,
+    failureReason: reason === null ? null : formatFailureReason(reason),
+    failureMeaning: reason === null ? null : failureMeaning(reason),
+    deleted: r.delete_state === 'deleted',
+    keptReason: r.delete_state === 'kept' ? ((r.delete_problem as string | null) ?? null) : null,
+  };
 }
 
 /** Which queued instances `SendStore.queuedForRun` reads. */

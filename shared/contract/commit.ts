@@ -37,6 +37,9 @@ export interface CommitTransactionRow {
   deleteAfterCommit: boolean;
   /** The transaction this one re-requests, if any. */
   retryOf: number | null;
+  /** The send job whose stores it asks about (null: `courier send` or an older transaction). */
+  sendJobId: number | null;
+  /** Why it failed or timed out, in words (e.g. "could not connect to PACS at 127.0.0.1:11112 — connection refused"). */
   message: string | null;
   counts: CommitCounts;
 }
@@ -56,6 +59,8 @@ export interface CommitInstanceRow {
   deleted: boolean;
   /** Why a committed file was not deleted (changed since sent, read-only, outside the sent folders …). */
   keptReason: string | null;
+  /** The send job instance it was stored as (null for older transactions). */
+  sendInstanceId: number | null;
 }
 
 /** Per-study summary of a transaction. */
@@ -91,12 +96,16 @@ const id = int(1);
 /** Commitment channels. */
 export const commitChannels = {
   'commit.transactions': channel<CommitTransactionRow[]>()(object({ limit: optional(int(1, 1000)) })),
-  'commit.instances': channel<CommitInstanceRow[]>()(object({ transactionId: id })),
+  /** A transaction's instances; `problemsFirst`: failed, then kept, timed-out and pending ones before the committed. */
+  'commit.instances': channel<CommitInstanceRow[]>()(object({ transactionId: id, problemsFirst: optional(bool) })),
   'commit.studies': channel<CommitStudySummary[]>()(object({ transactionId: id })),
   'commit.deletions': channel<CommitDeletionRow[]>()(object({ limit: optional(int(1, 10000)) })),
   /** Asks the node again for the pending, failed and timed-out instances of a transaction. */
   'commit.rerequest': channel<{ transactionId: number; transactionUid: string }>()(object({ transactionId: id })),
-  /** Requests commitment of what a finished send job stored (optionally deleting once committed). */
+  /**
+   * Requests commitment of what a finished send job stored (optionally deleting once committed).
+   * A job started with `commit.request` asks by itself; this is for a job started without.
+   */
   'commit.requestForSendJob': channel<{ transactionIds: number[] }>()(object({ sendJobId: id, deleteAfterCommit: bool })),
   /** Re-sends (C-STORE) the failed and timed-out instances of a transaction, then requests their commitment. */
   'commit.resend': channel<{ sendJobId: number }>()(object({ transactionId: id })),

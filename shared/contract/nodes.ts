@@ -18,9 +18,20 @@ export interface NodeRow {
   tls: boolean;
   /** Associations Courier opens at once to this node. */
   maxAssociations: number;
+  /** Ask this node for storage commitment after a send (the send dialog's default). */
+  requestCommitment: boolean;
+  /** Delete local files once this node committed them (the send dialog's default; always confirmed there). */
+  deleteAfterCommit: boolean;
+  /** Seconds to wait for a report to each commitment request before asking again or giving up. */
+  commitTimeoutS: number;
+  /** Requests after the first when no report came in time or the node could not be reached. */
+  commitRetries: number;
 }
 
-/** What the Settings form sends to add or change a node. */
+/** Storage commitment defaults of a node when not given (a new node, or one saved before they existed). */
+export const DEFAULT_NODE_COMMITMENT = { requestCommitment: false, deleteAfterCommit: false, commitTimeoutS: 60, commitRetries: 2 } as const;
+
+/** What the Settings form sends to add or change a node (absent optional fields take the defaults). */
 export interface NodeInput {
   name?: string;
   aeTitle: string;
@@ -28,6 +39,10 @@ export interface NodeInput {
   port: number;
   tls?: boolean;
   maxAssociations?: number;
+  requestCommitment?: boolean;
+  deleteAfterCommit?: boolean;
+  commitTimeoutS?: number;
+  commitRetries?: number;
 }
 
 /** PEM files for DICOM over TLS; '' when not set. */
@@ -85,6 +100,10 @@ const nodeFields = {
   port,
   tls: optional(bool),
   maxAssociations: optional(int(1, 16)),
+  requestCommitment: optional(bool),
+  deleteAfterCommit: optional(bool),
+  commitTimeoutS: optional(int(1, 86_400)),
+  commitRetries: optional(int(0, 10)),
 };
 
 /** Node channels. */

@@ -76,7 +76,7 @@ async function commitAfterStores(c: AfterStoresContext): Promise<CommitOutcome |
   try {
     const roots = c.args.positionals.map((p) => resolve(p));
     const sent = c.instances.map((i) => ({ path: i.path, sopInstanceUid: i.sopInstanceUid, sopClassUid: i.sopClassUid ?? '', store: i.store }));
-    const { transactionUid, results } = await commit.afterSend(sent, roots, c.ctx.signal, String(c.sendJobId));
+    const { transactionUid, results } = await commit.afterSend(sent, roots, c.ctx.signal, c.sendJobId);
     const instances = new Map<number, Pick<SendCliInstance, 'commit' | 'failureReason' | 'deleted'>>();
     for (const i of c.instances) {
       const r = results.get(i.path);

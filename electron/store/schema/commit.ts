@@ -87,4 +87,17 @@ export const commitMigrations: Migration[] = [
       );
     `,
   },
+  {
+    id: '2026-12-05-commit-send-link',
+    sql: `
+      -- the send job instance an instance was stored as, and what identified its bytes when they
+      -- were read for sending (send_instances.sent_stamp): deletion compares the file with it
+      ALTER TABLE commit_instances ADD COLUMN send_instance_id INTEGER;
+      ALTER TABLE commit_instances ADD COLUMN sent_stamp TEXT;
+      -- where a file is moved (beside itself) between its last check and its unlink (commit/delete.ts)
+      ALTER TABLE commit_instances ADD COLUMN delete_quarantine TEXT;
+      CREATE INDEX commit_instances_send ON commit_instances(send_instance_id);
+      CREATE INDEX commit_transactions_send_job ON commit_transactions(send_job_id);
+    `,
+  },
 ];

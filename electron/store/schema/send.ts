@@ -80,4 +80,29 @@ export const sendMigrations: Migration[] = [
       ALTER TABLE send_jobs ADD COLUMN tls INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    id: '2026-12-05-send-commit',
+    sql: `
+      -- each node's storage commitment defaults (the send dialog starts from them)
+      ALTER TABLE nodes ADD COLUMN request_commitment INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE nodes ADD COLUMN delete_after_commit INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE nodes ADD COLUMN commit_timeout_s INTEGER NOT NULL DEFAULT 60;
+      ALTER TABLE nodes ADD COLUMN commit_retries INTEGER NOT NULL DEFAULT 2;
+      -- storage commitment asked for with the job: the job requests it itself once its stores end,
+      -- also after a restart (commit_state: NULL = not asked; waiting | requesting | pending | done | failed)
+      ALTER TABLE send_jobs ADD COLUMN commit_request INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE send_jobs ADD COLUMN delete_after_commit INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE send_jobs ADD COLUMN commit_timeout_ms INTEGER;
+      ALTER TABLE send_jobs ADD COLUMN commit_attempts INTEGER;
+      ALTER TABLE send_jobs ADD COLUMN commit_state TEXT;
+      ALTER TABLE send_jobs ADD COLUMN commit_message TEXT;
+      -- what identifies the bytes sent, taken on the open file as they were read (electron/fileStamp.ts):
+      -- a committed file is deleted only while it still matches
+      ALTER TABLE send_instances ADD COLUMN sent_stamp TEXT;
+      -- the study as the library knew it when queued (its rows may be pruned once files are deleted)
+      ALTER TABLE send_instances ADD COLUMN StudyInstanceUID TEXT;
+      ALTER TABLE send_instances ADD COLUMN StudyDescription TEXT;
+      ALTER TABLE send_instances ADD COLUMN PatientName TEXT;
+    `,
+  },
 ];

@@ -115,8 +115,8 @@ test('InterruptedDeletion_IsCompletedOnce_NotRepeated', async (t) => {
   commitAll(store, txn.transactionUid, instances);
   const [a, b] = store.deletionCandidates(txn.id);
   // Crash after the intent of a, before its unlink; crash after b's unlink, before its record.
-  assert.ok(store.markDeleting(a.id));
-  assert.ok(store.markDeleting(b.id));
+  assert.ok(store.markDeleting(a.id, `${a.path}.aside`));
+  assert.ok(store.markDeleting(b.id, `${b.path}.aside`));
   const { unlinkSync } = await import('node:fs');
   unlinkSync(b.path);
   const out = await deleteCommitted(store, store.byId(txn.id)!);

@@ -1,6 +1,6 @@
 /**
- * The app's paths through the send queue: request commitment of a finished send job, and re-send
- * then re-request an instance the PACS refused.
+ * The send → commit → delete workflow as the app runs it: a job started with commitment asks the
+ * node itself once its stores end, and a re-send of what the PACS refused asks again.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,14 +8,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers.ts';
 import { createServices } from '../../../electron/services.ts';
-import { requestForSendJob, resendTransaction } from '../../../electron/commit/sendJobs.ts';
 import { startPacs } from '../../../electron/pacs/pacs.ts';
-import { makeStudy } from './study.ts';
+import { makeStudy } from '../commit/study.ts';
 
-test('SendJob_ThenRequestCommitment_ThenResendRefused_AllCommittedAndDeleted', async (t) => {
+test('SendJobWithCommitment_RequestsItself_ThenResendRefused_AllCommittedAndDeleted', async (t) => {
   const dir = tempDir();
   const services = createServices(join(dir.path, 'home'));
-  Object.assign(services.commit.options, { lingerMs: 1500, timeoutMs: 8000, maxAttempts: 1 });
   const files = makeStudy(join(dir.path, 'study'), 3);
   const fail = new Map([[files[1].sopInstanceUid, 0x0213]]);
   const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail });
@@ -25,18 +23,28 @@ test('SendJob_ThenRequestCommitment_ThenResendRefused_AllCommittedAndDeleted', a
     dir.cleanup();
   });
   const dest = { nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, maxAssociations: 1 };
-  const jobId = services.send.queueFiles(dest, 'COURIER', 'test', files.map((f) => ({ path: f.path })));
+  const commitment = { request: true, deleteAfterCommit: true, timeoutMs: 8000, attempts: 1 };
+  const jobId = services.send.queueFiles(dest, 'COURIER', 'test', files.map((f) => ({ path: f.path })), commitment);
   services.send.start(jobId);
   await services.send.wait(jobId);
-  const [txnId] = await requestForSendJob(services, jobId, true);
-  await services.commit.settle([txnId]);
+  await services.workflow.settled(jobId);
+  const job = services.send.store.job(jobId)!;
+  assert.equal(job.commit?.state, 'done');
+  const [txnId] = job.commit!.transactionIds;
   assert.deepEqual(services.commit.store.instanceRows(txnId).map((r) => [r.state, r.deleted]), [['committed', true], ['failed', false], ['committed', true]]);
+  assert.deepEqual(job.commit!.counts, { total: 3, pending: 0, committed: 2, failed: 1, timedOut: 0, deleted: 2, kept: 0 });
+  assert.deepEqual(
+    services.send.store.instances(jobId, { problemsFirst: true }).map((r) => [r.path, r.commit?.state, r.commit?.failureReason, r.commit?.deleted]),
+    [[files[1].path, 'failed', '0x0213', false], [files[0].path, 'committed', null, true], [files[2].path, 'committed', null, true]],
+  );
+  assert.equal(services.commit.store.transactions()[0].sendJobId, jobId);
   assert.ok(existsSync(files[1].path));
 
   // The PACS has room again: re-send the refused instance and ask again.
   fail.clear();
-  const resendJob = resendTransaction(services, txnId);
+  const resendJob = services.workflow.resend(txnId);
   await services.send.wait(resendJob);
+  await services.workflow.settled(resendJob);
   const deadline = Date.now() + 15_000;
   while (existsSync(files[1].path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.ok(!existsSync(files[1].path), 'the re-sent instance is committed and deleted');
