@@ -6,9 +6,10 @@
  * reading in growing chunks so a large file is never read whole, and decoding text by Specific
  * Character Set.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import dicomParser from 'dicom-parser';
 import { charsetDecoder, type TextDecoderFn } from './charset.ts';
+import { openRegularFile } from './files.ts';
 import { inflateBounded, inflateUntil, InflateError, MAX_INFLATED } from './inflate.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from './tags.ts';
 import { hasPreamble, LONG_VRS, looksLikeMeta, parseMeta, sniffDataset, VRS, type FileMeta } from '../../shared/dicom/encoding.ts';
@@ -55,11 +56,12 @@ export const MAX_SEQUENCE_DEPTH = 64;
 
 /** Reads the header of the file at `path` (never the pixel data of a large file). */
 export function readHeader(path: string): ParsedHeader {
-  const fd = openSync(path, 'r');
+  const opened = openRegularFile(path);
+  if (!opened) throw new NotDicomError('not a regular file');
   try {
-    return readHeaderFromFd(fd, fstatSync(fd).size);
+    return readHeaderFromFd(opened.fd, opened.stats.size);
   } finally {
-    closeSync(fd);
+    closeSync(opened.fd);
   }
 }
 
@@ -82,7 +84,8 @@ export function readHeaderFromFd(fd: number, fileSize: number): ParsedHeader {
 
 /** Reads only the File Meta Information of the file at `path`, or null when it has none. */
 export function readFileMeta(path: string): FileMeta | null {
-  const fd = openSync(path, 'r');
+  const fd = openRegularFile(path)?.fd;
+  if (fd === undefined) return null;
   try {
     const buf = Buffer.allocUnsafe(FIRST_CHUNK);
     const n = readSync(fd, buf, 0, FIRST_CHUNK, 0);

@@ -3,7 +3,8 @@
  * record), not DICOM, or a broken DICOM file with a reason. Pure of the database, so it runs the
  * same in the indexing thread and in header workers.
  */
-import { closeSync, fstatSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, statSync, type Stats } from 'node:fs';
+import { fsReason, openRegularFile } from '../dicom/files.ts';
 import { DicomFileError, NotDicomError, readFileMeta, readHeaderFromFd } from '../dicom/header.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS } from '../dicom/tags.ts';
 import { summarize } from './summary.ts';
@@ -38,21 +39,22 @@ export function examineFile(path: string, known?: Stamp): Examined {
     try {
       st = statSync(path);
     } catch (err) {
-      return { kind: 'unreadable', message: `The file could not be opened: ${(err as Error).message}` };
+      return { kind: 'unreadable', message: `The file could not be opened: ${fsReason(err)}` };
     }
     if (matchesStamp(st, known)) return { kind: 'unchanged', size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
   }
-  // open + fstat rather than stat + open: one path lookup per new file.
-  let fd: number;
+  // open + fstat rather than stat + open: one path lookup per new file. A FIFO, device or socket is
+  // closed unread (opening does not wait for a FIFO's writer).
+  let opened;
   try {
-    fd = openSync(path, 'r');
+    opened = openRegularFile(path);
   } catch (err) {
-    return { kind: 'unreadable', message: `The file could not be opened: ${(err as Error).message}` };
+    return { kind: 'unreadable', message: `The file could not be opened: ${fsReason(err)}` };
   }
+  if (!opened) return { kind: 'skipped', size: 0, mtimeMs: 0 };
+  const { fd, stats: st } = opened;
   try {
-    const st = fstatSync(fd);
     const stamp = { size: st.size, mtimeMs: Math.trunc(st.mtimeMs) };
-    if (!st.isFile()) return { kind: 'skipped', ...stamp };
     if (known && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs) return { kind: 'unchanged', ...stamp };
     try {
       const h = readHeaderFromFd(fd, st.size);
@@ -65,11 +67,11 @@ export function examineFile(path: string, known?: Stamp): Examined {
       return { kind: 'instance', record, ...stamp };
     } catch (err) {
       if (err instanceof NotDicomError || isDirectoryFile(path)) return { kind: 'skipped', ...stamp };
-      const message = err instanceof DicomFileError ? err.message : `The file could not be read: ${(err as Error).message}`;
+      const message = err instanceof DicomFileError ? err.message : `The file could not be read: ${fsReason(err)}`;
       return { kind: 'error', message, ...stamp };
     }
   } catch (err) {
-    return { kind: 'unreadable', message: `The file could not be read: ${(err as Error).message}` };
+    return { kind: 'unreadable', message: `The file could not be read: ${fsReason(err)}` };
   } finally {
     closeSync(fd);
   }

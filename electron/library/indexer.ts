@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { IndexError, IndexSummary } from '../../shared/contract/index.ts';
 import { CourierError } from '../../shared/errors.ts';
+import { fsReason } from '../dicom/files.ts';
 import { transaction, type Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
 import { examineFile, type Examined, type Stamp } from './examine.ts';
@@ -31,7 +32,7 @@ export async function indexPath(db: Db, store: LibraryStore, target: string, opt
   try {
     rootStat = statSync(root);
   } catch (err) {
-    throw new CourierError('IO', `Cannot open ${root}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message}`);
+    throw new CourierError('IO', `Cannot open ${root}: ${fsReason(err)}`);
   }
   const errors: IndexError[] = [];
   const files = filesToRead(root, rootStat.isDirectory(), (path, message) => errors.push({ path, message }));

