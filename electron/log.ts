@@ -3,9 +3,10 @@
  * to stderr; with a log file configured (the app and `courier serve` do), every line at info and
  * above is appended there too, with a timestamp.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { inspect } from 'node:util';
+import { PRIVATE_FILE_MODE, privateDir, privateFile } from './privateFiles.ts';
 
 /** Log areas. */
 export type LogArea = 'library' | 'dicomdir' | 'dimse' | 'send' | 'commit' | 'store' | 'ipc' | 'host' | 'main' | 'pacs';
@@ -18,7 +19,11 @@ let consoleLevel: Level = (process.env.COURIER_LOG_LEVEL as Level) in RANK ? (pr
 /** Appends log lines to `path` from now on (null stops); false when its folder cannot be made. */
 export function setLogFile(path: string | null): boolean {
   try {
-    if (path) mkdirSync(dirname(path), { recursive: true });
+    if (path) {
+      // Log lines name patients and paths: the folder and the file are this user's only.
+      privateDir(dirname(path));
+      privateFile(path);
+    }
     logFile = path;
     return true;
   } catch (err) {
@@ -46,7 +51,7 @@ function write(area: LogArea, level: Level, message: string, details: unknown[])
   if (RANK[level] >= RANK[consoleLevel]) process.stderr.write(`[${area}] ${level === 'info' ? '' : level + ': '}${text}\n`);
   if (logFile && RANK[level] >= RANK.info) {
     try {
-      appendFileSync(logFile, `${new Date().toISOString()} ${level.toUpperCase()} [${area}] ${text}\n`);
+      appendFileSync(logFile, `${new Date().toISOString()} ${level.toUpperCase()} [${area}] ${text}\n`, { mode: PRIVATE_FILE_MODE });
     } catch {
       // A full or read-only disk must not take the app down with it.
     }

@@ -2,17 +2,22 @@
  * The SQLite database (node:sqlite, built into Node 22 and Electron 38+): opening it with the
  * pragmas the data-safety invariants need, and applying migrations in order.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { PRIVATE_FILE_MODE, privateDir, privateFile, tighten } from '../privateFiles.ts';
 import { migrations } from './migrations.ts';
 
 /** The database handle the stores share. */
 export type Db = DatabaseSync;
 
-/** Opens (creating if needed) the database at `path` and brings its schema up to date. */
+/** Opens (creating if needed) the database at `path`, readable by this user only, and brings its schema up to date. */
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    // Patient names and paths: this user's only. SQLite gives the WAL and -shm files the database's mode.
+    privateDir(dirname(path));
+    privateFile(path);
+    for (const extra of ['-wal', '-shm', '-journal']) tighten(path + extra, PRIVATE_FILE_MODE);
+  }
   const db = new DatabaseSync(path);
   // WAL lets readers go on during writes; synchronous=FULL makes every commit durable before the
   // next step acts on it (docs/data-safety.md, invariant 2). busy_timeout covers a CLI and the app at once.

@@ -1,7 +1,7 @@
 // Area loggers: lines with timestamp, level and area in the log file; a broken log file is harmless.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger, setConsoleLevel, setLogFile } from '../../electron/log.ts';
 import { tempDir } from '../helpers.ts';
@@ -24,6 +24,28 @@ test('log lines carry time, level and area; debug stays out of the file', () => 
   } finally {
     setLogFile(null);
     setConsoleLevel('warn');
+    dir.cleanup();
+  }
+});
+
+test('the log file and its folder are this user\'s only, also when an older version left them open', () => {
+  const dir = tempDir();
+  try {
+    const logs = join(dir.path, 'logs');
+    setLogFile(join(logs, 'courier.log'));
+    logger('library').info('Doe^Jane indexed');
+    assert.equal(statSync(logs).mode & 0o777, 0o700);
+    assert.equal(statSync(join(logs, 'courier.log')).mode & 0o777, 0o600);
+    const old = join(dir.path, 'old');
+    mkdirSync(old, { mode: 0o755 });
+    writeFileSync(join(old, 'courier.log'), 'before\n');
+    chmodSync(join(old, 'courier.log'), 0o644);
+    chmodSync(old, 0o755);
+    setLogFile(join(old, 'courier.log'));
+    assert.equal(statSync(old).mode & 0o777, 0o700);
+    assert.equal(statSync(join(old, 'courier.log')).mode & 0o777, 0o600);
+  } finally {
+    setLogFile(null);
     dir.cleanup();
   }
 });
