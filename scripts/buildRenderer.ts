@@ -1,12 +1,12 @@
 /**
  * Builds the renderer (renderer/ → dist/renderer) with esbuild: index.html, one JS bundle and one
- * CSS file, plus cornerstone-wado-image-loader's decode worker and codecs copied beside them (WADO_DIR).
+ * CSS file, the decode worker (decode.worker.js) and the codecs' WebAssembly copied beside them.
  *
  * `node scripts/buildRenderer.ts [--dev]` builds once; `buildRenderer(opts)` is what scripts/build.ts
  * and `courier serve` call; `ensureRenderer()` builds only when the output is missing or stale.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { APP_ROOT } from '../electron/appRoot.ts';
@@ -16,10 +16,11 @@ export const ROOT = APP_ROOT;
 /** Where the built renderer goes by default. */
 export const RENDERER_OUT = join(ROOT, 'dist', 'renderer');
 const STAMP = '.built';
-/** cornerstone-wado-image-loader's "dynamic-import" build: its decode worker, the worker's chunks and
- * the WebAssembly codecs are separate files loaded from beside the bundle (same origin), so the page
- * needs no blob: workers and the worker files get a CSP of their own (see electron/host/server.ts). */
-const WADO_DIR = join(ROOT, 'node_modules', 'cornerstone-wado-image-loader', 'dist', 'dynamic-import');
+/** The decode worker: a file of its own beside the bundle (same origin), so the page needs no blob: workers
+ * and the worker gets a CSP of its own (electron/api/rendererFiles.ts). */
+const DECODE_WORKER = join(ROOT, 'renderer', 'features', 'viewer', 'image', 'decodeWorker.ts');
+/** dcmjs-codecs' WebAssembly (the same codecs export and send use), fetched by the worker. */
+const CODECS_WASM = join(ROOT, 'node_modules', 'dcmjs-codecs', 'build', 'dcmjs-native-codecs.wasm');
 
 /** Options of a renderer build. */
 export interface BuildRendererOptions {
@@ -40,7 +41,7 @@ export async function buildRenderer(opts: BuildRendererOptions = {}): Promise<{ 
   try {
     await esbuild.build({
       absWorkingDir: ROOT,
-      entryPoints: { main: join(ROOT, 'renderer', 'main.tsx') },
+      entryPoints: { main: join(ROOT, 'renderer', 'main.tsx'), 'decode.worker': DECODE_WORKER },
       outdir: staging,
       bundle: true,
       format: 'iife',
@@ -52,10 +53,10 @@ export async function buildRenderer(opts: BuildRendererOptions = {}): Promise<{ 
       legalComments: 'none',
       logLevel: 'error',
       define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-      alias: { 'cornerstone-wado-image-loader': join(WADO_DIR, 'cornerstoneWADOImageLoader.min.js') },
+      alias: { dcmjs: join(ROOT, 'renderer', 'features', 'viewer', 'image', 'dcmjsStub.ts') },
     });
     copyFileSync(join(ROOT, 'renderer', 'index.html'), join(staging, 'index.html'));
-    for (const f of readdirSync(WADO_DIR)) if (/\.(worker\.js|wasm)$/.test(f)) copyFileSync(join(WADO_DIR, f), join(staging, f));
+    copyFileSync(CODECS_WASM, join(staging, basename(CODECS_WASM)));
     writeFileSync(join(staging, STAMP), new Date().toISOString());
     mkdirSync(outdir, { recursive: true });
     // The stamp goes last: an interrupted build stays stale.

@@ -31,10 +31,9 @@ export const RENDERER_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The decode workers' own CSP (*.worker.js): their emscripten codecs (JPEG-LS, JPEG 2000) compile
- * WebAssembly and build functions at run time, so these workers — without DOM access — may eval; the
- * page may not. */
-export const DECODE_WORKER_CSP = "default-src 'none'; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; connect-src 'self'";
+/** The decode workers' own CSP (*.worker.js): they fetch and compile the codecs' WebAssembly; neither
+ * they nor the page may eval. */
+export const DECODE_WORKER_CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
 
 /** A renderer file ready to serve. */
 export interface RendererFile {

@@ -1,4 +1,4 @@
-// Minimal declarations for the parts of cornerstone-core, cornerstone-tools, cornerstone-wado-image-loader,
+// Minimal declarations for the parts of cornerstone-core, cornerstone-tools,
 // cornerstone-math and hammerjs the viewer uses (the packages ship none).
 
 declare module 'cornerstone-core' {
@@ -20,7 +20,8 @@ declare module 'cornerstone-core' {
     columnPixelSpacing?: number;
     sizeInBytes: number;
     getPixelData(): ArrayLike<number>;
-    data?: { string(tag: string): string | undefined; intString?(tag: string): number | undefined };
+    /** Draws the image instead of cornerstone's own greyscale and colour renderers. */
+    render?: (enabledElement: EnabledElement, invalidated?: boolean) => void;
   }
   export interface Viewport {
     scale: number;
@@ -32,6 +33,8 @@ declare module 'cornerstone-core' {
     hflip: boolean;
     vflip: boolean;
     labelmap?: boolean;
+    /** A VOI LUT in place of the window (cornerstone-tools' W/L tool clears it). */
+    voiLUT?: import('../features/viewer/image/attributes.ts').Lut;
   }
   export interface EnabledElement {
     element: HTMLElement;
@@ -60,6 +63,7 @@ declare module 'cornerstone-core' {
   export function reset(element: HTMLElement): void;
   export function updateImage(element: HTMLElement, invalidated?: boolean): void;
   export function draw(element: HTMLElement): void;
+  export function setToPixelCoordinateSystem(enabledElement: EnabledElement, context: CanvasRenderingContext2D, scale?: number): void;
   export function pixelToCanvas(element: HTMLElement, pt: { x: number; y: number }): { x: number; y: number };
   export function canvasToPixel(element: HTMLElement, pt: { x: number; y: number }): { x: number; y: number };
   export const imageCache: {
@@ -99,20 +103,6 @@ declare module 'cornerstone-tools' {
     ZoomTouchPinchTool: unknown;
   };
   export default tools;
-}
-
-declare module 'cornerstone-wado-image-loader' {
-  const loader: {
-    external: { cornerstone: unknown; dicomParser: unknown };
-    webWorkerManager: { initialize(config: Record<string, unknown>): void };
-    configure(options: Record<string, unknown>): void;
-    wadouri: {
-      dataSetCacheManager: { purge(): void; unload(uri: string): void; get(uri: string): import('dicom-parser').DataSet | undefined };
-      parseImageId(imageId: string): { scheme: string; url: string; frame?: number };
-      loadImage(imageId: string): import('cornerstone-core').ImageLoadObject;
-    };
-  };
-  export default loader;
 }
 
 declare module 'cornerstone-math' {

@@ -63,3 +63,18 @@ export const TRANSFER_SYNTAXES: ReadonlyMap<string, TransferSyntaxInfo> = new Ma
 export function transferSyntaxInfo(uid: string): TransferSyntaxInfo {
   return TRANSFER_SYNTAXES.get(uid) ?? { ...ts(uid, `Unknown (${uid})`), lossy: false };
 }
+
+/** A family of frame codecs (PS3.5 §8.2, Annex A.4). */
+export type CodecFamily = 'rle' | 'jpeg' | 'jpegls' | 'j2k' | 'htj2k' | 'deflate';
+
+/** Which codec family decodes the frames of an encapsulated transfer syntax, or null when Courier has none. */
+export function codecFor(uid: string): CodecFamily | null {
+  if (uid === '1.2.840.10008.1.2.5') return 'rle';
+  if (['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.4.70'].includes(uid)) return 'jpeg';
+  if (uid === '1.2.840.10008.1.2.4.80' || uid === '1.2.840.10008.1.2.4.81') return 'jpegls';
+  if (uid === '1.2.840.10008.1.2.4.90' || uid === '1.2.840.10008.1.2.4.91') return 'j2k';
+  if (uid === '1.2.840.10008.1.2.4.201' || uid === '1.2.840.10008.1.2.4.202' || uid === '1.2.840.10008.1.2.4.203') return 'htj2k';
+  // Deflated Image Frame Compression: each frame deflated on its own (raw deflate, RFC 1951).
+  if (uid === '1.2.840.10008.1.2.8.1') return 'deflate';
+  return null;
+}

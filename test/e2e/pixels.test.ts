@@ -1,10 +1,13 @@
 /**
- * Rendered pixels against values computed independently with pydicom + numpy (test/e2e/pixels.py):
- * the modality LUT and the window the viewport reports, compared as block means of the canvas. CT and
- * MR go through the fast path (renderer/features/viewer/rawLoader.ts), RLE, big endian and colour
- * through cornerstone-wado-image-loader.
+ * What the viewport draws against values computed independently with pydicom + numpy
+ * (test/e2e/pixels.py expected): the modality and VOI transformations with the window the viewport
+ * reports, compared as block means of the canvas. Files come from pydicom's test set and from
+ * pixels.py make (Modality LUT, VOI LUT, SIGMOID, an enhanced CT with functional groups, a
+ * supplemental palette, 8- and 16-bit PALETTE COLOR, Float and Double Float Pixel Data, an overlay
+ * plane, a file without meta header). All expected values of a test come from one Python run.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -18,11 +21,35 @@ interface Expected {
   blocks: (number | number[])[][];
 }
 
+/** What pixels.py computes one expectation from. */
+interface Spec {
+  path: string;
+  frame: number;
+  wc: number;
+  ww: number;
+  voiLut: boolean;
+  overlays: boolean;
+  block: number;
+}
+
+/** One image on screen: its canvas blocks and what to compare them with. */
+interface Shot {
+  label: string;
+  spec: Spec;
+  got: number[][][];
+  tolerance: { mean: number; max: number };
+}
+
+/** The viewport's data-* attributes. */
+async function paneData(page: Page): Promise<Record<string, string>> {
+  return page.getByTestId('viewport').first().evaluate((e: Element) => ({ ...(e as HTMLElement).dataset }) as Record<string, string>);
+}
+
 /** Means of the canvas over each block×block square of image pixels (inner area: pixel centres to pixel centres). */
-async function renderedBlocks(page: Page, pane: number, rows: number, cols: number, block: number, scale: number) {
+async function renderedBlocks(page: Page, rows: number, cols: number, block: number, scale: number) {
   return page.evaluate(
-    ({ pane, rows, cols, block, scale }) => {
-      const canvas = document.querySelectorAll('[data-testid="viewport"]')[pane].querySelector('canvas') as HTMLCanvasElement;
+    ({ rows, cols, block, scale }) => {
+      const canvas = document.querySelector('[data-testid="viewport"] canvas') as HTMLCanvasElement;
       const { width: cw, height: ch } = canvas;
       const data = canvas.getContext('2d')!.getImageData(0, 0, cw, ch).data;
       const toCanvasX = (x: number) => cw / 2 + (x - cols / 2) * scale;
@@ -51,44 +78,61 @@ async function renderedBlocks(page: Page, pane: number, rows: number, cols: numb
       }
       return out;
     },
-    { pane, rows, cols, block, scale },
+    { rows, cols, block, scale },
   );
 }
 
-/** Shows the series of `file` (its copy's Series Description is the file name) and compares it with pydicom. */
-async function compare(app: App, file: string, block: number, tolerance: { mean: number; max: number }, open = true, source = join(PYDICOM_TEST_FILES, file)) {
-  const row = app.page.getByTestId('series-row').filter({ hasText: file });
+/** Shows the series named `name` (its Series Description) unless `open` is false, waits for its image
+ * (frame `frame`, from 0), and takes the canvas. */
+async function shoot(app: App, name: string, path: string, opts: { block: number; frame?: number; open?: boolean; tolerance?: { mean: number; max: number } }): Promise<Shot> {
+  const row = app.page.getByTestId('series-row').filter({ hasText: name });
   const seriesId = await row.getAttribute('data-series-id');
-  if (open) await row.locator('.series-open').click();
-  await app.page.waitForFunction((id) => {
-    const v = document.querySelector('[data-testid="viewport"]') as HTMLElement;
-    return v.dataset.state === 'shown' && v.dataset.ww !== '' && v.dataset.seriesId === id;
-  }, seriesId);
-  const vp = await app.viewport(0);
-  const expected = python<Expected>([join(ROOT, 'test/e2e/pixels.py'), 'expected', source, String(vp.wc), String(vp.ww), String(block)]);
-  const got = await renderedBlocks(app.page, 0, expected.rows, expected.columns, block, vp.scale);
-  let total = 0;
-  let worst = 0;
-  let n = 0;
-  let worstAt = '';
-  expected.blocks.forEach((row, y) =>
-    row.forEach((e, x) => {
-      const want = expected.color ? (e as number[]) : [e as number, e as number, e as number];
-      want.forEach((w, c) => {
-        const d = Math.abs(got[y][x][c] - w);
-        total += d;
-        n++;
-        if (d > worst) {
-          worst = d;
-          worstAt = `block (${x},${y}) channel ${c}: rendered ${got[y][x][c].toFixed(1)}, pydicom ${w}`;
-        }
-      });
-    }),
+  if (opts.open !== false) await row.locator('.series-open').click();
+  await app.page.waitForFunction(
+    ({ id, frame }) => {
+      const v = document.querySelector('[data-testid="viewport"]') as HTMLElement;
+      return v.dataset.state === 'shown' && v.dataset.ww !== '' && v.dataset.seriesId === id && v.dataset.index === String(frame);
+    },
+    { id: seriesId, frame: opts.frame ?? 0 },
   );
-  const mean = total / n;
-  assert.ok(mean <= tolerance.mean && worst <= tolerance.max, `${file}: mean difference ${mean.toFixed(2)}, worst ${worst.toFixed(1)} at ${worstAt} (W ${vp.ww} L ${vp.wc})`);
-  console.log(`${file}: W ${vp.ww} L ${vp.wc}, mean difference ${mean.toFixed(2)}, worst ${worst.toFixed(1)}`);
-  return { mean, worst, vp };
+  const d = await paneData(app.page);
+  const overlays = (await app.page.getByTestId('overlays-toggle').getAttribute('aria-pressed')) === 'true';
+  const spec: Spec = { path, frame: opts.frame ?? 0, wc: Number(d.wc), ww: Number(d.ww), voiLut: d.voiLut !== '', overlays, block: opts.block };
+  const got = await renderedBlocks(app.page, Number(d.rows), Number(d.columns), opts.block, Number(d.scale));
+  return { label: `${name}${opts.frame ? ` frame ${opts.frame + 1}` : ''}${overlays ? '' : ' (overlays off)'}`, spec, got, tolerance: opts.tolerance ?? { mean: 2, max: 8 } };
+}
+
+/** Compares every shot with pixels.py's expectation (one Python run) and fails with all the mismatches. */
+function verify(shots: Shot[], dir: string): void {
+  const specFile = join(dir, 'spec.json');
+  writeFileSync(specFile, JSON.stringify(shots.map((s) => s.spec)));
+  const expected = python<Expected[]>([join(ROOT, 'test/e2e/pixels.py'), 'expected', specFile]);
+  const failures: string[] = [];
+  shots.forEach((shot, k) => {
+    const e = expected[k];
+    let total = 0;
+    let worst = 0;
+    let n = 0;
+    let worstAt = '';
+    e.blocks.forEach((row, y) =>
+      row.forEach((want, x) => {
+        const w = e.color ? (want as number[]) : [want as number, want as number, want as number];
+        w.forEach((v, c) => {
+          const d = Math.abs(shot.got[y][x][c] - v);
+          total += d;
+          n++;
+          if (d > worst) {
+            worst = d;
+            worstAt = `block (${x},${y}) channel ${c}: drawn ${shot.got[y][x][c].toFixed(1)}, pydicom ${v}`;
+          }
+        });
+      }),
+    );
+    const line = `${shot.label}: W ${shot.spec.ww} L ${shot.spec.wc}${shot.spec.voiLut ? ' (VOI LUT)' : ''}, mean difference ${(total / n).toFixed(2)}, worst ${worst.toFixed(1)}`;
+    console.log(line);
+    if (!n || total / n > shot.tolerance.mean || worst > shot.tolerance.max) failures.push(`${line} at ${worstAt}`);
+  });
+  assert.deepEqual(failures, []);
 }
 
 test('rendered pixels match pydicom + numpy for a CT, an MR and a colour image', async (t) => {
@@ -100,35 +144,79 @@ test('rendered pixels match pydicom + numpy for a CT, an MR and a colour image',
   const app = await openApp({ open: folder.path, viewport: { width: 1200, height: 800 } });
   t.after(() => app.close());
   await app.waitForImage();
+  const shots: Shot[] = [];
+  const source = (f: string) => join(PYDICOM_TEST_FILES, f);
 
   // CT: rescale intercept −1024, no window in the file, so the default comes from the pixel range.
-  const ct = await compare(app, 'CT_small.dcm', 16, { mean: 2, max: 8 });
+  const ct = await shoot(app, 'CT_small.dcm', source('CT_small.dcm'), { block: 16 });
+  shots.push(ct);
   // The CT brain preset, then the same comparison under the new window.
   await app.page.getByTestId('preset').selectOption('brain');
   await app.page.waitForFunction(() => (document.querySelector('[data-testid="viewport"]') as HTMLElement).dataset.ww === '80.00');
-  const brain = await compare(app, 'CT_small.dcm', 16, { mean: 2, max: 10 }, false);
-  assert.equal(brain.vp.ww, 80);
-  assert.equal(brain.vp.wc, 40);
-  assert.notEqual(ct.vp.ww, 80);
+  const brain = await shoot(app, 'CT_small.dcm', source('CT_small.dcm'), { block: 16, open: false, tolerance: { mean: 2, max: 10 } });
+  shots.push(brain);
+  assert.deepEqual([brain.spec.ww, brain.spec.wc], [80, 40]);
+  assert.notEqual(ct.spec.ww, 80);
   // MR: the file's Window Center/Width (600/1600).
-  const mr = await compare(app, 'MR_small.dcm', 8, { mean: 2, max: 8 });
-  assert.equal(mr.vp.wc, 600);
-  assert.equal(mr.vp.ww, 1600);
-  // The same MR decoded by the loader's workers (RLE) and byte-swapped (big endian).
-  await compare(app, 'MR_small_RLE.dcm', 8, { mean: 2, max: 8 });
-  await compare(app, 'MR_small_bigendian.dcm', 8, { mean: 2, max: 8 });
+  const mr = await shoot(app, 'MR_small.dcm', source('MR_small.dcm'), { block: 8 });
+  shots.push(mr);
+  assert.deepEqual([mr.spec.wc, mr.spec.ww], [600, 1600]);
+  // The same MR decoded by a worker (RLE) and byte-swapped (big endian).
+  shots.push(await shoot(app, 'MR_small_RLE.dcm', source('MR_small_RLE.dcm'), { block: 8 }));
+  shots.push(await shoot(app, 'MR_small_bigendian.dcm', source('MR_small_bigendian.dcm'), { block: 8 }));
   // Colour (RLE, RGB): the colour bars.
-  await compare(app, 'SC_rgb_rle.dcm', 10, { mean: 2, max: 8 });
+  shots.push(await shoot(app, 'SC_rgb_rle.dcm', source('SC_rgb_rle.dcm'), { block: 10 }));
+  verify(shots, folder.path);
   assert.deepEqual(app.pageErrors, []);
 });
 
-test('a PALETTE COLOR image renders as its red, green and blue lookup tables say', async (t) => {
+test('LUTs, VOI functions, functional groups, palettes, float pixels and overlays are drawn as pydicom computes them', async (t) => {
   const folder = tempDir();
   t.after(folder.cleanup);
-  const { file } = python<{ file: string }>([join(ROOT, 'test/e2e/pixels.py'), 'palette', folder.path]);
+  const { files } = python<{ files: string[] }>([join(ROOT, 'test/e2e/pixels.py'), 'make', folder.path]);
+  python([join(ROOT, 'test/e2e/pixels.py'), 'uniquify', folder.path, join(PYDICOM_TEST_FILES, 'MR_truncated.dcm')]);
   const app = await openApp({ open: folder.path, viewport: { width: 1200, height: 800 } });
   t.after(() => app.close());
-  await app.waitForImage();
-  await compare(app, 'PALETTE_COLOR.dcm', 16, { mean: 2, max: 8 }, false, file);
+  await app.page.getByTestId('series-row').filter({ hasText: 'no_meta.dcm' }).waitFor();
+  const path = (name: string) => files.find((f) => f.endsWith(`/${name}`))!;
+  const shots: Shot[] = [];
+  const { page } = app;
+
+  for (const name of ['modality_lut.dcm', 'sigmoid.dcm', 'supplemental_palette.dcm', 'palette8.dcm', 'palette16.dcm', 'float.dcm', 'double.dcm', 'no_meta.dcm']) {
+    shots.push(await shoot(app, name, path(name), { block: 8 }));
+  }
+  // A VOI LUT and no window: the LUT is applied, and named in the overlay.
+  shots.push(await shoot(app, 'voi_lut.dcm', path('voi_lut.dcm'), { block: 8 }));
+  assert.equal((await paneData(page)).voiLut, 'SQRT');
+  assert.match((await page.locator('[data-testid="viewport"] .overlay .bl').textContent())!, /VOI LUT: SQRT/);
+  // Float pixels: the full range of values, drawn exactly (LINEAR_EXACT), shown with the digits they need.
+  const float = shots.find((s) => s.label === 'float.dcm')!;
+  assert.ok(Math.abs(float.spec.wc - 1) < 0.01 && Math.abs(float.spec.ww - 3) < 0.01, `float window ${float.spec.wc}/${float.spec.ww}`);
+
+  // Enhanced CT: each frame is rescaled by the shared group and windowed by its own Frame VOI LUT.
+  shots.push(await shoot(app, 'enhanced_ct.dcm', path('enhanced_ct.dcm'), { block: 8 }));
+  assert.deepEqual([shots.at(-1)!.spec.wc, shots.at(-1)!.spec.ww], [40, 400]);
+  await page.getByTestId('viewport').first().focus();
+  await page.keyboard.press('End');
+  shots.push(await shoot(app, 'enhanced_ct.dcm', path('enhanced_ct.dcm'), { block: 8, frame: 2, open: false }));
+  assert.deepEqual([shots.at(-1)!.spec.wc, shots.at(-1)!.spec.ww], [-600, 1500]);
+
+  // The overlay plane, drawn and then hidden with the toolbar's toggle.
+  shots.push(await shoot(app, 'overlay.dcm', path('overlay.dcm'), { block: 4 }));
+  assert.equal((await paneData(page)).overlays, '1');
+  await page.getByTestId('overlays-toggle').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="overlays-toggle"]')!.getAttribute('aria-pressed') === 'false');
+  shots.push(await shoot(app, 'overlay.dcm', path('overlay.dcm'), { block: 4, open: false }));
+  assert.notDeepEqual(shots.at(-1)!.got, shots.at(-2)!.got, 'the toggle changes the picture');
+  await page.getByTestId('overlays-toggle').click();
+
+  // A truncated file after an image: it says so, and the image before it is gone from the screen.
+  await page.getByTestId('series-row').filter({ hasText: 'MR_truncated.dcm' }).locator('.series-open').click();
+  const error = page.getByTestId('viewport-error');
+  await error.waitFor();
+  assert.match((await error.textContent())!, /The file is truncated/);
+  assert.equal(await page.locator('[data-testid="viewport"] canvas').isVisible(), false, 'no image stays on screen under the error');
+
+  verify(shots, folder.path);
   assert.deepEqual(app.pageErrors, []);
 });

@@ -58,7 +58,7 @@ async function render(seriesId: number, box: HTMLDivElement): Promise<{ src?: st
     box.appendChild(target);
     cornerstone.enable(target);
     try {
-      const image = await loadImage(imageIdFor(courier.instanceUrl(first.id), first.frames > 1 ? 0 : null, first.TransferSyntaxUID), first.frames > 1);
+      const image = await loadImage(imageIdFor(courier.instanceUrl(first.id), first.frames > 1 ? 0 : null));
       const rendered = new Promise<void>((r) => target.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, () => r(), { once: true }));
       cornerstone.displayImage(target, image);
       await rendered;

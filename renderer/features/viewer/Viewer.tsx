@@ -20,6 +20,7 @@ export function Viewer({ openSeries }: { openSeries: { seriesId: number; nonce: 
   const [tool, setTool] = useState<LeftTool>('Wwwc');
   const [cine, setCine] = useState({ playing: false, fps: 15 });
   const [tagsOpen, setTagsOpen] = useState(false);
+  const [overlays, setOverlays] = useState(true);
   const [tagInstance, setTagInstance] = useState<number | null>(null);
   const [statuses, setStatuses] = useState<ViewportStatus[]>([]);
   const handles = useRef<(ViewportHandle | null)[]>([]);
@@ -94,6 +95,15 @@ export function Viewer({ openSeries }: { openSeries: { seriesId: number; nonce: 
           <button onClick={() => h()?.flip('h')}>Flip H</button>
           <button onClick={() => h()?.flip('v')}>Flip V</button>
           <button onClick={() => h()?.clearMeasurements()}>Clear lengths</button>
+          <button
+            className={overlays ? 'on' : ''}
+            aria-pressed={overlays}
+            onClick={() => setOverlays(!overlays)}
+            title="Show or hide the overlay planes (60xx) drawn over images"
+            data-testid="overlays-toggle"
+          >
+            Overlays
+          </button>
           <button onClick={() => h()?.reset()} data-testid="reset">Reset</button>
         </div>
         <div className="group">
@@ -144,6 +154,7 @@ export function Viewer({ openSeries }: { openSeries: { seriesId: number; nonce: 
               seriesId={panes[i]}
               active={i === active}
               cine={cine}
+              showOverlays={overlays}
               onActivate={() => setActive(i)}
               onDropSeries={(id) => {
                 setActive(i);

@@ -10,6 +10,7 @@ import { formatDate, formatName } from '../format.ts';
 import { SERIES_DRAG_TYPE } from '../library/LibraryPanel.tsx';
 import { cornerstone, cornerstoneTools, imageIdFor, initCornerstone, loadImage } from './cornerstone.ts';
 import type { Image, Viewport } from 'cornerstone-core';
+import type { CourierImage } from './image/render.ts';
 import { nearestUntaken, stepIndex } from './presets.ts';
 import { objectKind } from './sopClasses.ts';
 import { transferSyntaxInfo } from '../../../shared/dicom/transferSyntax.ts';
@@ -37,6 +38,8 @@ interface Props {
   seriesId: number | null;
   active: boolean;
   cine: { playing: boolean; fps: number };
+  /** Draw overlay planes (60xx) over the image. */
+  showOverlays: boolean;
   onActivate(): void;
   onDropSeries(seriesId: number): void;
   onStatus(status: ViewportStatus): void;
@@ -87,6 +90,20 @@ export function loadErrorMessage(err: unknown): string {
   return 'The image could not be decoded';
 }
 
+/** A viewport's VOI: its window and VOI LUT. */
+interface ImageVoi {
+  windowWidth: number;
+  windowCenter: number;
+  lut: Viewport['voiLUT'];
+}
+const voiOf = (vp: Viewport): ImageVoi => ({ windowWidth: vp.voi.windowWidth, windowCenter: vp.voi.windowCenter, lut: vp.voiLUT });
+const sameVoi = (a: ImageVoi, b: ImageVoi | null) => !!b && a.windowWidth === b.windowWidth && a.windowCenter === b.windowCenter && a.lut === b.lut;
+
+/** A window value for the overlay: whole numbers, or three significant digits for small ranges (parametric maps). */
+export function formatWindow(v: number): string {
+  return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : String(Number(v.toPrecision(3)));
+}
+
 /** The first value of a possibly multi-valued number. */
 const first = (v: number | number[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
@@ -101,7 +118,7 @@ export function defaultWindow(image: Pick<Image, 'windowCenter' | 'windowWidth' 
 }
 
 /** A viewport pane. */
-export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries, onStatus, onShowTags, ref }: Props) {
+export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate, onDropSeries, onStatus, onShowTags, ref }: Props) {
   const element = useRef<HTMLDivElement>(null);
   const [context, setContext] = useState<SeriesContext | null>(null);
   const [stack, setStack] = useState<StackEntry[]>([]);
@@ -111,11 +128,14 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
   // The series `state` is about (the prop changes one render before the load effect resets state).
   const [stateSeries, setStateSeries] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [overlay, setOverlay] = useState<{ ww: number; wc: number; scale: number } | null>(null);
+  const [overlay, setOverlay] = useState<{ ww: number; wc: number; scale: number; voiLut: string | null; overlays: number; rows: number; columns: number } | null>(null);
   const [dragOver, setDragOver] = useState(false);
   const requested = useRef(0);
   const generation = useRef(0);
   const freshViewport = useRef(true);
+  // The VOI the viewport last took from an image's own attributes: while the user has not changed it,
+  // each image shows its own window or VOI LUT (an enhanced object's frames may each have one).
+  const imageVoi = useRef<ImageVoi | null>(null);
   const loading = useRef(false);
 
   // Enable the element once.
@@ -125,7 +145,8 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
     cornerstone.enable(el);
     const onRendered = () => {
       const vp = cornerstone.getViewport(el);
-      if (vp) setOverlay({ ww: vp.voi.windowWidth, wc: vp.voi.windowCenter, scale: vp.scale });
+      const image = cornerstone.getImage(el) as CourierImage | undefined;
+      if (vp) setOverlay({ ww: vp.voi.windowWidth, wc: vp.voi.windowCenter, scale: vp.scale, voiLut: vp.voiLUT ? (vp.voiLUT.explanation ?? 'VOI LUT') : null, overlays: image?.courier?.overlays.length ?? 0, rows: image?.rows ?? 0, columns: image?.columns ?? 0 });
     };
     el.addEventListener(cornerstone.EVENTS.IMAGE_RENDERED, onRendered);
     const resize = new ResizeObserver(() => {
@@ -142,6 +163,13 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
       cornerstone.disable(el);
     };
   }, []);
+
+  // Overlay planes on or off: the renderer reads the element's data-overlays (image/render.ts).
+  useEffect(() => {
+    const el = element.current!;
+    el.dataset.overlays = showOverlays ? 'on' : 'off';
+    if (cornerstone.getImage(el)) cornerstone.updateImage(el);
+  }, [showOverlays]);
 
   // Load the series: its context, and its instances as a stack.
   useEffect(() => {
@@ -167,7 +195,7 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
           if (!i.hasPixels) continue;
           const url = courier.instanceUrl(i.id);
           if (i.frames > 1) for (let f = 0; f < i.frames; f++) entries.push({ imageId: imageIdFor(url, f), instanceId: i.id, frame: f, instanceNumber: i.InstanceNumber, transferSyntaxUID: i.TransferSyntaxUID });
-          else entries.push({ imageId: imageIdFor(url, null, i.TransferSyntaxUID), instanceId: i.id, frame: null, instanceNumber: i.InstanceNumber, transferSyntaxUID: i.TransferSyntaxUID });
+          else entries.push({ imageId: imageIdFor(url, null), instanceId: i.id, frame: null, instanceNumber: i.InstanceNumber, transferSyntaxUID: i.TransferSyntaxUID });
         }
         setContext(ctx);
         setOthers(instances.filter((i) => !i.hasPixels));
@@ -190,18 +218,24 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
     const gen = generation.current;
     const wanted = ++requested.current;
     loading.current = true;
-    withTimeout(loadImage(entry.imageId, entry.frame !== null), LOAD_TIMEOUT_MS).then(
+    withTimeout(loadImage(entry.imageId), LOAD_TIMEOUT_MS).then(
       (image) => {
         if (wanted !== requested.current || gen !== generation.current) return;
         loading.current = false;
-        let viewport: Partial<Viewport> | undefined;
+        let viewport: Viewport | undefined;
         if (freshViewport.current) {
-          const vp = cornerstone.getDefaultViewportForImage(el, image);
-          vp.voi = defaultWindow(image);
-          viewport = vp;
+          viewport = cornerstone.getDefaultViewportForImage(el, image);
+          viewport.voi = defaultWindow(image);
+          imageVoi.current = voiOf(viewport);
           freshViewport.current = false;
         } else {
           viewport = cornerstone.getViewport(el);
+          const own = (image as CourierImage).courier?.display;
+          if (viewport && own && (own.windows.length || own.voiLuts.length) && sameVoi(voiOf(viewport), imageVoi.current)) {
+            viewport.voi = defaultWindow(image);
+            viewport.voiLUT = (image as CourierImage).voiLUT;
+            imageVoi.current = voiOf(viewport);
+          }
         }
         cornerstone.displayImage(el, image, viewport);
         setState('shown');
@@ -229,7 +263,7 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
       for (let i = pick(); i >= 0 && gen === generation.current; i = pick()) {
         taken[i] = 1;
         try {
-          await loadImage(stack[i].imageId, stack[i].frame !== null);
+          await loadImage(stack[i].imageId);
         } catch {
           // shown when scrolled to
         }
@@ -276,7 +310,11 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
   useImperativeHandle(
     ref,
     (): ViewportHandle => ({
-      setWindow: (windowWidth, windowCenter) => withViewport((vp) => (vp.voi = { windowWidth, windowCenter })),
+      setWindow: (windowWidth, windowCenter) =>
+        withViewport((vp) => {
+          vp.voi = { windowWidth, windowCenter };
+          vp.voiLUT = undefined;
+        }),
       invert: () => withViewport((vp) => (vp.invert = !vp.invert)),
       fit: () => cornerstone.getImage(element.current!) && cornerstone.fitToWindow(element.current!),
       rotate: (d) => withViewport((vp) => (vp.rotation = (((vp.rotation + d) % 360) + 360) % 360)),
@@ -287,6 +325,7 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
         if (!image) return;
         const vp = cornerstone.getDefaultViewportForImage(el, image);
         vp.voi = defaultWindow(image);
+        imageVoi.current = voiOf(vp);
         cornerstone.setViewport(el, vp);
       },
       clearMeasurements: () => {
@@ -340,8 +379,13 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
       data-ww={overlay ? overlay.ww.toFixed(2) : ''}
       data-wc={overlay ? overlay.wc.toFixed(2) : ''}
       data-scale={overlay ? overlay.scale.toFixed(4) : ''}
+      data-voi-lut={overlay?.voiLut ?? ''}
+      data-overlays={overlay?.overlays ?? 0}
+      data-rows={overlay?.rows ?? ''}
+      data-columns={overlay?.columns ?? ''}
     >
-      <div className="viewport-element" ref={element} />
+      {/* Only an image of this series that loaded is on screen: not the last one while the next loads or fails. */}
+      <div className="viewport-element" ref={element} style={{ visibility: state === 'shown' ? 'visible' : 'hidden' }} />
       {state === 'shown' || (state === 'error' && stack.length) ? (
         <div className="overlay">
           <div className="tl">
@@ -359,11 +403,7 @@ export function ViewportPane({ seriesId, active, cine, onActivate, onDropSeries,
               Im {index + 1}/{stack.length}
               {current?.frame !== null && current ? ` (frame ${current.frame + 1})` : ''}
             </div>
-            {overlay && (
-              <div>
-                W {Math.round(overlay.ww)} L {Math.round(overlay.wc)}
-              </div>
-            )}
+            {overlay && <div>{overlay.voiLut ? `VOI LUT: ${overlay.voiLut}` : `W ${formatWindow(overlay.ww)} L ${formatWindow(overlay.wc)}`}</div>}
           </div>
           <div className="br">{overlay && <div>Zoom {(overlay.scale * 100).toFixed(0)}%</div>}</div>
         </div>

@@ -102,7 +102,9 @@ test('the browser host guards, serves and speaks the contract over its WebSocket
     const cookie = page.headers.get('set-cookie')!.split(';')[0];
     assert.equal((await fetch(`${base}/index.html`, { headers: { cookie } })).status, 200);
     const worker = await fetch(`${base}/sub/a.worker.js`, { headers: { cookie } });
-    assert.match(worker.headers.get('content-security-policy') ?? '', /'unsafe-eval'/);
+    // Decode workers compile WebAssembly; nothing may eval.
+    assert.match(worker.headers.get('content-security-policy') ?? '', /'wasm-unsafe-eval'/);
+    assert.doesNotMatch(worker.headers.get('content-security-policy') ?? '', /'unsafe-eval'/);
     assert.equal((await fetch(`${base}/missing.js`, { headers: { cookie } })).status, 404);
     assert.equal((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`, { headers: { cookie } })).status, 404);
     assert.equal((await fetch(`${base}/`, { headers: { cookie, origin: 'http://evil.example' } })).status, 403);

@@ -1,0 +1,76 @@
+/**
+ * Parsing a whole instance file for display: Part 10 files, files with a meta header but no
+ * preamble, bare datasets (the encoding sniffed as the indexer does, shared/dicom/encoding.ts),
+ * files that declare one encoding and are written in another, and deflated datasets. A file cut
+ * short says "truncated" and what is missing.
+ */
+import dicomParser from 'dicom-parser';
+import type { DataSet, Element } from 'dicom-parser';
+import { fileLayout, withPreamble } from '../../../../shared/dicom/encoding.ts';
+import { codecFor, DEFLATED_LE, transferSyntaxInfo, type CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
+import { paletteOf, pixelLayout, type Palette, type PixelLayout } from './attributes.ts';
+import { encapsulatedFrame, nativeFrame, pixelElement, type NativeFrame } from './frames.ts';
+
+/** A parsed instance file, ready to give its frames. */
+export interface ParsedFile {
+  dataSet: DataSet;
+  /** The encoding the dataset is really written in. */
+  transferSyntaxUID: string;
+  littleEndian: boolean;
+  pixel: Element;
+  layout: PixelLayout;
+  palette: Palette | null;
+  /** The codec family of encapsulated pixel data; null for native. */
+  codec: CodecFamily | null;
+}
+
+/** One frame as found in the file: native bytes, or compressed bytes for a decoder. */
+export type RawFrame = { native: NativeFrame; encoded?: undefined } | { encoded: Uint8Array; native?: undefined };
+
+/** Parses the bytes of an instance file; throws an Error for a person when it cannot be shown. */
+export function parseFile(bytes: Uint8Array): ParsedFile {
+  let layout;
+  try {
+    layout = fileLayout(bytes);
+  } catch (err) {
+    throw new Error(`The file is truncated: ${(err as Error).message}`);
+  }
+  if (!layout) throw new Error('The file is not DICOM: no preamble and no recognisable dataset');
+  const encoding = layout.encoding;
+  let dataSet: DataSet;
+  try {
+    dataSet =
+      encoding === DEFLATED_LE
+        ? dicomParser.parseDicom(layout.hasPart10Header ? bytes : withPreamble(bytes))
+        : dicomParser.parseDicom(bytes.subarray(layout.datasetOffset), { TransferSyntaxUID: encoding });
+  } catch (err) {
+    throw parseError(err);
+  }
+  const pixel = pixelElement(dataSet);
+  if (!pixel) throw new Error('The file has no Pixel Data');
+  const pixels = pixelLayout(dataSet);
+  const info = transferSyntaxInfo(encoding);
+  const encapsulated = Boolean(pixel.encapsulatedPixelData);
+  const codec = encapsulated ? codecFor(encoding) : null;
+  if (encapsulated && !codec) throw new Error(`Courier has no decoder for ${info.name}`);
+  return { dataSet, transferSyntaxUID: encoding, littleEndian: info.littleEndian, pixel, layout: pixels, palette: paletteOf(dataSet, pixels), codec };
+}
+
+/** The bytes of frame `frame` (from 0). */
+export function rawFrame(file: ParsedFile, frame: number): RawFrame {
+  if (frame >= file.layout.frames) throw new Error(`The image has ${file.layout.frames} frames, not ${frame + 1}`);
+  if (file.codec) return { encoded: encapsulatedFrame(file.dataSet, file.pixel, file.layout.frames, frame, file.codec) };
+  return { native: nativeFrame(file.dataSet, file.pixel, file.layout, frame, file.littleEndian) };
+}
+
+/** dicom-parser's failure as words; a file whose elements run past its end is truncated. */
+function parseError(err: unknown): Error {
+  const message = typeof err === 'string' ? err : ((err as { exception?: string })?.exception ?? (err as Error)?.message ?? String(err));
+  const partial = (err as { dataSet?: DataSet })?.dataSet;
+  const px = partial && pixelElement(partial);
+  if (px && px.dataOffset + px.length > partial.byteArray.length) {
+    return new Error(`The file is truncated: its Pixel Data declares ${px.length} bytes, the file holds ${Math.max(0, partial.byteArray.length - px.dataOffset)} of them`);
+  }
+  if (/overrun|overread|beyond|exceed|maxPosition|cannot seek/i.test(message)) return new Error('The file is truncated: it ends in the middle of an element');
+  return new Error(`The file could not be parsed as DICOM: ${message.replace(/^dicomParser[.:]\w*:\s*/, '')}`);
+}

@@ -1,0 +1,145 @@
+/**
+ * The viewer's decode — parseFile → rawFrame → decodeFrame (dcmjs-codecs) → convertFrame, the code
+ * the page and its workers run — in Node, on files written by other toolkits, value for value against
+ * pydicom (test/e2e/pixels.py values); compressed files pydicom cannot decode are first decompressed
+ * by GDCM (`gdcmconv --raw`). Greyscale stored values must be equal (quantized float and wide integer
+ * ranges within half a step), RGB equal once scaled to 8 bits, YBR within the rounding of the
+ * colour conversion.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { inflateRawSync } from 'node:zlib';
+import codecs from 'dcmjs-codecs';
+import { decodeFrame } from '../../../../../renderer/features/viewer/image/decode.ts';
+import { parseFile, rawFrame } from '../../../../../renderer/features/viewer/image/parseFile.ts';
+import { convertFrame, type Frame } from '../../../../../renderer/features/viewer/image/samples.ts';
+import { PYDICOM_TEST_FILES, python, ROOT, tempDir } from '../../../../helpers.ts';
+
+await codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: join(ROOT, 'node_modules/dcmjs-codecs/build/dcmjs-native-codecs.wasm') });
+
+/** Every frame of a file as the viewer decodes it. */
+export function viewerFrames(path: string): Frame[] {
+  const file = parseFile(readFileSync(path));
+  const out: Frame[] = [];
+  for (let i = 0; i < file.layout.frames; i++) {
+    const raw = rawFrame(file, i);
+    if (raw.native) {
+      out.push(convertFrame(raw.native, file.layout, file.littleEndian, file.palette));
+    } else {
+      const decoded = decodeFrame(codecs, file.codec!, raw.encoded, file.layout, (b) => new Uint8Array(inflateRawSync(b)));
+      out.push(convertFrame(decoded.frame, decoded.layout, true, file.palette));
+    }
+  }
+  return out;
+}
+
+interface Reference {
+  frames: number;
+  rows: number;
+  columns: number;
+  samples: number;
+  bits: number;
+  photometric: string;
+  values: Float64Array;
+}
+
+/** pydicom's values of `path`. */
+function reference(path: string, dir: string): Reference {
+  const out = join(dir, 'values.bin');
+  const meta = python<Omit<Reference, 'values'>>([join(ROOT, 'test/e2e/pixels.py'), 'values', path, out]);
+  const bytes = readFileSync(out);
+  return { ...meta, values: new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8) };
+}
+
+/** The largest difference between the viewer's frames and the reference, in display units for colour. */
+export function worstDifference(frames: Frame[], ref: Reference): number {
+  assert.equal(frames.length, ref.frames, 'frames');
+  const n = ref.rows * ref.columns;
+  let worst = 0;
+  frames.forEach((f, k) => {
+    if (f.kind === 'grey') {
+      assert.equal(ref.samples, 1, `frame ${k + 1} is grey, pydicom has ${ref.samples} samples`);
+      for (let i = 0; i < n; i++) {
+        const d = Math.abs(f.pixels[i] * f.scale + f.offset - ref.values[k * n + i]) / f.scale;
+        if (d > worst) worst = d;
+      }
+    } else {
+      assert.equal(ref.samples, 3, `frame ${k + 1} is colour, pydicom has ${ref.samples} samples`);
+      const k8 = 255 / (2 ** ref.bits - 1);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < 3; c++) {
+          const want = ref.photometric === 'PALETTE COLOR' ? Math.floor(ref.values[(k * n + i) * 3 + c] / 2 ** (ref.bits - 8)) : Math.round(ref.values[(k * n + i) * 3 + c] * k8);
+          const d = Math.abs(f.pixels[i * 4 + c] - want);
+          if (d > worst) worst = d;
+        }
+      }
+    }
+  });
+  return worst;
+}
+
+/** pydicom decodes these itself (native, RLE, deflate): every one must match. */
+const PYDICOM_DECODES = [
+  'CT_small.dcm',
+  'MR_small.dcm',
+  'MR_small_implicit.dcm',
+  'MR_small_bigendian.dcm',
+  'MR_small_expb.dcm',
+  'MR_small_RLE.dcm',
+  'MR_small_padded.dcm',
+  'ExplVR_BigEnd.dcm',
+  'image_dfl.dcm',
+  'liver_1frame.dcm',
+  'liver_expb_1frame.dcm',
+  'rtdose.dcm',
+  'rtdose_expb.dcm',
+  'rtdose_rle.dcm',
+  'SC_rgb_rle.dcm',
+  'SC_rgb_rle_2frame.dcm',
+  'SC_rgb_rle_16bit_2frame.dcm',
+  'SC_rgb_rle_32bit_2frame.dcm',
+  'SC_rgb_small_odd.dcm',
+  'SC_ybr_full_422_uncompressed.dcm',
+];
+
+/** Compressed files GDCM decompresses for the reference. */
+const GDCM_DECODES = [
+  'MR_small_jpeg_ls_lossless.dcm',
+  'MR_small_jp2klossless.dcm',
+  'JPEG2000.dcm',
+  'JPGExtended.dcm',
+  'SC_rgb_jpeg_gdcm.dcm',
+  'SC_rgb_jpeg_dcmtk.dcm',
+  'SC_rgb_dcmtk_+eb+cy+np.dcm',
+  'SC_rgb_gdcm_KY.dcm',
+  'GDCMJ2K_TextGBR.dcm',
+];
+
+test('the viewer decodes pydicom test files as pydicom does', (t) => {
+  const dir = tempDir();
+  t.after(dir.cleanup);
+  for (const name of PYDICOM_DECODES) {
+    const path = join(PYDICOM_TEST_FILES, name);
+    const ref = reference(path, dir.path);
+    const worst = worstDifference(viewerFrames(path), ref);
+    const allowed = ref.photometric.startsWith('YBR') ? 2 : 0.5;
+    assert.ok(worst <= allowed + 1e-9, `${name}: worst difference ${worst} (allowed ${allowed})`);
+  }
+});
+
+test('the viewer decodes compressed test files as GDCM does', (t) => {
+  const dir = tempDir();
+  t.after(dir.cleanup);
+  for (const name of GDCM_DECODES) {
+    const raw = join(dir.path, name);
+    execFileSync('gdcmconv', ['--raw', join(PYDICOM_TEST_FILES, name), raw], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ref = reference(raw, dir.path);
+    const worst = worstDifference(viewerFrames(join(PYDICOM_TEST_FILES, name)), ref);
+    // Lossy JPEG is decoded by IJG in both; YBR is converted by each with its own rounding.
+    const allowed = ref.photometric.startsWith('YBR') ? 2 : 0.5;
+    assert.ok(worst <= allowed, `${name}: worst difference ${worst} (allowed ${allowed})`);
+  }
+});
