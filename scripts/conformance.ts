@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { APP_ROOT } from '../electron/appRoot.ts';
 import { characterSetTerms } from '../electron/dicom/charset.ts';
 import { canTranscode } from '../electron/dicom/transcode.ts';
-import { IMPLICIT_LE, EXPLICIT_LE, TRANSFER_SYNTAXES, transferSyntaxInfo } from '../electron/dicom/transferSyntax.ts';
+import { IMPLICIT_LE, EXPLICIT_LE, READ_TRANSFER_SYNTAXES, transferSyntaxInfo } from '../electron/dicom/transferSyntax.ts';
 import { PROFILES } from '../electron/dicomdir/profiles.ts';
 import { Association, VERIFICATION } from '../electron/dimse/association.ts';
 import { CommandField } from '../electron/dimse/command.ts';
@@ -192,7 +192,7 @@ async function observeRequests(): Promise<{ echo: RecordedRq; store: RecordedRq;
 async function observeAccepter(): Promise<{ accepted: Map<string, string[]>; roles: { scu: boolean; scp: boolean } | undefined; nActionStatus: number; maxPdu: number }> {
   const accepter = await startAccepter({ aeTitle: 'COURIER', port: 0, host: '127.0.0.1', acceptCalling: () => true, onReport: () => ({ status: 0 }) });
   try {
-    const syntaxes = [...TRANSFER_SYNTAXES.keys()];
+    const syntaxes = READ_TRANSFER_SYNTAXES;
     const classes = [VERIFICATION, STORAGE_COMMITMENT_SOP_CLASS, CT_IMAGE_STORAGE];
     const assoc = await Association.connect({
       host: '127.0.0.1',
@@ -342,7 +342,7 @@ export async function conformanceTables(): Promise<Map<string, string>> {
     ),
   );
 
-  const known = [...TRANSFER_SYNTAXES.keys()];
+  const known = READ_TRANSFER_SYNTAXES;
   const to = [...new Set([EXPLICIT_LE, IMPLICIT_LE, ...fallbacks])];
   tables.set(
     'transcoding',

@@ -10,19 +10,20 @@ import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo 
 import {
   ascii,
   DatasetError,
+  encode,
+  EXPLICIT_VR_LE,
   find,
+  IMPLICIT_VR_LE,
   put,
   readDatasetUntil,
   remove,
   T,
   textElement,
-  uint16,
   type Element,
   type Encoding,
 } from './dataset.ts';
 import { part10 } from './part10.ts';
-import { codecFor, decodePixels, loadCodecs, lossyMethod } from './pixels.ts';
-import { dcmjs } from './dcmjs.ts';
+import { codecFor, decodePixels, loadCodecs, lossyMethod, nativePixelProblem, pixelLayout } from './pixels.ts';
 
 /** A source file, parsed. */
 export interface Source {
@@ -137,30 +138,47 @@ export interface Prepared {
 export function prepare(src: Source, allowed: ReadonlySet<string>): Prepared {
   const conforming = allowed.has(src.ts) && src.ts === src.declaredTs;
   if (conforming && src.hasPart10Header && src.metaComplete) return { bytes: src.bytes, ts: src.ts, transcoded: false };
+  const c = convert(src, allowed);
+  const bytes = part10(c.elements, { transferSyntaxUid: c.ts, sopClassUid: src.SOPClassUID, sopInstanceUid: src.SOPInstanceUID });
+  const note = c.decompressed ?? (src.ts !== EXPLICIT_LE ? `re-encoded from ${transferSyntaxInfo(src.pixelTs).name}` : 'file meta information rewritten');
+  return { bytes, ts: c.ts, transcoded: c.ts !== src.ts || c.ts !== src.declaredTs, note };
+}
+
+/** A source's elements made to fit: its pixels kept in an allowed compression, else native. */
+interface Converted {
+  elements: Element[];
+  /** Explicit VR Little Endian, or the source's compression when allowed. */
+  ts: string;
+  /** Set when the pixels were decompressed: what was done, for the report. */
+  decompressed?: string;
+}
+
+/**
+ * The elements of `src` with its pixel data in a syntax of `allowed`, else decompressed to native
+ * (PS3.5 §8.1), checked by the guard every transcode passes: native Pixel Data must be exactly as long
+ * as its attributes require (packed bits for 1-bit), else nothing is written and the reason is thrown.
+ */
+function convert(src: Source, allowed: ReadonlySet<string>): Converted {
   // Group lengths (retired, and wrong once the encoding changes) and trailing padding are left out, at every depth.
   const clean = (list: Element[]): Element[] =>
     list.filter((e) => e.tag !== 0xfffcfffc && (e.tag & 0xffff) !== 0).map((e) => (e.items ? { ...e, items: e.items.map(clean) } : e));
   const elements = clean(src.elements);
-  let ts = EXPLICIT_LE;
-  let note: string | undefined;
   const info = transferSyntaxInfo(src.pixelTs);
   const pixel = find(elements, T.PixelData);
-  if (allowed.has(src.pixelTs) && info.encapsulated && pixel?.fragments) {
-    ts = src.pixelTs;
-  } else if (pixel?.fragments) {
+  if (pixel?.fragments && allowed.has(src.pixelTs) && info.encapsulated) return { elements, ts: src.pixelTs };
+  let decompressed: string | undefined;
+  if (pixel?.fragments) {
     if (!codecFor(src.pixelTs)) throw new DatasetError(`${info.name} pixel data cannot be decompressed by Courier, and the profile does not allow it`);
     let decoded;
     try {
       decoded = decodePixels(elements, src.pixelTs);
     } catch (err) {
-      throw new DatasetError(`${info.name} pixel data could not be decompressed: ${String((err as Error).message ?? err).trim()}`);
+      throw new DatasetError(`${info.name} pixel data could not be decompressed exactly, so nothing is written: ${String((err as Error).message ?? err).trim()}`);
     }
-    const bitsAllocated = uint16(elements, T.BitsAllocated) ?? 8;
-    put(elements, { tag: T.PixelData, vr: bitsAllocated <= 8 ? 'OB' : 'OW', value: decoded.pixels });
+    const layout = pixelLayout(elements);
+    put(elements, { tag: T.PixelData, vr: layout.bitsAllocated <= 8 ? 'OB' : 'OW', value: decoded.pixels });
     put(elements, textElement(T.PhotometricInterpretation, 'CS', decoded.photometric));
-    if ((uint16(elements, T.SamplesPerPixel) ?? 1) > 1) {
-      put(elements, { tag: T.PlanarConfiguration, vr: 'US', value: new Uint8Array([decoded.planarConfiguration, 0]) });
-    }
+    if (layout.samples > 1) put(elements, { tag: T.PlanarConfiguration, vr: 'US', value: new Uint8Array([decoded.planarConfiguration, 0]) });
     remove(elements, T.ExtendedOffsetTable);
     remove(elements, T.ExtendedOffsetTableLengths);
     const method = lossyMethod(src.pixelTs);
@@ -168,24 +186,23 @@ export function prepare(src: Source, allowed: ReadonlySet<string>): Prepared {
       // Once lossy, always flagged as lossy (PS3.3 C.7.6.1.1.5).
       put(elements, textElement(T.LossyImageCompression, 'CS', '01'));
       if (method && !find(elements, T.LossyImageCompressionMethod)) put(elements, textElement(T.LossyImageCompressionMethod, 'CS', method));
-      note = `decompressed from ${info.name} (lossy original: Lossy Image Compression = 01)`;
+      decompressed = `decompressed from ${info.name} (lossy original: Lossy Image Compression = 01)`;
     } else {
-      note = `decompressed from ${info.name}`;
+      decompressed = `decompressed from ${info.name}`;
     }
-  } else if (src.ts !== EXPLICIT_LE) {
-    note = `re-encoded from ${info.name}`;
-  } else {
-    note = 'file meta information rewritten';
   }
-  const bytes = part10(elements, { transferSyntaxUid: ts, sopClassUid: src.SOPClassUID, sopInstanceUid: src.SOPInstanceUID });
-  return { bytes, ts, transcoded: ts !== src.ts || ts !== src.declaredTs, note };
+  const native = find(elements, T.PixelData)?.value;
+  if (native) {
+    let problem: string | null;
+    try {
+      problem = nativePixelProblem(pixelLayout(elements), native.length);
+    } catch (err) {
+      problem = (err as Error).message;
+    }
+    if (problem) throw new DatasetError(`Not written, the pixels would not be what the attributes say: ${problem}`);
+  }
+  return { elements, ts: EXPLICIT_LE, decompressed };
 }
-
-interface DcmjsDict {
-  meta: Record<string, { Value: unknown[] }>;
-  write(): ArrayBuffer;
-}
-// dcmjs ships no types; only DicomMessage.readFile and DicomDict.write are used here.
 
 /** Largest file we transcode in memory. */
 const MAX_TRANSCODE = 512 * 1024 * 1024;
@@ -205,22 +222,16 @@ export interface Transcoded {
 /**
  * Reads the file at `path` and returns its dataset encoded in `to` (Explicit or Implicit VR LE), for a
  * peer that accepts none of the syntaxes the file already is. Decompressing adds no loss; a lossy
- * original stays flagged as lossy (PS3.3 C.7.6.1.1.5). Implicit VR is written by dcmjs. The result is
+ * original stays flagged as lossy (PS3.3 C.7.6.1.1.5); every other value's bytes are kept. The result is
  * never byte-identical, which is why the sender records it.
  */
 export async function transcodeDataset(path: string, size: number, to: string): Promise<Transcoded> {
   if (size > MAX_TRANSCODE) throw new Error(`Too large to transcode in memory (${size} bytes)`);
   const src = readSource(path);
   if (codecFor(src.pixelTs)) await loadCodecs();
-  const explicit = prepare(src, new Set([EXPLICIT_LE]));
-  const note = explicit.note ?? `re-encoded from ${transferSyntaxInfo(src.ts).name}`;
-  let file = Buffer.from(explicit.bytes.buffer, explicit.bytes.byteOffset, explicit.bytes.byteLength);
-  if (to === IMPLICIT_LE) {
-    const dict = dcmjs().data.DicomMessage.readFile(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer, { ignoreErrors: false }) as DcmjsDict;
-    dict.meta['00020010'] = { ...dict.meta['00020010'], Value: [IMPLICIT_LE] };
-    file = Buffer.from(dict.write());
-  }
-  // Skip preamble, "DICM" and group 0002 (its length is in (0002,0000), always first: PS3.10 §7.1).
-  const groupLength = file.readUInt32LE(132 + 8);
-  return { dataset: file.subarray(132 + 12 + groupLength), note: to === IMPLICIT_LE ? `${note}, in Implicit VR Little Endian` : note };
+  const c = convert(src, new Set());
+  const implicit = to === IMPLICIT_LE;
+  const dataset = encode(c.elements, implicit ? IMPLICIT_VR_LE : EXPLICIT_VR_LE);
+  const into = implicit ? ', in Implicit VR Little Endian' : '';
+  return { dataset, note: c.decompressed ? `${c.decompressed}${into}` : `re-encoded from ${transferSyntaxInfo(src.ts).name}${into || ' to Explicit VR Little Endian'}` };
 }

@@ -14,7 +14,7 @@ import type { TlsCredentials } from './tls.ts';
 import { Association, VERIFICATION, type IncomingRequest, type NegotiatedContext, type Reply, type Timeouts } from './association.ts';
 import { CommandField } from './command.ts';
 import { ContextResult, type AssociateRq, type RoleSelection } from './pdu.ts';
-import { TRANSFER_SYNTAXES } from '../dicom/transferSyntax.ts';
+import { READ_TRANSFER_SYNTAXES } from '../dicom/transferSyntax.ts';
 import { logger } from '../log.ts';
 
 const log = logger('dimse');
@@ -83,7 +83,7 @@ const safe = (fn: () => void) => {
 
 /** Builds the negotiator the acceptor uses (exported for tests and the commit accepter). */
 export function negotiator(opts: ServerOptions) {
-  const tsList = opts.transferSyntaxes ?? [...TRANSFER_SYNTAXES.keys()];
+  const tsList = opts.transferSyntaxes ?? READ_TRANSFER_SYNTAXES;
   const accepts = (uid: string) => {
     if (uid === VERIFICATION) return true;
     const a = opts.abstractSyntaxes;
