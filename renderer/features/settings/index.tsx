@@ -105,8 +105,9 @@ export default function SettingsPanel() {
 
   const save = async () => {
     if (!draft) return;
+    setSaved(null);
     try {
-      await invoke('nodes.save', {
+      const n = await invoke('nodes.save', {
         id: draft.id,
         name: draft.name.trim() || undefined,
         aeTitle: draft.aeTitle.trim(),
@@ -117,6 +118,7 @@ export default function SettingsPanel() {
       });
       setDraft(null);
       setError(null);
+      setSaved(`Saved node ${n.name} (${n.aeTitle}@${n.host}:${n.port}).`);
       await reload();
     } catch (e) {
       setError(errorMessage(e));
@@ -153,6 +155,11 @@ export default function SettingsPanel() {
     <div className="panel settings" style={{ flex: 1 }}>
       <h2>Settings</h2>
       {error ? <div className="banner error" role="alert">{error}</div> : null}
+      {saved ? (
+        <div className="banner info" role="status" data-testid="settings-saved">
+          {saved}
+        </div>
+      ) : null}
 
       <section aria-label="This station">
         <h3>This station</h3>
@@ -177,11 +184,7 @@ export default function SettingsPanel() {
         <p data-testid="accepter-state" className={accepter && !accepter.listening ? 'tone-warn' : undefined}>
           {accepterText(accepter, localSaved?.port ?? null)}
         </p>
-        {saved ? (
-          <div className="banner info" role="status">
-            {saved}
-          </div>
-        ) : null}
+
         <fieldset style={{ display: 'flex', gap: 12, flexWrap: 'wrap', border: '1px solid var(--line)', padding: 8 }}>
           <legend>DICOM over TLS, for nodes marked TLS (PEM files)</legend>
           {tlsField('Our certificate', 'certificateFile', '/path/to/courier.pem')}
