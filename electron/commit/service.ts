@@ -456,7 +456,8 @@ export class CommitService {
           }
           continue;
         }
-        const collectAt = t.deadlineMs - t.timeoutMs + this.options.collectAfterMs;
+        // Halfway to a short deadline at the latest: a node's own timeout may be shorter than collectAfterMs.
+        const collectAt = t.deadlineMs - t.timeoutMs + Math.min(this.options.collectAfterMs, Math.ceil(t.timeoutMs / 2));
         const key = `${t.id}:${t.attempts}`;
         const canCollect = t.state === 'requested' && !collected.has(key) && collectAt < t.deadlineMs;
         if (canCollect && collectAt <= now) {

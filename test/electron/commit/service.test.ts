@@ -35,11 +35,11 @@ function cleanUpAfter(
   });
 }
 
-async function scenario(t: import('node:test').TestContext, delivery: Delivery, opts: { delayMs?: number } = {}) {
+async function scenario(t: import('node:test').TestContext, delivery: Delivery, opts: { delayMs?: number; collectAfterMs?: number; nodeTimeoutMs?: number } = {}) {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
   const service = new CommitService(db, null, null, {
-    aeTitle: 'COURIER', lingerMs: 1500, collectAfterMs: 300, collectMs: 1500, timeoutMs: 8000, maxAttempts: 1,
+    aeTitle: 'COURIER', lingerMs: 1500, collectAfterMs: opts.collectAfterMs ?? 300, collectMs: 1500, timeoutMs: 8000, maxAttempts: 1,
   });
   const accepter = await service.startAccepter(0, '127.0.0.1');
   const files = makeStudy(join(dir.path, 'study'), 4);
@@ -54,6 +54,7 @@ async function scenario(t: import('node:test').TestContext, delivery: Delivery, 
   const started = Date.now();
   const txns = await service.request({
     node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances, deleteAfterCommit: true, roots: [join(dir.path, 'study')],
+    timeoutMs: opts.nodeTimeoutMs,
   });
   const ids = await service.settle(txns.map((x) => x.id));
   const rows = ids.flatMap((id) => service.store.instanceRows(id));
@@ -72,6 +73,13 @@ for (const delivery of ['same', 'new', 'next'] as const) {
     assert.equal(log[0].status, 0);
   });
 }
+
+test('PacsNextDelivery_NodeTimeoutShorterThanCollectAfter_CollectsHalfwayAndCommits', async (t) => {
+  // A node's own timeout (here 4 s) below collectAfterMs (60 s): the report held for our next association is still collected in time.
+  const { rows, ms } = await scenario(t, 'next', { collectAfterMs: 60_000, nodeTimeoutMs: 4000 });
+  assert.deepEqual(rows.map((r) => r.state), ['committed', 'committed', 'failed', 'committed']);
+  assert.ok(ms < 4000, `collected after ${ms} ms`);
+});
 
 test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
   const dir = tempDir();
