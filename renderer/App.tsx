@@ -4,13 +4,14 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { AppInfo } from '../shared/contract/index.ts';
-import { errorMessage, invoke } from './api/courier.ts';
+import { courier, errorMessage, invoke } from './api/courier.ts';
 import ExportPanel from './features/export/index.tsx';
 import { IndexStatus } from './features/library/IndexStatus.tsx';
 import { LibraryPanel } from './features/library/LibraryPanel.tsx';
 import { EMPTY_SELECTION, type LibrarySelection } from './features/selection.ts';
 import { useSelectionSummary } from './features/selectionSummary.ts';
 import SendPanel from './features/send/index.tsx';
+import { SendDialog } from './features/send/SendDialog.tsx';
 import SettingsPanel from './features/settings/index.tsx';
 import CommitPanel from './features/commit/index.tsx';
 import { Viewer } from './features/viewer/Viewer.tsx';
@@ -40,10 +41,15 @@ export function App() {
     return id ? { seriesId: id, nonce: 0 } : null;
   });
   const [problem, setProblem] = useState<string | null>(null);
-  const summary = useSelectionSummary(selection);
+  const [libraryGeneration, setLibraryGeneration] = useState(0);
+  const summary = useSelectionSummary(selection, libraryGeneration);
+  const [sending, setSending] = useState(false);
+  const [openJob, setOpenJob] = useState<number | null>(null);
 
   useEffect(() => {
     invoke('app.info', undefined).then(setInfo, (err) => setProblem(errorMessage(err)));
+    // Counts of the selection change when files are indexed or deleted.
+    return courier.on('library.changed', () => setLibraryGeneration((g) => g + 1));
   }, []);
 
   const showSeries = useCallback((seriesId: number) => {
@@ -69,17 +75,42 @@ export function App() {
       </header>
       {problem && <div className="banner error">{problem}</div>}
       <div className="body">
-        <LibraryPanel host={info?.host ?? null} selection={selection} onSelectionChange={setSelection} onOpenSeries={showSeries} selectionSummary={summary} />
+        <LibraryPanel
+          host={info?.host ?? null}
+          selection={selection}
+          onSelectionChange={setSelection}
+          onOpenSeries={showSeries}
+          selectionSummary={summary}
+          selectionActions={
+            <>
+              <button className="primary" onClick={() => setSending(true)}>
+                Send…
+              </button>
+              <button onClick={() => setTab('export')}>Export…</button>
+            </>
+          }
+        />
         <main className="workspace">
           <div hidden={tab !== 'viewer'} className="tab-page">
             <Viewer openSeries={openSeries} />
           </div>
           {tab === 'export' && <ExportPanel selection={selection} summary={summary} />}
-          {tab === 'send' && <SendPanel selection={selection} summary={summary} />}
+          {tab === 'send' && <SendPanel selection={selection} summary={summary} openJob={openJob} onNewSend={() => setSending(true)} />}
           {tab === 'commit' && <CommitPanel />}
           {tab === 'settings' && <SettingsPanel />}
         </main>
       </div>
+      {sending && (
+        <SendDialog
+          selection={selection}
+          onClose={() => setSending(false)}
+          onStarted={(sendJobId) => {
+            setSending(false);
+            setOpenJob(sendJobId);
+            setTab('send');
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -6,9 +6,10 @@
  * the new transaction); and the deletion audit log, also live.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CommitCounts, CommitDeletionRow, CommitInstanceRow, CommitStudySummary, CommitTransactionRow, ResponseOf } from '../../../shared/contract/index.ts';
+import type { CommitDeletionRow, CommitInstanceRow, CommitStudySummary, CommitTransactionRow, ResponseOf } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
-import { StackBar } from '../StackBar.tsx';
+import { CommitCountsView } from './CommitCounts.tsx';
+import { failuresFirst, fileFate } from './instances.ts';
 
 const STATE_LABEL: Record<CommitInstanceRow['state'], string> = {
   pending: 'Pending',
@@ -16,52 +17,7 @@ const STATE_LABEL: Record<CommitInstanceRow['state'], string> = {
   failed: 'Failed',
   'timed-out': 'Timed out',
 };
-/** Failures first, then what is still open, then what is done (kept before deleted). */
-const STATE_ORDER: Record<CommitInstanceRow['state'], number> = { failed: 0, 'timed-out': 1, pending: 2, committed: 3 };
 const TRANSACTION_TONE: Record<CommitTransactionRow['state'], string> = { created: 'wait', requested: 'wait', reported: 'ok', 'timed-out': 'fail', failed: 'fail' };
-
-/** "12/16 committed · 1 failed · 3 pending" for a set of counts. */
-export function countsText(c: CommitCounts): string {
-  const parts = [`${c.committed}/${c.total} committed`];
-  if (c.failed) parts.push(`${c.failed} failed`);
-  if (c.pending) parts.push(`${c.pending} pending`);
-  if (c.timedOut) parts.push(`${c.timedOut} timed out`);
-  if (c.deleted) parts.push(`${c.deleted} deleted`);
-  if (c.kept) parts.push(`${c.kept} kept`);
-  return parts.join(' · ');
-}
-
-/** A transaction's (or a study's) counts as a coloured bar and words; failures in red. */
-export function CommitCountsView({ counts }: { counts: CommitCounts }) {
-  return (
-    <span className="commit-counts" style={{ display: 'inline-flex', gap: 6, alignItems: 'center' }}>
-      <StackBar
-        label="Commitment"
-        total={counts.total}
-        parts={[
-          { value: counts.committed, tone: 'ok', label: 'committed' },
-          { value: counts.failed, tone: 'fail', label: 'failed' },
-          { value: counts.timedOut, tone: 'fail', label: 'timed out' },
-          { value: counts.pending, tone: 'wait', label: 'pending' },
-        ]}
-      />
-      <span className={counts.failed + counts.timedOut ? 'tone-fail' : undefined}>{countsText(counts)}</span>
-    </span>
-  );
-}
-
-/** What became of an instance's local file, in words. */
-export function fileFate(i: Pick<CommitInstanceRow, 'state' | 'deleted' | 'keptReason'>, deleteAfterCommit: boolean): string {
-  if (i.deleted) return 'deleted';
-  if (i.keptReason) return `kept: ${i.keptReason}`;
-  if (i.state === 'committed') return deleteAfterCommit ? 'committed, deletion pending' : 'kept';
-  return deleteAfterCommit ? 'kept: not committed' : 'kept';
-}
-
-/** Sorts instances failures first (then timed out, pending, committed; kept before deleted). */
-export function failuresFirst<T extends Pick<CommitInstanceRow, 'state' | 'deleted'>>(rows: T[]): T[] {
-  return [...rows].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || Number(a.deleted) - Number(b.deleted));
-}
 
 /** The commitment panel. */
 export default function CommitPanel() {
@@ -213,7 +169,7 @@ export default function CommitPanel() {
                   data-testid="commit-transaction"
                   style={{ width: '100%', textAlign: 'left' }}
                 >
-                  <span className={`commit-state tone-${TRANSACTION_TONE[t.state]}`}>{t.state}</span> {t.node} · {new Date(t.createdAt).toLocaleString()}
+                  <span className={`commit-state tone-${t.counts.failed + t.counts.timedOut ? 'fail' : TRANSACTION_TONE[t.state]}`}>{t.state}</span> {t.node} · {new Date(t.createdAt).toLocaleString()}
                   <br />
                   <CommitCountsView counts={t.counts} />
                 </button>

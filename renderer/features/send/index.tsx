@@ -1,15 +1,19 @@
 /**
- * Send: the library selection to a node with C-STORE, and the queue — every job with its progress
- * (instances, MB, rate, time left), pause, resume, cancel, retry failed, and each instance's status
- * (the DIMSE status code and its meaning).
+ * The send queue: one live view per job — stores (instances, MB, rate, time left; pause, resume,
+ * cancel, retry failed), then its storage commitment (requested → committed / failed / pending →
+ * deleted), per study and per instance with failures first, each instance's DIMSE status, its
+ * commitment word and what became of its local file. New sends start from the Send dialog.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { NodeRow, SendInstanceRow, SendJobRow, SendProgress } from '../../../shared/contract/index.ts';
+import type { SendInstanceRow, SendJobRow, SendJobStudy, SendProgress } from '../../../shared/contract/index.ts';
+import { instanceStage, jobOutcome } from './stages.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
-import { isEmptySelection, scopeOf, type LibrarySelection } from '../selection.ts';
+import { isEmptySelection } from '../selection.ts';
+import type { LibrarySelection } from '../selection.ts';
+import { CommitCountsView } from '../commit/CommitCounts.tsx';
+import { megabytes } from '../selectionSummary.ts';
 import { StackBar } from '../StackBar.tsx';
 
-const mb = (bytes: number) => (bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 const hex = (s: number | null) => (s === null ? '' : `0x${s.toString(16).toUpperCase().padStart(4, '0')}`);
 function duration(s: number | null): string {
   if (s === null) return '';
@@ -17,81 +21,51 @@ function duration(s: number | null): string {
   const m = Math.floor(s / 60);
   return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
-const STATE_COLOR: Record<string, string> = { success: '#1a7f37', warning: '#9a6700', failed: 'var(--danger)', queued: 'var(--muted)', sending: 'var(--accent)' };
+const COMMIT_STATE_TEXT = { waiting: 'after the stores', requesting: 'requesting', pending: 'waiting for the report', done: 'ended', failed: 'could not be requested' } as const;
 
-/** What a job's state means for a person: a finished job whose every store failed has failed. */
-export function jobOutcome(j: Pick<SendJobRow, 'state' | 'success' | 'warning' | 'failed' | 'queued' | 'error'>): { label: string; tone: 'ok' | 'warn' | 'fail' | 'wait' } {
-  const stored = j.success + j.warning;
-  if ((j.state as string) === 'failed' || (j.state === 'done' && j.failed > 0 && stored === 0)) return { label: 'failed', tone: 'fail' };
-  if (j.state === 'done') return j.failed ? { label: `done, ${j.failed} failed`, tone: 'warn' } : { label: 'done', tone: 'ok' };
-  if (j.state === 'paused' && j.error) return { label: 'stopped', tone: 'fail' };
-  return { label: j.state, tone: j.state === 'running' ? 'ok' : 'wait' };
-}
-
-/** The send panel. */
-export default function SendPanel({ selection, summary }: { selection: LibrarySelection; summary: string | null }) {
-  const [nodes, setNodes] = useState<NodeRow[]>([]);
-  const [nodeId, setNodeId] = useState<number | null>(null);
+/** The send queue panel. */
+export default function SendPanel({ selection, summary, openJob, onNewSend }: { selection: LibrarySelection; summary: string | null; openJob: number | null; onNewSend(): void }) {
   const [jobs, setJobs] = useState<SendJobRow[]>([]);
   const [progress, setProgress] = useState<Record<number, SendProgress>>({});
-  const [open, setOpen] = useState<number | null>(null);
+  const [open, setOpen] = useState<number | null>(openJob);
   const [instances, setInstances] = useState<SendInstanceRow[]>([]);
+  const [studies, setStudies] = useState<SendJobStudy[]>([]);
   const [filter, setFilter] = useState<'' | 'queued' | 'success' | 'warning' | 'failed'>('');
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
+  useEffect(() => setOpen(openJob), [openJob]);
   const reloadJobs = useCallback(() => invoke('send.jobs', { limit: 50 }).then(setJobs, (e) => setError(errorMessage(e))), []);
   const reloadInstances = useCallback(() => {
     if (open === null) return;
-    invoke('send.instances', { sendJobId: open, state: filter || undefined, limit: 1000 }).then(setInstances, (e) => setError(errorMessage(e)));
+    invoke('send.instances', { sendJobId: open, state: filter || undefined, problemsFirst: true, limit: 1000 }).then(setInstances, (e) => setError(errorMessage(e)));
+    invoke('send.studies', { sendJobId: open }).then(setStudies, (e) => setError(errorMessage(e)));
   }, [open, filter]);
 
-  useEffect(() => {
-    invoke('nodes.list', undefined).then(
-      (list) => {
-        setNodes(list);
-        setNodeId((id) => id ?? list[0]?.id ?? null);
-      },
-      (e) => setError(errorMessage(e)),
-    );
-    void reloadJobs();
-  }, [reloadJobs]);
+  useEffect(() => void reloadJobs(), [reloadJobs]);
   useEffect(() => reloadInstances(), [reloadInstances]);
 
-  // Changes come as events; reload at most every 300 ms.
+  // Stores and commitment come as events; reload at most every 300 ms.
   const pending = useRef<number | null>(null);
   useEffect(() => {
-    const offChanged = courier.on('send.changed', () => {
+    const later = () => {
       if (pending.current !== null) return;
       pending.current = window.setTimeout(() => {
         pending.current = null;
         void reloadJobs();
         reloadInstances();
       }, 300);
-    });
+    };
+    const offChanged = courier.on('send.changed', later);
+    const offCommit = courier.on('commit.changed', later);
     const offProgress = courier.on('send.progress', (p) => setProgress((m) => ({ ...m, [p.sendJobId]: p })));
     return () => {
       offChanged();
+      offCommit();
       offProgress();
       if (pending.current !== null) window.clearTimeout(pending.current);
       pending.current = null;
     };
   }, [reloadJobs, reloadInstances]);
-
-  const start = async () => {
-    if (nodeId === null) return;
-    setBusy(true);
-    try {
-      const { sendJobId } = await invoke('send.start', { nodeId, ...scopeOf(selection) });
-      setOpen(sendJobId);
-      setError(null);
-      await reloadJobs();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const act = async (fn: () => Promise<unknown>) => {
     try {
@@ -108,28 +82,21 @@ export default function SendPanel({ selection, summary }: { selection: LibrarySe
 
   return (
     <div className="panel send" style={{ flex: 1 }}>
-      <h2>Send</h2>
-      {error ? <div className="banner error" role="alert">{error}</div> : null}
+      <h2>Send queue</h2>
+      {error ? (
+        <div className="banner error" role="alert">
+          {error}
+        </div>
+      ) : null}
       <section aria-label="New send" style={{ display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
         <span>{nothing ? 'Select patients, studies or series in the library.' : `Selected: ${summary ?? '…'}`}</span>
-        <label>
-          to{' '}
-          <select aria-label="Destination" value={nodeId ?? ''} onChange={(e) => setNodeId(Number(e.target.value) || null)}>
-            {nodes.length === 0 ? <option value="">No nodes: add one in Settings</option> : null}
-            {nodes.map((n) => (
-              <option key={n.id} value={n.id}>
-                {n.name} ({n.aeTitle}@{n.host}:{n.port})
-              </option>
-            ))}
-          </select>
-        </label>
-        <button disabled={nothing || nodeId === null || busy} onClick={() => void start()}>
-          Send
+        <button className="primary" disabled={nothing} onClick={onNewSend}>
+          Send…
         </button>
       </section>
 
       <section aria-label="Queue">
-        <h3>Queue</h3>
+        <h3>Jobs</h3>
         {jobs.length === 0 ? <p className="empty">Nothing sent yet.</p> : null}
         {jobs.map((j) => {
           const p = progress[j.id];
@@ -143,11 +110,13 @@ export default function SendPanel({ selection, summary }: { selection: LibrarySe
                 <button className="link" aria-expanded={open === j.id} onClick={() => setOpen(open === j.id ? null : j.id)}>
                   {open === j.id ? '▾' : '▸'} {j.description}
                 </button>
-                <span className={`state state-${j.state} tone-${outcome.tone}`}>{outcome.label}</span>
+                <span className={`state state-${j.state} tone-${outcome.tone}`} data-testid="job-state">
+                  {outcome.label}
+                </span>
                 <span>
                   {done}/{j.total} · {j.success} stored{j.warning ? ` · ${j.warning} with warning` : ''}
-                  {j.failed ? <span className="tone-fail"> · {j.failed} failed</span> : null} · {mb(bytes)} of {mb(j.totalBytes)}
-                  {j.state === 'running' && p ? ` · ${mb(p.rate)}/s · ${p.secondsLeft === null ? '' : `${duration(p.secondsLeft)} left`}` : ''}
+                  {j.failed ? <span className="tone-fail"> · {j.failed} failed</span> : null} · {megabytes(bytes)} of {megabytes(j.totalBytes)}
+                  {j.state === 'running' && p ? ` · ${megabytes(p.rate)}/s · ${p.secondsLeft === null ? '' : `${duration(p.secondsLeft)} left`}` : ''}
                 </span>
                 <span style={{ marginLeft: 'auto', display: 'flex', gap: 4 }}>
                   {j.state === 'running' ? <button onClick={() => void act(() => invoke('send.pause', { sendJobId: j.id }))}>Pause</button> : null}
@@ -176,43 +145,78 @@ export default function SendPanel({ selection, summary }: { selection: LibrarySe
                   {j.error}
                 </div>
               ) : null}
+              {j.commit?.request ? (
+                <div className="job-commit" data-testid="job-commit" data-commit-state={j.commit.state} style={{ marginTop: 4 }}>
+                  Storage commitment {COMMIT_STATE_TEXT[j.commit.state]}
+                  {j.commit.deleteAfterCommit ? ', deleting committed files' : ', keeping the files'}: <CommitCountsView counts={j.commit.counts} />
+                  {j.commit.message ? (
+                    <div className={j.commit.state === 'failed' ? 'banner error small' : 'tone-wait'} data-testid="job-commit-message">
+                      {j.commit.message}
+                    </div>
+                  ) : null}
+                </div>
+              ) : null}
               {open === j.id ? (
                 <div className="send-instances">
-                  <label>
-                    Show{' '}
-                    <select value={filter} onChange={(e) => setFilter(e.target.value as typeof filter)}>
-                      <option value="">all</option>
-                      <option value="queued">queued</option>
-                      <option value="success">success</option>
-                      <option value="warning">warning</option>
-                      <option value="failed">failed</option>
-                    </select>
-                  </label>
-                  <table style={{ borderCollapse: 'collapse', width: '100%', fontSize: 12 }}>
+                  <h4>By study</h4>
+                  <table className="compact" data-testid="job-studies">
                     <thead>
-                      <tr style={{ textAlign: 'left' }}>
-                        <th>State</th>
-                        <th>Status</th>
-                        <th>Meaning / reason</th>
+                      <tr>
+                        <th>Patient</th>
+                        <th>Study</th>
+                        <th>Stored</th>
+                        <th>Commitment</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {studies.map((s) => (
+                        <tr key={s.StudyInstanceUID ?? 'unknown'} className={s.failed || (s.commit && s.commit.failed + s.commit.timedOut) ? 'row-fail' : undefined}>
+                          <td>{s.PatientName ?? '—'}</td>
+                          <td title={s.StudyInstanceUID ?? ''}>{s.StudyDescription || s.StudyInstanceUID || '—'}</td>
+                          <td>
+                            {s.stored}/{s.total}
+                            {s.failed ? <span className="tone-fail"> · {s.failed} failed</span> : null}
+                          </td>
+                          <td>{s.commit ? <CommitCountsView counts={s.commit} /> : 'not requested'}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                  <h4>
+                    Instances{' '}
+                    <select aria-label="Show instances" value={filter} onChange={(e) => setFilter(e.target.value as typeof filter)}>
+                      <option value="">all (problems first)</option>
+                      <option value="queued">queued</option>
+                      <option value="success">stored</option>
+                      <option value="warning">stored with warning</option>
+                      <option value="failed">store failed</option>
+                    </select>
+                  </h4>
+                  <table className="compact" data-testid="job-instances">
+                    <thead>
+                      <tr>
+                        <th>Where it stands</th>
+                        <th>Store status</th>
                         <th>SOP Instance UID</th>
-                        <th>File</th>
+                        <th>Local file</th>
                       </tr>
                     </thead>
                     <tbody>
                       {instances.map((i) => {
-                        const state = p?.sending.includes(i.id) ? 'sending' : i.state;
+                        const stage = instanceStage(i, j, Boolean(p?.sending.includes(i.id)));
                         return (
-                          <tr key={i.id} style={{ borderTop: '1px solid var(--line)' }}>
-                            <td style={{ color: STATE_COLOR[state] }}>{state}</td>
-                            <td>{hex(i.status)}</td>
+                          <tr key={i.id} className={stage.tone === 'fail' ? 'row-fail' : undefined} data-sop-instance-uid={i.SOPInstanceUID ?? ''} data-commit={i.commit?.state ?? ''} data-deleted={i.commit?.deleted ? 'yes' : 'no'}>
+                            <td className={`tone-${stage.tone}`} data-testid="instance-stage">
+                              {stage.text}
+                            </td>
                             <td>
-                              {i.message}
+                              {hex(i.status)} {i.message}
                               {i.transcodedFrom ? ` (transcoded from ${i.transcodedFrom} to ${i.transferSyntax})` : ''}
                             </td>
-                            <td>{i.SOPInstanceUID}</td>
-                            <td title={i.path} style={{ maxWidth: 280, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
-                              {i.path}
+                            <td>
+                              <code>{i.SOPInstanceUID}</code>
                             </td>
+                            <td className="path">{i.path}</td>
                           </tr>
                         );
                       })}

@@ -4,6 +4,7 @@
  * (shared/dicomValues.ts).
  */
 import { useEffect, useState } from 'react';
+import { DEFAULT_NODE_COMMITMENT } from '../../../shared/contract/nodes.ts';
 import type { EchoOutcome, LocalAe, NodeRow, ResponseOf, TlsFiles } from '../../../shared/contract/index.ts';
 import { aeTitleProblem, portProblem } from '../../../shared/dicomValues.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
@@ -16,9 +17,36 @@ interface Draft {
   port: string;
   tls: boolean;
   maxAssociations: string;
+  /** Storage commitment defaults the send dialog starts from. */
+  requestCommitment: boolean;
+  deleteAfterCommit: boolean;
+  commitTimeoutS: string;
+  commitRetries: string;
 }
 
-const EMPTY: Draft = { name: '', aeTitle: '', host: '', port: '104', tls: false, maxAssociations: '2' };
+const EMPTY: Draft = {
+  name: '',
+  aeTitle: '',
+  host: '',
+  port: '104',
+  tls: false,
+  maxAssociations: '2',
+  requestCommitment: DEFAULT_NODE_COMMITMENT.requestCommitment,
+  deleteAfterCommit: DEFAULT_NODE_COMMITMENT.deleteAfterCommit,
+  commitTimeoutS: String(DEFAULT_NODE_COMMITMENT.commitTimeoutS),
+  commitRetries: String(DEFAULT_NODE_COMMITMENT.commitRetries),
+};
+
+/** The form's draft of a saved node. */
+function draftOf(n: NodeRow): Draft {
+  return { ...n, port: String(n.port), maxAssociations: String(n.maxAssociations), commitTimeoutS: String(n.commitTimeoutS), commitRetries: String(n.commitRetries) };
+}
+
+/** A node's commitment defaults in words, for the nodes table. */
+export function commitmentText(n: Pick<NodeRow, 'requestCommitment' | 'deleteAfterCommit' | 'commitTimeoutS' | 'commitRetries'>): string {
+  if (!n.requestCommitment) return 'not asked';
+  return `asked${n.deleteAfterCommit ? ', then deletes' : ''} · ${n.commitTimeoutS} s × ${n.commitRetries + 1} tries`;
+}
 
 /** Problems of a node draft, by field. */
 function problems(d: Draft): Partial<Record<keyof Draft, string>> {
@@ -30,6 +58,8 @@ function problems(d: Draft): Partial<Record<keyof Draft, string>> {
   if (port || !/^\d+$/.test(d.port)) p.port = port ?? 'Port must be a whole number';
   const n = Number(d.maxAssociations);
   if (!Number.isInteger(n) || n < 1 || n > 16) p.maxAssociations = 'From 1 to 16';
+  if (!/^\d+$/.test(d.commitTimeoutS) || Number(d.commitTimeoutS) < 1 || Number(d.commitTimeoutS) > 86_400) p.commitTimeoutS = 'From 1 to 86400 seconds';
+  if (!/^\d+$/.test(d.commitRetries) || Number(d.commitRetries) > 10) p.commitRetries = 'From 0 to 10';
   return p;
 }
 
@@ -115,6 +145,10 @@ export default function SettingsPanel() {
         port: Number(draft.port),
         tls: draft.tls,
         maxAssociations: Number(draft.maxAssociations),
+        requestCommitment: draft.requestCommitment,
+        deleteAfterCommit: draft.requestCommitment && draft.deleteAfterCommit,
+        commitTimeoutS: Number(draft.commitTimeoutS),
+        commitRetries: Number(draft.commitRetries),
       });
       setDraft(null);
       setError(null);
@@ -207,6 +241,7 @@ export default function SettingsPanel() {
                 <th>Port</th>
                 <th>TLS</th>
                 <th>Associations</th>
+                <th>Storage commitment</th>
                 <th />
               </tr>
             </thead>
@@ -219,9 +254,10 @@ export default function SettingsPanel() {
                   <td>{n.port}</td>
                   <td>{n.tls ? 'yes' : 'no'}</td>
                   <td>{n.maxAssociations}</td>
+                  <td>{commitmentText(n)}</td>
                   <td style={{ whiteSpace: 'nowrap' }}>
                     <button onClick={() => void test(`node-${n.id}`, { id: n.id })}>Test connection</button>{' '}
-                    <button onClick={() => setDraft({ id: n.id, name: n.name, aeTitle: n.aeTitle, host: n.host, port: String(n.port), tls: n.tls, maxAssociations: String(n.maxAssociations) })}>Edit</button>{' '}
+                    <button onClick={() => setDraft(draftOf(n))}>Edit</button>{' '}
                     <button onClick={() => void remove(n)}>Remove</button>
                     {echoes[`node-${n.id}`] ? <div className="echo-result" style={{ fontSize: 12 }}>{echoes[`node-${n.id}`]}</div> : null}
                   </td>
@@ -255,6 +291,41 @@ export default function SettingsPanel() {
             <label style={{ alignSelf: 'center' }}>
               <input type="checkbox" checked={draft.tls} onChange={(e) => setDraft({ ...draft, tls: e.target.checked })} /> TLS
             </label>
+            <fieldset style={{ flexBasis: '100%', display: 'flex', gap: 12, flexWrap: 'wrap', alignItems: 'flex-start', border: '1px solid var(--line)', padding: 8 }}>
+              <legend>Storage commitment: what the Send dialog starts with for this node</legend>
+              <label className="option">
+                <input
+                  type="checkbox"
+                  aria-label="Request storage commitment"
+                  checked={draft.requestCommitment}
+                  onChange={(e) => setDraft({ ...draft, requestCommitment: e.target.checked, deleteAfterCommit: e.target.checked && draft.deleteAfterCommit })}
+                />
+                <span>Request storage commitment</span>
+              </label>
+              <label className="option">
+                <input
+                  type="checkbox"
+                  aria-label="Delete local files once committed"
+                  checked={draft.deleteAfterCommit}
+                  disabled={!draft.requestCommitment}
+                  onChange={(e) => setDraft({ ...draft, deleteAfterCommit: e.target.checked })}
+                />
+                <span>
+                  Delete local files once committed
+                  <small>Still confirmed in the Send dialog, with the files and folders named.</small>
+                </span>
+              </label>
+              {field(
+                'Wait for a report (s)',
+                'commitTimeoutS',
+                <input aria-label="Wait for a report (s)" value={draft.commitTimeoutS} style={{ width: 70 }} onChange={(e) => setDraft({ ...draft, commitTimeoutS: e.target.value })} />,
+              )}
+              {field(
+                'Then ask again (times)',
+                'commitRetries',
+                <input aria-label="Then ask again (times)" value={draft.commitRetries} style={{ width: 50 }} onChange={(e) => setDraft({ ...draft, commitRetries: e.target.value })} />,
+              )}
+            </fieldset>
             <div style={{ display: 'flex', gap: 6, alignSelf: 'center', flexWrap: 'wrap' }}>
               <button type="submit" disabled={Object.keys(dp).length > 0}>
                 Save

@@ -63,7 +63,8 @@ test('settings: add a node, test connection; send: a patient to it, statuses sho
   const boxes = page.getByRole('checkbox', { name: /Select patient/ });
   await boxes.first().waitFor();
   for (let i = 0; i < (await boxes.count()); i++) await boxes.nth(i).check();
-  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.getByRole('region', { name: 'New send' }).getByRole('button', { name: 'Send…' }).click();
+  await page.getByTestId('send-dialog').getByRole('button', { name: 'Send', exact: true }).click();
   await page.locator('.send-job .state-done').waitFor({ timeout: 30_000 });
   await page.getByText(/1 stored · \d+ failed|1 stored/).first().waitFor();
   await page.getByRole('cell', { name: /Refused: out of resources/ }).waitFor();
