@@ -39,12 +39,13 @@ export interface Serve {
 }
 
 /** Starts `courier serve` (building the renderer if stale); resolves once it printed its URL. */
-export async function startServe(opts: { open?: string; home?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Serve> {
+export async function startServe(opts: { open?: string; home?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; args?: string[] } = {}): Promise<Serve> {
   const ownHome = opts.home ? null : tempDir('courier-e2e-home-');
   const home = opts.home ?? ownHome!.path;
   const port = await freePort();
   const args = ['serve', '--port', String(port)];
   if (opts.open) args.push('--open', opts.open);
+  if (opts.args) args.push(...opts.args);
   const child = spawnCli(args, home, opts.env);
   let err = '';
   let out = '';
@@ -128,9 +129,9 @@ export interface ViewportState {
   scale: number;
 }
 
-/** Starts the server (optionally indexing `open`), launches Chromium and opens the printed URL. */
-export async function openApp(opts: { open?: string; viewport?: { width: number; height: number }; env?: NodeJS.ProcessEnv } = {}): Promise<App> {
-  const serve = await startServe({ open: opts.open, env: opts.env });
+/** Starts the server (optionally indexing `open`; `args` go to `courier serve`), launches Chromium and opens the printed URL. */
+export async function openApp(opts: { open?: string; viewport?: { width: number; height: number }; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<App> {
+  const serve = await startServe({ open: opts.open, env: opts.env, args: opts.args });
   let chromiumHandle: Awaited<ReturnType<typeof launchChromium>> | null = null;
   try {
     chromiumHandle = await launchChromium();

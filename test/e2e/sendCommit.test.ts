@@ -1,0 +1,307 @@
+/**
+ * The product's central workflow, end to end in Chromium through `courier serve`, driving only the
+ * UI: open a folder holding a copy of a study (the original is indexed too, so every SOP Instance is
+ * in two files), tick it in the library (partial states and the filter checked on the way), add the
+ * node in Settings with commitment on, C-ECHO it, and send with storage commitment and deletion on,
+ * choosing the copy's files in the Send dialog — against the built-in `courier pacs` in each report
+ * delivery (`same`, `next`, `new` with a delayed report, `same` with `--fail <uid>`) and against
+ * Orthanc. Each run checks the screen (per-instance committed / failed with the reason, the kept
+ * file's path, the deletion audit list growing live) and the disk (the committed copies gone, the
+ * refused one and the originals untouched, the PACS holding every instance). A last run sends to a
+ * node that is not listening: the job ends "failed" with the reason in words.
+ *
+ * COURIER_SCREENSHOTS=1 also writes docs/screenshots/send-dialog.png and commitment-tab.png (the
+ * README's pictures); CI leaves them alone.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, openApp } from './harness.ts';
+import { freePort, hasCommand, PYDICOM_TEST_FILES, python, ROOT, tempDir } from '../helpers.ts';
+import { spawnPacs, type PacsProcess } from '../electron/pacs/cli.ts';
+import { hasOrthanc, startOrthanc, type Orthanc } from '../electron/commit/orthanc.ts';
+
+const SCREENSHOTS = process.env.COURIER_SCREENSHOTS === '1';
+if (SCREENSHOTS) mkdirSync(join(ROOT, 'docs', 'screenshots'), { recursive: true });
+const TIMEOUT = 90_000;
+
+/** A study of two series (3 + 1 CT images from pydicom's CT_small.dcm), written by pydicom. */
+const STUDY_SCRIPT = `
+import sys, json, os, pydicom
+src, out, seed = sys.argv[1], sys.argv[2], sys.argv[3]
+os.makedirs(out, exist_ok=True)
+root = '1.2.826.0.1.3680043.8.498.79.' + seed
+files = []
+for i, series in enumerate([1, 1, 1, 2]):
+    ds = pydicom.dcmread(src)
+    uid = '%s.%d.%d' % (root, series, i + 1)
+    ds.SOPInstanceUID = uid
+    ds.file_meta.MediaStorageSOPInstanceUID = uid
+    ds.StudyInstanceUID = root
+    ds.SeriesInstanceUID = '%s.%d' % (root, series)
+    ds.SeriesNumber = series
+    ds.SeriesDescription = 'Axial' if series == 1 else 'Scout'
+    ds.StudyDescription = 'Courier e2e'
+    ds.PatientName = 'Commit^Workflow'
+    ds.PatientID = 'E2E-' + seed
+    ds.InstanceNumber = i + 1
+    name = 'IM%05d.dcm' % (i + 1)
+    ds.save_as(os.path.join(out, name), write_like_original=True)
+    files.append({'name': name, 'sopInstanceUid': uid})
+print(json.dumps(files))
+`;
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.dcm')).sort() : []);
+
+interface Peer {
+  /** Run name, also the copy's folder (copy-<name>) and the node's name. */
+  name: string;
+  start(accepterPort: number, tmp: string, failUid: string): Promise<{ aeTitle: string; port: number; holds(): Promise<string[]>; stop(): Promise<void> }>;
+  /** The SOP Instance refused by the PACS (its file must stay). */
+  fails?: boolean;
+  /** The report comes late: the Commitment tab is open before it and must update by itself. */
+  watchCommitmentTab?: boolean;
+}
+
+const pacsPeer = (name: string, delivery: 'same' | 'next' | 'new', extra: { fails?: boolean; delayMs?: number } = {}): Peer => ({
+  name,
+  fails: extra.fails,
+  watchCommitmentTab: Boolean(extra.delayMs),
+  async start(accepterPort, tmp, failUid) {
+    const aeTitle = `PACS_${name.toUpperCase()}`;
+    const dir = join(tmp, `pacs-${name}`);
+    const args = ['--port', '0', '--ae', aeTitle, '--dir', dir, '--commit-delivery', delivery];
+    if (delivery === 'new') args.push('--reply-to', `COURIER@127.0.0.1:${accepterPort}`);
+    if (extra.delayMs) args.push('--commit-delay', String(extra.delayMs));
+    if (extra.fails) args.push('--fail', failUid);
+    const p: PacsProcess = await spawnPacs(args, join(tmp, `pacs-home-${name}`));
+    return { aeTitle, port: p.port, holds: async () => list(dir).map((n) => n.replace(/\.dcm$/, '')), stop: () => p.stop() };
+  },
+});
+
+const orthancPeer: Peer = {
+  name: 'orthanc',
+  async start(accepterPort, tmp) {
+    const o: Orthanc = await startOrthanc(join(tmp, 'orthanc'), { aeTitle: 'COURIER', host: '127.0.0.1', port: accepterPort });
+    return {
+      aeTitle: o.aeTitle,
+      port: o.dicomPort,
+      async holds() {
+        const ids = await o.get<string[]>('/instances');
+        return Promise.all(ids.map(async (id) => (await o.get<{ MainDicomTags: { SOPInstanceUID: string } }>(`/instances/${id}`)).MainDicomTags.SOPInstanceUID));
+      },
+      stop: () => o.stop(),
+    };
+  },
+};
+
+/** Adds a node in Settings (commitment asked by default, a short report wait), tests it, saves it. */
+async function addNode(page: Page, name: string, aeTitle: string, port: number, expectEcho: RegExp) {
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Add node…' }).click();
+  const form = page.getByRole('form', { name: 'Add node' });
+  await form.getByLabel('Name', { exact: true }).fill(name);
+  await form.getByLabel('AE title', { exact: true }).fill(aeTitle);
+  await form.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+  await form.getByLabel('Port', { exact: true }).fill(String(port));
+  await form.getByLabel('Request storage commitment').check();
+  await form.getByLabel('Wait for a report (s)').fill('10');
+  await form.getByLabel('Then ask again (times)').fill('1');
+  await form.getByRole('button', { name: 'Test connection' }).click();
+  await form.getByText(expectEcho).waitFor({ timeout: 20_000 });
+  await form.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByTestId('settings-saved').filter({ hasText: `Saved node ${name}` }).waitFor();
+}
+
+/** Opens the Send dialog on the ticked patient, for node `name`, sending the files under `folder`. */
+async function openSendDialog(page: Page, name: string, folder: string | null) {
+  await page.getByTestId('selection-bar').getByRole('button', { name: 'Send…' }).click();
+  const dialog = page.getByTestId('send-dialog');
+  await dialog.getByTestId('send-plan').filter({ hasText: /1 patient · 1 study · 4 images/ }).waitFor();
+  await dialog.getByLabel('Destination').selectOption({ label: await optionLabel(page, name) });
+  if (folder) {
+    // Every instance is in two files: the copy's are chosen, and the plan then reads from the copy only.
+    await dialog.getByTestId('send-duplicates').filter({ hasText: '4 images are in more than one file' }).waitFor();
+    await dialog.getByLabel('Send the files under').selectOption(folder);
+    await dialog.getByTestId('send-folders').filter({ hasText: folder }).waitFor();
+    assert.equal(await dialog.getByTestId('send-folders').locator('li').count(), 1);
+  }
+  return dialog;
+}
+
+/** The Destination option of node `name` ("name (AE@host:port)"). */
+async function optionLabel(page: Page, name: string): Promise<string> {
+  await page.getByTestId('send-dialog').getByLabel('Destination').locator('option', { hasText: `${name} (` }).waitFor({ state: 'attached' });
+  const labels = await page.getByTestId('send-dialog').getByLabel('Destination').locator('option').allTextContents();
+  const label = labels.find((l) => l.startsWith(`${name} (`));
+  assert.ok(label, `node ${name} is offered (${labels.join(', ')})`);
+  return label;
+}
+
+test(
+  'send with storage commitment and deletion from the UI: courier pacs (same, next, new, --fail) and Orthanc; a dead node fails in words',
+  { skip: (!existsSync(CHROMIUM) && 'chromium not installed') || (!hasCommand('python3') && 'python3 not installed') },
+  async (t) => {
+    const tmp = tempDir('courier-e2e-commit-');
+    t.after(tmp.cleanup);
+    const library = join(tmp.path, 'library');
+    const original = join(library, 'original');
+    const study = python<{ name: string; sopInstanceUid: string }[]>(['-c', STUDY_SCRIPT, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), original, String(Date.now() % 1e9)]);
+    const failUid = study[1].sopInstanceUid;
+    const peers: Peer[] = [pacsPeer('same', 'same'), pacsPeer('next', 'next'), pacsPeer('new', 'new', { delayMs: 1500 }), pacsPeer('fail', 'same', { fails: true })];
+    if (hasOrthanc()) peers.push(orthancPeer);
+    for (const p of peers) cpSync(original, join(library, `copy-${p.name}`), { recursive: true });
+    const originals = new Map(study.map((f) => [f.name, sha256(join(original, f.name))]));
+
+    const accepterPort = await freePort();
+    const app = await openApp({ open: original, args: ['--listen', String(accepterPort)] });
+    t.after(() => app.close());
+    const { page } = app;
+
+    // Open the folder holding the copies through the path field, as a person does in the browser.
+    await page.getByTestId('open-path').fill(library);
+    await page.getByTestId('open-button').click();
+    await page.getByTestId('index-result').filter({ hasText: 'Indexed:' }).waitFor({ timeout: TIMEOUT });
+
+    // Settings tells where the accepter really listens (the --listen port here).
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByTestId('accepter-state').filter({ hasText: `listens now as COURIER on port ${accepterPort}` }).waitFor();
+
+    // Selection: the patient ticks both series; unticking one leaves patient and study partial.
+    const patient = page.getByRole('checkbox', { name: /^Select patient Commit, Workflow/ });
+    await patient.check();
+    await page.getByTestId('selection-summary').filter({ hasText: /1 patient · 1 study · 4 images · \d+ kB/ }).waitFor();
+    await page.getByRole('checkbox', { name: /^Select series 2 CT Scout/ }).uncheck();
+    await page.getByTestId('selection-summary').filter({ hasText: /3 images/ }).waitFor();
+    assert.equal(await patient.evaluate((e) => (e as HTMLInputElement).indeterminate), true);
+    assert.equal(await page.getByRole('checkbox', { name: /^Select study/ }).first().evaluate((e) => (e as HTMLInputElement).indeterminate), true);
+    await page.getByRole('checkbox', { name: /^Select series 2 CT Scout/ }).check();
+    assert.equal(await patient.isChecked(), true);
+    // A filter that hides the patient does not silently drop or hide what is selected.
+    await page.getByTestId('library-filter').fill('nobody-matches-this');
+    await page.getByTestId('selection-hidden').filter({ hasText: '1 selected patient is hidden by the filter' }).waitFor();
+    await page.getByTestId('library-filter').fill('');
+    await page.getByTestId('selection-hidden').waitFor({ state: 'detached' });
+
+    // Runs share one page: after a failure the rest would only fail in its wake.
+    let broken = false;
+    for (const peer of peers) {
+      await t.test(`${peer.name}: committed copies deleted, the rest kept, the PACS holds all`, { skip: broken && 'an earlier run failed' }, async (st) => {
+        broken = true;
+        const node = await peer.start(accepterPort, tmp.path, failUid);
+        try {
+          const copy = join(library, `copy-${peer.name}`);
+          const auditBefore = peer.watchCommitmentTab ? await auditCount(page) : 0;
+          await addNode(page, peer.name, node.aeTitle, node.port, /✔ 0x0000 Success/);
+          const dialog = await openSendDialog(page, peer.name, copy);
+          // The node's default: commitment asked; deletion is off until confirmed.
+          assert.equal(await dialog.getByLabel('Request storage commitment').isChecked(), true);
+          const del = dialog.getByLabel('Delete local files once the PACS has committed them');
+          assert.equal(await del.isChecked(), false);
+          // Ticking it asks first: it stays unticked until confirmed.
+          await del.click();
+          assert.equal(await del.isChecked(), false);
+          const confirm = dialog.getByTestId('confirm-delete');
+          await confirm.filter({ hasText: `Delete 4 files` }).filter({ hasText: copy }).waitFor();
+          await confirm.getByRole('button', { name: 'Delete after commit' }).click();
+          assert.equal(await del.isChecked(), true);
+          if (SCREENSHOTS && peer.name === 'fail') await dialog.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'send-dialog.png') });
+          await dialog.getByRole('button', { name: 'Send…' }).click();
+          await dialog.getByTestId('confirm-send').filter({ hasText: 'Send 4 images' }).waitFor();
+          await dialog.getByRole('button', { name: 'Send and delete' }).click();
+          await dialog.waitFor({ state: 'detached' });
+
+          if (peer.watchCommitmentTab) {
+            // Open before the (delayed) report: the audit list and the instances update by themselves.
+            await page.getByRole('tab', { name: 'Commitment' }).click();
+            await page.getByTestId('commit-audit').locator('summary').click();
+            await page.getByTestId('commit-audit').locator('summary').filter({ hasText: `Deleted files (${auditBefore + 4})` }).waitFor({ timeout: TIMEOUT });
+            await page.getByRole('tab', { name: 'Send queue' }).click();
+          }
+
+          // One live view of the job: stored → committed / failed → deleted, per instance.
+          const job = page.getByTestId('send-job').first();
+          await job.getByTestId('job-commit').and(page.locator('[data-commit-state="done"]')).waitFor({ timeout: TIMEOUT });
+          const rows = job.getByTestId('job-instances').locator('tbody tr');
+          await page.waitForFunction(
+            (n) => document.querySelectorAll('[data-testid="job-instances"] tbody tr[data-deleted="yes"]').length === n,
+            peer.fails ? 3 : 4,
+            { timeout: TIMEOUT },
+          );
+          assert.equal(await rows.count(), 4);
+          if (peer.fails) {
+            // The refused instance comes first, in red words, with the path of the file kept.
+            const first = rows.first();
+            assert.equal(await first.getAttribute('data-sop-instance-uid'), failUid);
+            assert.equal(await first.getAttribute('data-commit'), 'failed');
+            assert.match(await first.getByTestId('instance-stage').innerText(), /commitment failed 0x0110: Processing failure/);
+            assert.match(await first.innerText(), new RegExp(join(copy, study[1].name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+            await job.getByTestId('job-commit').filter({ hasText: /3\/4 committed · 1 failed · 3 deleted/ }).waitFor();
+            // The Commitment tab: failure first and coloured, reason in words, kept file's path, the audit log.
+            await page.getByRole('tab', { name: 'Commitment' }).click();
+            const first2 = page.getByTestId('commit-instances').locator('tbody tr').first();
+            await first2.filter({ hasText: 'Failed 0x0110' }).waitFor();
+            assert.equal(await first2.getAttribute('class'), 'row-fail');
+            assert.match(await first2.innerText(), /kept: not committed/);
+            assert.ok((await first2.innerText()).includes(join(copy, study[1].name)));
+            await page.getByTestId('commit-audit').locator('summary').click();
+            for (const f of study.filter((s) => s.sopInstanceUid !== failUid)) await page.getByTestId('commit-audit').getByText(join(copy, f.name)).waitFor();
+            if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'commitment-tab.png') });
+            // Re-request: the detail follows the new transaction, which asks for the refused instance only.
+            const detail = page.getByRole('region', { name: 'Transaction', exact: true });
+            const before = await detail.getAttribute('data-transaction-id');
+            await detail.getByRole('button', { name: 'Re-request' }).click();
+            await detail.filter({ hasText: `re-request of #${before}` }).waitFor();
+            await detail.getByTestId('commit-instances').locator('tbody tr[data-state="failed"]').waitFor({ timeout: TIMEOUT });
+            assert.equal(await detail.getByTestId('commit-instances').locator('tbody tr').count(), 1);
+            await page.getByRole('tab', { name: 'Send queue' }).click();
+          } else {
+            for (let i = 0; i < 4; i++) assert.match(await rows.nth(i).getByTestId('instance-stage').innerText(), /stored → committed → deleted/);
+          }
+
+          // The disk: the committed copies are gone, the refused one and every original are untouched.
+          assert.deepEqual(list(copy), peer.fails ? [study[1].name] : []);
+          for (const [n, hash] of originals) assert.equal(sha256(join(original, n)), hash, `original ${n} changed`);
+          for (const other of peers.slice(peers.indexOf(peer) + 1)) assert.equal(list(join(library, `copy-${other.name}`)).length, 4);
+          // The PACS holds every instance (the refused one too: it was stored, only its commitment was refused).
+          assert.deepEqual((await node.holds()).sort(), study.map((f) => f.sopInstanceUid).sort());
+          broken = false;
+        } catch (err) {
+          // What the screen showed, for whoever reads the failure.
+          const shot = join(tmpdir(), `courier-e2e-commit-${peer.name}-failure.png`);
+          await page.screenshot({ path: shot, fullPage: true }).then(() => st.diagnostic(`screen at the failure: ${shot}`), () => undefined);
+          throw err;
+        } finally {
+          await node.stop();
+        }
+      });
+    }
+
+    await t.test('a node that does not listen: the job fails with the reason in words, no full bar', { skip: broken && 'an earlier run failed' }, async () => {
+      const dead = await freePort();
+      await addNode(page, 'dead', 'NOBODY', dead, /✘/);
+      await openSendDialog(page, 'dead', null);
+      await page.getByTestId('send-dialog').getByRole('button', { name: 'Send', exact: true }).click();
+      const job = page.getByTestId('send-job').first();
+      await job.and(page.locator('[data-outcome="failed"]')).waitFor({ timeout: TIMEOUT });
+      assert.match(await job.getByTestId('job-error').innerText(), new RegExp(`127\\.0\\.0\\.1:${dead}.*refused`, 'i'));
+      assert.equal(await job.getByTestId('job-state').innerText(), 'failed');
+      assert.equal(list(join(library, 'original')).length, 4);
+    });
+
+    assert.deepEqual(app.pageErrors, []);
+  },
+);
+
+/** The number of files in the deletion audit list, from its summary line. */
+async function auditCount(page: Page): Promise<number> {
+  await page.getByRole('tab', { name: 'Commitment' }).click();
+  const text = await page.getByTestId('commit-audit').locator('summary').innerText();
+  await page.getByRole('tab', { name: 'Send queue' }).click();
+  return Number(/\((\d+)\)/.exec(text)?.[1] ?? NaN);
+}
