@@ -1,7 +1,14 @@
 /**
  * The browser host: serves the built renderer and the contract (over a WebSocket) on 127.0.0.1,
- * guarded by a random per-run token and an Origin check, so the real UI runs in any browser on
- * this machine (and in headless Chromium for the end-to-end tests).
+ * so the real UI runs in any browser on this machine (and in headless Chromium for the end-to-end
+ * tests).
+ *
+ * Access: a random per-run token, handed to the person in the URL's fragment (`/#token=…`, never sent
+ * over HTTP; the page keeps it in sessionStorage). No cookie: cookies ignore ports, so every other
+ * server on 127.0.0.1 would receive it. The page's files are public (they hold no data); the
+ * WebSocket carries the token as a subprotocol (`courier.token.<token>`); an instance's bytes need
+ * that instance's capability (`/instances/<id>?cap=…`, shared/capability.ts), which opens that image
+ * only. Host and Origin are checked on every request (DNS rebinding, other sites' pages).
  *
  * Wire format (JSON text messages):
  *   client → host  {"type":"invoke","id":n,"channel":"…","request":…}
@@ -12,6 +19,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HOST_PROTOCOL, instanceCapability, TOKEN_PROTOCOL_PREFIX } from '../../shared/capability.ts';
 import { toErrorShape } from '../../shared/errors.ts';
 import { createDispatcher, createHandlers } from '../api/handlers.ts';
 import { instanceIdFromPath, openInstanceBytes } from '../api/instanceBytes.ts';
@@ -35,8 +43,10 @@ export interface HostOptions {
 export interface Host {
   port: number;
   token: string;
-  /** The address to open: http://127.0.0.1:<port>/?token=… */
+  /** The address to open: http://127.0.0.1:<port>/#token=… */
   url: string;
+  /** The address to open with a query for the page (e.g. `{ series: '3' }`): http://127.0.0.1:<port>/?series=3#token=… */
+  pageUrl(query?: Record<string, string>): string;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -50,14 +60,18 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   const dispatch = createDispatcher(createHandlers(opts.services, { kind: 'browser', version: opts.version }));
   const clients = new Set<WebSocketConnection>();
   let port = 0;
-  const cookieName = () => `courier_token_${port}`;
 
-  const tokenOk = (req: IncomingMessage, url: URL): boolean => {
-    const given = url.searchParams.get('token') ?? cookieToken(req.headers.cookie, cookieName());
+  const same = (given: string | null | undefined, expected: string): boolean => {
     if (!given) return false;
     const a = Buffer.from(given);
-    const b = Buffer.from(token);
+    const b = Buffer.from(expected);
     return a.length === b.length && timingSafeEqual(a, b);
+  };
+  /** The token among the WebSocket subprotocols the page offered, next to ours. */
+  const protocolTokenOk = (req: IncomingMessage): boolean => {
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const given = offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length);
+    return offered.includes(HOST_PROTOCOL) && same(given, token);
   };
   // DNS rebinding: only our own address may be named in Host; Origin, when sent, must be ours.
   const hostOk = (req: IncomingMessage) => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
@@ -69,24 +83,25 @@ export async function startHost(opts: HostOptions): Promise<Host> {
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (!hostOk(req) || !originOk(req, false) || !tokenOk(req, url)) return forbidden(res);
+    if (!hostOk(req) || !originOk(req, false)) return forbidden(res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
-    // Later requests (bundle, css) carry the token as a same-site cookie set with the page.
-    res.setHeader('Set-Cookie', `${cookieName()}=${token}; Path=/; HttpOnly; SameSite=Strict`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     const instanceId = instanceIdFromPath(url.pathname);
-    if (instanceId !== null && url.pathname.startsWith('/instances/')) return serveInstance(opts.services, instanceId, req, res);
+    if (instanceId !== null && url.pathname.startsWith('/instances/')) {
+      if (!same(url.searchParams.get('cap'), instanceCapability(token, instanceId))) return forbidden(res);
+      return serveInstance(opts.services, instanceId, req, res);
+    }
     return serveStatic(opts.rendererDir, url.pathname, req, res);
   });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== '/ws' || !hostOk(req) || !originOk(req, true) || !tokenOk(req, url)) {
+    if (url.pathname !== '/ws' || !hostOk(req) || !originOk(req, true) || !protocolTokenOk(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    const conn = acceptWebSocket(req, socket, head);
+    const conn = acceptWebSocket(req, socket, head, HOST_PROTOCOL);
     if (!conn) return;
     clients.add(conn);
     conn.onClose(() => clients.delete(conn));
@@ -116,10 +131,15 @@ export async function startHost(opts: HostOptions): Promise<Host> {
     });
   });
   port = (server.address() as AddressInfo).port;
+  const pageUrl = (query: Record<string, string> = {}) => {
+    const search = new URLSearchParams(query).toString();
+    return `http://127.0.0.1:${port}/${search ? `?${search}` : ''}#token=${token}`;
+  };
   return {
     port,
     token,
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: pageUrl(),
+    pageUrl,
     async close() {
       unsubscribe();
       for (const c of clients) c.close(1001, 'host stopping');
@@ -129,16 +149,8 @@ export async function startHost(opts: HostOptions): Promise<Host> {
   };
 }
 
-function cookieToken(header: string | undefined, name: string): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const [k, v] = part.trim().split('=');
-    if (k === name && v) return v;
-  }
-  return null;
-}
-
 function forbidden(res: ServerResponse): void {
-  send(res, 403, 'Forbidden: open the URL that `courier serve` printed (it carries the access token).');
+  send(res, 403, 'Forbidden: open the URL that `courier serve` printed (it carries the access token), in a browser on this machine.');
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

@@ -19,15 +19,17 @@ export interface WebSocketConnection {
   readonly open: boolean;
 }
 
-/** Completes the opening handshake (RFC 6455 §4.2.2) and returns the connection; null (socket destroyed) when it is not a valid upgrade. */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer): WebSocketConnection | null {
+/** Completes the opening handshake (RFC 6455 §4.2.2), answering with `protocol` when given (§4.2.2 step 5.4, one of
+ * those the client offered), and returns the connection; null (socket destroyed) when it is not a valid upgrade. */
+export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocol?: string): WebSocketConnection | null {
   const key = req.headers['sec-websocket-key'];
   if (req.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string' || req.headers['sec-websocket-version'] !== '13') {
     socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     return null;
   }
   const accept = createHash('sha1').update(key + GUID).digest('base64');
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+  const chosen = protocol ? `Sec-WebSocket-Protocol: ${protocol}\r\n` : '';
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n${chosen}\r\n`);
   if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
   return new Connection(socket, head);
 }

@@ -1,9 +1,10 @@
 /**
  * The renderer's one door to the main process: window.courier when the Electron preload put it
- * there, else the browser host's WebSocket (token from this page's URL). No other module touches
+ * there, else the browser host's WebSocket (token from this page's URL fragment). No other module touches
  * either.
  */
 import type { ChannelName, CourierApi, EventName, Events, InvokeResult, RequestOf, ResponseOf } from '../../shared/contract/index.ts';
+import { HOST_PROTOCOL, instanceCapability, TOKEN_PROTOCOL_PREFIX } from '../../shared/capability.ts';
 import type { CourierErrorShape } from '../../shared/errors.ts';
 
 declare global {
@@ -24,10 +25,28 @@ export class ApiError extends Error {
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
+const TOKEN_KEY = 'courier.token';
+
+/**
+ * The browser host's token: from the fragment of the URL `courier serve` printed (`#token=…`, which
+ * the browser never sends to a server), kept in this tab's sessionStorage for reloads, and taken out
+ * of the address bar and history at once.
+ */
+function hostToken(): string {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const given = fragment.get('token');
+  if (given) {
+    sessionStorage.setItem(TOKEN_KEY, given);
+    fragment.delete('token');
+    const rest = fragment.toString();
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  }
+  return given ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
 /** The contract over the browser host's WebSocket (see electron/host/server.ts for the wire format). */
 function webSocketApi(): CourierApi {
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token') ?? '';
+  const token = hostToken();
   const pending = new Map<number, Pending>();
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
   let nextId = 1;
@@ -37,7 +56,12 @@ function webSocketApi(): CourierApi {
   const connect = (): Promise<WebSocket> => {
     if (ready) return ready;
     ready = new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+      if (!token) {
+        reject(new ApiError({ code: 'NETWORK', message: 'This page needs its access token: open the address `courier serve` printed (it ends in #token=…)' }));
+        return;
+      }
+      // The token rides in a subprotocol: not in the URL, and no cookie (other servers on 127.0.0.1 would get it).
+      const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, [HOST_PROTOCOL, TOKEN_PROTOCOL_PREFIX + token]);
       ws.onopen = () => {
         socket = ws;
         resolve(ws);
@@ -85,7 +109,8 @@ function webSocketApi(): CourierApi {
       return () => set.delete(listener as (payload: never) => void);
     },
     instanceUrl(instanceId: number): string {
-      return `${location.origin}/instances/${instanceId}?token=${encodeURIComponent(token)}`;
+      // A capability for this one image, not the token (shared/capability.ts).
+      return `${location.origin}/instances/${instanceId}?cap=${instanceCapability(token, instanceId)}`;
     },
   };
 }

@@ -1,12 +1,14 @@
 /**
  * The browser host end to end: `courier serve --open <folder>` prints a URL at which Chromium shows
- * the folder's first series as an image, without page errors; the token and Origin guard it.
+ * the folder's first series as an image, without page errors; the token (never a cookie) and Origin guard it.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { instanceCapability } from '../../shared/capability.ts';
 import { PYDICOM_TEST_FILES, tempDir } from '../helpers.ts';
 import { openApp } from './harness.ts';
 
@@ -28,7 +30,7 @@ test('serve --open shows the first series of the folder as an image, without pag
   const app = await openApp({ open: folder.path });
   t.after(() => app.close());
 
-  assert.match(app.serve.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}&series=\d+$/);
+  assert.match(app.serve.url, /^http:\/\/127\.0\.0\.1:\d+\/\?series=\d+#token=[\w-]{20,}$/);
   const shown = await app.waitForImage();
   assert.equal(shown.state, 'shown');
   assert.equal(shown.count, 1);
@@ -46,18 +48,44 @@ test('serve --open shows the first series of the folder as an image, without pag
   assert.deepEqual(app.pageErrors, []);
   assert.deepEqual(app.consoleErrors, []);
 
-  await t.test('the token guards pages, instance bytes and the WebSocket', async () => {
+  await t.test('the token never travels in a cookie or a URL: another server on 127.0.0.1 gets nothing', async () => {
     const base = `http://127.0.0.1:${app.serve.port}`;
-    const token = new URL(app.serve.url).searchParams.get('token')!;
-    assert.equal(await httpStatus(`${base}/`), 403);
-    assert.equal(await httpStatus(`${base}/?token=wrong`), 403);
-    assert.equal(await httpStatus(`${base}/instances/1`), 403);
-    assert.equal(await httpStatus(`${base}/instances/1?token=${token}`), 200);
-    assert.equal(await httpStatus(`${base}/instances/999999?token=${token}`), 404);
-    assert.equal(await httpStatus(`${base}/../../etc/passwd?token=${token}`), 404);
-    // Another site's page cannot use the token it somehow learnt.
-    assert.equal(await httpStatus(`${base}/?token=${token}`, { Origin: 'http://evil.example' }), 403);
-    const ws = (headers: Record<string, string>, path = `/ws?token=${token}`) =>
+    const token = new URLSearchParams(new URL(app.serve.url).hash.slice(1)).get('token')!;
+    // The page took the token out of its address and keeps it in this tab's sessionStorage; no cookie.
+    const inPage = await app.page.evaluate(() => ({ href: location.href, cookie: document.cookie, kept: sessionStorage.getItem('courier.token') }));
+    assert.ok(!inPage.href.includes(token), inPage.href);
+    assert.equal(inPage.cookie, '');
+    assert.equal(inPage.kept, token);
+    assert.deepEqual(await app.context.cookies(), []);
+    // Another local server, on another port, that the same browser visits: no cookie, no token.
+    const other = createServer((req, res) => {
+      seen.push(JSON.stringify(req.headers));
+      res.end('other');
+    });
+    const seen: string[] = [];
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    t.after(() => other.close());
+    const visit = await app.context.newPage();
+    await visit.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+    await visit.close();
+    assert.equal(seen.length > 0, true);
+    assert.ok(seen.every((h) => !h.includes(token) && !/cookie/i.test(h)), seen.join('\n'));
+    // A reload keeps the page working (sessionStorage), still without a cookie.
+    await app.page.reload();
+    await app.page.getByTestId('series-row').first().waitFor({ timeout: 30_000 });
+    assert.equal(await app.page.getByTestId('series-row').count(), 2);
+    assert.deepEqual(await app.context.cookies(), []);
+
+    // Instance bytes need that instance's capability; the token itself, in a URL, opens nothing.
+    const instanceId = (await app.viewport()).instanceId!;
+    assert.equal(await httpStatus(`${base}/instances/${instanceId}`), 403);
+    assert.equal(await httpStatus(`${base}/instances/${instanceId}?token=${token}`), 403);
+    assert.equal(await httpStatus(`${base}/instances/${instanceId}?cap=${instanceCapability(token, instanceId)}`), 200);
+    assert.equal(await httpStatus(`${base}/instances/${instanceId + 1}?cap=${instanceCapability(token, instanceId)}`), 403);
+    assert.equal(await httpStatus(`${base}/../../etc/passwd`), 404);
+    // Another site's page is refused whatever it carries.
+    assert.equal(await httpStatus(`${base}/`, { Origin: 'http://evil.example' }), 403);
+    const ws = (headers: Record<string, string>, path = '/ws') =>
       new Promise<number>((resolve, reject) => {
         const req = request(`${base}${path}`, {
           headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
@@ -74,9 +102,11 @@ test('serve --open shows the first series of the folder as an image, without pag
         req.on('timeout', () => reject(new Error('timeout')));
         req.end();
       });
-    assert.equal(await ws({ Origin: base }), 101);
-    assert.equal(await ws({ Origin: 'http://evil.example' }), 403);
-    assert.equal(await ws({}), 403);
-    assert.equal(await ws({ Origin: base }, '/ws?token=wrong'), 403);
+    const protocols = { 'Sec-WebSocket-Protocol': `courier, courier.token.${token}` };
+    assert.equal(await ws({ Origin: base, ...protocols }), 101);
+    assert.equal(await ws({ Origin: 'http://evil.example', ...protocols }), 403);
+    assert.equal(await ws(protocols), 403);
+    assert.equal(await ws({ Origin: base }, `/ws?token=${token}`), 403);
+    assert.equal(await ws({ Origin: base, 'Sec-WebSocket-Protocol': 'courier, courier.token.wrong' }), 403);
   });
 });

@@ -45,7 +45,7 @@ export const serveCommand: Command = {
     const version = appVersion();
     const host = await startHost({ services, rendererDir, version, port });
     startBackgroundWork(services, listen);
-    out.line(seriesId === null ? host.url : `${host.url}&series=${seriesId}`);
+    out.line(host.pageUrl(seriesId === null ? {} : { series: String(seriesId) }));
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
     await host.close();
     return 0;

@@ -1,6 +1,7 @@
 /**
- * The browser host without a browser: token and Origin checks, static files, instance bytes, and
- * the contract over its WebSocket (RFC 6455 framing, events forwarded) with a raw client.
+ * The browser host without a browser: public pages, the token as a WebSocket subprotocol (never a
+ * cookie), per-image capabilities, Host and Origin checks, and the contract over its WebSocket
+ * (RFC 6455 framing, events forwarded) with a raw client.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,18 +10,20 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { indexPath } from '../../../electron/library/indexer.ts';
+import { instanceCapability } from '../../../shared/capability.ts';
 import { startHost } from '../../../electron/host/server.ts';
 import { createServices } from '../../../electron/services.ts';
 import { PYDICOM_TEST_FILES, tempDir } from '../../helpers.ts';
 
 /** A minimal WebSocket client over a raw socket: masked text frames out, unmasked frames in. */
-function wsClient(port: number, path: string, origin: string) {
+function wsClient(port: number, path: string, origin: string, protocols: string[] = []) {
   const socket: Socket = connect(port, '127.0.0.1');
   const messages: string[] = [];
   const waiters: (() => void)[] = [];
   let buf = Buffer.alloc(0);
   let upgraded = false;
   let status = '';
+  let response = '';
   const opened = new Promise<string>((resolve) => {
     socket.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -28,6 +31,7 @@ function wsClient(port: number, path: string, origin: string) {
         const end = buf.indexOf('\r\n\r\n');
         if (end < 0) return;
         status = buf.subarray(0, buf.indexOf('\r\n')).toString();
+        response = buf.subarray(0, end).toString();
         buf = buf.subarray(end + 4);
         upgraded = true;
         resolve(status);
@@ -52,10 +56,14 @@ function wsClient(port: number, path: string, origin: string) {
   });
   socket.write(
     `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`,
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n` +
+      (protocols.length ? `Sec-WebSocket-Protocol: ${protocols.join(', ')}\r\n` : '') +
+      '\r\n',
   );
   return {
     opened,
+    /** The handshake response's header lines. */
+    response: () => response,
     send(text: string, fragmentAt?: number) {
       const payload = Buffer.from(text);
       const parts = fragmentAt ? [payload.subarray(0, fragmentAt), payload.subarray(fragmentAt)] : [payload];
@@ -93,29 +101,35 @@ test('the browser host guards, serves and speaks the contract over its WebSocket
   t.after(() => host.close());
   const base = `http://127.0.0.1:${host.port}`;
 
-  await t.test('pages need the token, then a cookie carries it', async () => {
-    assert.equal((await fetch(`${base}/`)).status, 403);
-    assert.equal((await fetch(`${base}/?token=nope`)).status, 403);
-    const page = await fetch(host.url);
+  await t.test('the pages are public (no data in them) and no cookie carries the token', async () => {
+    const page = await fetch(`${base}/`);
     assert.equal(page.status, 200);
+    assert.equal(page.headers.get('set-cookie'), null, 'a cookie would reach every server on 127.0.0.1, whatever its port');
     assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'(;|$)/);
-    const cookie = page.headers.get('set-cookie')!.split(';')[0];
-    assert.equal((await fetch(`${base}/index.html`, { headers: { cookie } })).status, 200);
-    const worker = await fetch(`${base}/sub/a.worker.js`, { headers: { cookie } });
+    const worker = await fetch(`${base}/sub/a.worker.js`);
     // Decode workers compile WebAssembly; nothing may eval.
     assert.match(worker.headers.get('content-security-policy') ?? '', /'wasm-unsafe-eval'/);
     assert.doesNotMatch(worker.headers.get('content-security-policy') ?? '', /'unsafe-eval'/);
-    assert.equal((await fetch(`${base}/missing.js`, { headers: { cookie } })).status, 404);
-    assert.equal((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`, { headers: { cookie } })).status, 404);
-    assert.equal((await fetch(`${base}/`, { headers: { cookie, origin: 'http://evil.example' } })).status, 403);
+    assert.equal((await fetch(`${base}/missing.js`)).status, 404);
+    assert.equal((await fetch(`${base}/%2e%2e/%2e%2e/etc/passwd`)).status, 404);
+    assert.equal((await fetch(`${base}/`, { headers: { origin: 'http://evil.example' } })).status, 403);
+    assert.equal(host.url, `${base}/#token=${host.token}`);
+    assert.equal(host.pageUrl({ series: '3' }), `${base}/?series=3#token=${host.token}`);
   });
 
   await t.test('invoke, errors and events over the WebSocket', async () => {
-    assert.match(await wsClient(host.port, `/ws?token=${host.token}`, 'http://evil.example').opened, /403/);
-    assert.match(await wsClient(host.port, `/ws?token=wrong`, base).opened, /403/);
-    const ws = wsClient(host.port, `/ws?token=${host.token}`, base);
+    const good = ['courier', `courier.token.${host.token}`];
+    assert.match(await wsClient(host.port, '/ws', 'http://evil.example', good).opened, /403/);
+    assert.match(await wsClient(host.port, '/ws', base, ['courier', 'courier.token.wrong']).opened, /403/);
+    assert.match(await wsClient(host.port, '/ws', base, [`courier.token.${host.token}`]).opened, /403/);
+    // The old ways in (token in the query, or a cookie) open nothing.
+    assert.match(await wsClient(host.port, `/ws?token=${host.token}`, base).opened, /403/);
+    const ws = wsClient(host.port, '/ws', base, good);
     t.after(() => ws.close());
     assert.match(await ws.opened, /101/);
+    // The host answers with its protocol, never echoing the token.
+    assert.match(ws.response(), /^Sec-WebSocket-Protocol: courier$/im);
+    assert.ok(!ws.response().includes(host.token));
     ws.send(JSON.stringify({ type: 'invoke', id: 1, channel: 'app.info', request: null }));
     const info = await ws.next((m) => m.id === 1);
     assert.deepEqual(info.result, { ok: true, value: { version: '9.9.9', host: 'browser', libraryPath: home.path } });
@@ -136,7 +150,7 @@ test('the browser host guards, serves and speaks the contract over its WebSocket
     await ws.next((m) => m.type === 'event' && m.event === 'library.changed');
   });
 
-  await t.test('instance bytes by id, with the token', async () => {
+  await t.test('instance bytes by id, with that instance\'s capability only', async () => {
     const folder = tempDir();
     t.after(folder.cleanup);
     await indexPath(services.db, services.library, join(PYDICOM_TEST_FILES, 'MR_small.dcm'));
@@ -144,11 +158,15 @@ test('the browser host guards, serves and speaks the contract over its WebSocket
     const series = services.library.series(services.library.studies(mr.id)[0].id)[0];
     const [instance] = services.library.instances(series.id);
     assert.equal((await fetch(`${base}/instances/${instance.id}`)).status, 403);
-    const res = await fetch(`${base}/instances/${instance.id}?token=${host.token}`);
+    assert.equal((await fetch(`${base}/instances/${instance.id}?token=${host.token}`)).status, 403);
+    assert.equal((await fetch(`${base}/instances/${instance.id}?cap=${instanceCapability(host.token, instance.id + 1)}`)).status, 403);
+    assert.equal((await fetch(`${base}/instances/${instance.id}?cap=${instanceCapability('another run', instance.id)}`)).status, 403);
+    const res = await fetch(`${base}/instances/${instance.id}?cap=${instanceCapability(host.token, instance.id)}`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/dicom');
     const bytes = Buffer.from(await res.arrayBuffer());
     assert.equal(bytes.subarray(128, 132).toString(), 'DICM');
-    assert.equal((await fetch(`${base}/instances/424242?token=${host.token}`)).status, 404);
+    assert.equal(res.headers.get('set-cookie'), null);
+    assert.equal((await fetch(`${base}/instances/424242?cap=${instanceCapability(host.token, 424242)}`)).status, 404);
   });
 });
