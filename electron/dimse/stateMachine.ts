@@ -1,0 +1,259 @@
+/**
+ * The upper layer's state machine (PS3.8 §9.2), as far as Courier needs it: the association's
+ * state, which PDU may arrive in which state, the timers that bound each wait (the ARTIM timer of
+ * §9.1.5 and ours), the association, release and abort exchanges, and how an association ends.
+ * PDUs are read from the transport here; P-DATA goes up to the message layer (messages.ts) and an
+ * A-ASSOCIATE-RQ to the acceptor's negotiation (association.ts).
+ *
+ * Every failure ends as a typed error (errors.ts) that `closed` resolves with; nothing thrown on a
+ * socket event escapes.
+ */
+import { AbortReason, PduError, PduReader, encodePdu, type AssociateAc, type AssociateRq, type AssociateRj, type Pdu, type Pdv } from './pdu.ts';
+import { CommandError } from './command.ts';
+import { Aborted, AssociationRejected, PeerClosed, ProtocolError, Timeout, type DimseError } from './errors.ts';
+import type { Transport } from './transport.ts';
+import { logger } from '../log.ts';
+
+const log = logger('dimse');
+
+/** Timeouts in milliseconds. */
+export interface Timeouts {
+  connect: number;
+  /** Waiting for A-ASSOCIATE-AC/RJ (or, as acceptor, for the A-ASSOCIATE-RQ). */
+  associate: number;
+  /** Waiting for a DIMSE response. */
+  response: number;
+  release: number;
+}
+
+/** Defaults: generous enough for a busy PACS, short enough to notice a dead one. */
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 10_000, associate: 30_000, response: 60_000, release: 10_000 };
+
+/** Why an association ended. */
+export interface CloseInfo {
+  /** 'released' for a normal end; otherwise the error that ended it. */
+  reason: 'released' | DimseError;
+}
+
+/** The states an association goes through (PS3.8 Table 9-10's, merged where we act alike). */
+export type State = 'connecting' | 'awaiting-ac' | 'awaiting-rq' | 'established' | 'releasing' | 'closed';
+
+/** Which PDU may arrive in which state; any other is an unexpected PDU (PS3.8 §9.2.3, A-ABORT reason 2). */
+const EXPECTED: Record<Exclude<Pdu['type'], 'abort'>, readonly State[]> = {
+  'associate-ac': ['awaiting-ac'],
+  'associate-rj': ['awaiting-ac'],
+  'associate-rq': ['awaiting-rq'],
+  'p-data': ['established', 'releasing'],
+  'release-rq': ['established', 'releasing'],
+  'release-rp': ['releasing'],
+};
+
+/** What the state machine hands to the layers above it. */
+export interface UpperLayerEvents {
+  /** The acceptor's decision on an A-ASSOCIATE-RQ: the A-ASSOCIATE-AC or -RJ to answer with. */
+  associateRq?(rq: AssociateRq): AssociateAc | AssociateRj;
+  /** A presentation data value of an established association; throws PduError/CommandError for a bad one. */
+  pdv(pdv: Pdv): void;
+  /** The association ended (`err` says why; released: a PeerClosed that says so): fail what waits. */
+  ended(err: DimseError): void;
+  /** Who the peer is, for the log: its AE title. */
+  peerAe(): string;
+}
+
+/** One association's state, timers and upper-layer exchanges. */
+export class UpperLayer {
+  /** Resolves once the association has ended, however it ended. */
+  readonly closed: Promise<CloseInfo>;
+  private current: State;
+  private failed: DimseError | null = null;
+  private readonly transport: Transport;
+  private readonly events: UpperLayerEvents;
+  private readonly timeouts: Timeouts;
+  private readonly reader: PduReader;
+  private closeResolve!: (c: CloseInfo) => void;
+  private associateWaiter: { resolve: (ac: AssociateAc) => void; reject: (e: Error) => void } | null = null;
+  private releaseWaiter: { resolve: () => void } | null = null;
+  private stateTimer: NodeJS.Timeout | null = null;
+
+  /** `maxPdu`: the largest P-DATA-TF we told the peer we take (0 = no limit). */
+  constructor(transport: Transport, role: 'requestor' | 'acceptor', timeouts: Timeouts, maxPdu: number, events: UpperLayerEvents) {
+    this.transport = transport;
+    this.events = events;
+    this.timeouts = timeouts;
+    // Peers must respect our max PDU; allow slack for the ones that count the header in.
+    this.reader = new PduReader(Math.max(maxPdu || 64 * 1024 * 1024, 1024 * 1024) + 1024);
+    this.current = role === 'requestor' ? 'connecting' : 'awaiting-rq';
+    this.closed = new Promise((resolve) => (this.closeResolve = resolve));
+    if (role === 'acceptor') this.armTimer('associate', timeouts.associate);
+  }
+
+  /** The current state. */
+  get state(): State {
+    return this.current;
+  }
+
+  /** The error the association ended with (null while open, or after a release). */
+  get failure(): DimseError | null {
+    return this.failed;
+  }
+
+  /** The transport failed. */
+  onError(err: DimseError): void {
+    this.destroy(err);
+  }
+
+  /** The transport closed. */
+  onClose(): void {
+    this.destroy(new PeerClosed(this.reader.pending ? 'The peer closed the connection in the middle of a PDU' : 'The peer closed the connection'));
+  }
+
+  /** Bytes from the peer; `transient` when `chunk` is a read buffer that is reused after this call. */
+  onData(chunk: Buffer, transient: boolean): void {
+    if (this.current === 'closed') return;
+    let pdus: Pdu[];
+    try {
+      pdus = this.reader.push(chunk, transient);
+    } catch (err) {
+      this.protocolFailure(err instanceof PduError ? err.message : String(err), err instanceof PduError ? err.abortReason : 0);
+      return;
+    }
+    for (const p of pdus) {
+      if (this.state === 'closed') return; // (a getter: an earlier PDU may have ended the association)
+      try {
+        this.onPdu(p);
+      } catch (err) {
+        if (err instanceof PduError) this.protocolFailure(err.message, err.abortReason);
+        else if (err instanceof CommandError) this.protocolFailure(err.message, AbortReason.InvalidPduParameterValue);
+        else this.protocolFailure(err instanceof Error ? err.message : String(err), AbortReason.NotSpecified);
+        return;
+      }
+    }
+  }
+
+  /**
+   * As requestor: sends the A-ASSOCIATE-RQ and resolves with the A-ASSOCIATE-AC. `onAc` runs
+   * synchronously when the AC is read, before the next PDU of the same TCP chunk: a peer may send a
+   * request right behind its AC (a storage commitment report "on our next association" does).
+   */
+  associate(rq: AssociateRq, onAc: (ac: AssociateAc) => void): Promise<AssociateAc> {
+    return new Promise<AssociateAc>((resolve, reject) => {
+      this.associateWaiter = {
+        resolve: (ac) => {
+          onAc(ac);
+          resolve(ac);
+        },
+        reject,
+      };
+      this.current = 'awaiting-ac';
+      this.armTimer('associate', this.timeouts.associate);
+      this.transport.send(encodePdu(rq));
+    });
+  }
+
+  /** Sends A-RELEASE-RQ and resolves once the association has ended (PS3.8 §7.2). */
+  async release(): Promise<void> {
+    if (this.current !== 'established') return;
+    this.current = 'releasing';
+    await new Promise<void>((resolve) => {
+      this.releaseWaiter = { resolve };
+      this.armTimer('release', this.timeouts.release);
+      this.transport.send(encodePdu({ type: 'release-rq' }));
+    });
+  }
+
+  /** A-ABORT from the service user (us), and the end. */
+  abort(): void {
+    if (this.current === 'closed') return;
+    if (this.current !== 'connecting') this.transport.send(encodePdu({ type: 'abort', source: 0, reason: 0 }));
+    this.destroy(new Aborted(0, 0, false, 'The association was aborted by us'));
+  }
+
+  /** Ends the association with `err` (nothing is sent); `graceful` lets the socket finish writing. */
+  destroy(err: DimseError, graceful = false): void {
+    if (this.current === 'closed') return;
+    this.failed = err;
+    this.finish({ reason: err });
+    this.transport.end(err, graceful);
+  }
+
+  private onPdu(p: Pdu): void {
+    if (p.type !== 'abort' && !EXPECTED[p.type].includes(this.current)) {
+      const what = { 'associate-ac': 'A-ASSOCIATE-AC', 'associate-rj': 'A-ASSOCIATE-RJ', 'associate-rq': 'A-ASSOCIATE-RQ', 'p-data': 'P-DATA-TF', 'release-rq': 'A-RELEASE-RQ', 'release-rp': 'A-RELEASE-RP' }[p.type];
+      throw new PduError(p.type === 'p-data' ? 'P-DATA-TF outside an association' : `unexpected ${what}`, AbortReason.UnexpectedPdu);
+    }
+    switch (p.type) {
+      case 'associate-ac':
+        this.clearTimer();
+        this.current = 'established';
+        this.associateWaiter?.resolve(p);
+        this.associateWaiter = null;
+        return;
+      case 'associate-rj':
+        this.destroy(new AssociationRejected(p.result, p.source, p.reason));
+        return;
+      case 'associate-rq':
+        this.onAssociateRq(p);
+        return;
+      case 'p-data':
+        for (const pdv of p.pdvs) this.events.pdv(pdv);
+        return;
+      case 'release-rq':
+        this.transport.send(encodePdu({ type: 'release-rp' }));
+        this.finish({ reason: 'released' });
+        this.transport.end(null, true);
+        return;
+      case 'release-rp':
+        this.finish({ reason: 'released' });
+        this.transport.end(null, true);
+        return;
+      case 'abort':
+        this.destroy(new Aborted(p.source, p.reason, true));
+        return;
+    }
+  }
+
+  private onAssociateRq(rq: AssociateRq): void {
+    if (!this.events.associateRq) throw new PduError('unexpected A-ASSOCIATE-RQ', AbortReason.UnexpectedPdu);
+    this.clearTimer();
+    const answer = this.events.associateRq(rq);
+    this.transport.send(encodePdu(answer));
+    if (answer.type === 'associate-rj') {
+      this.destroy(new AssociationRejected(answer.result, answer.source, answer.reason), true);
+      return;
+    }
+    this.current = 'established';
+  }
+
+  private protocolFailure(message: string, reason: number): void {
+    log.warn(`protocol error from ${this.transport.peer} (${this.events.peerAe()}); aborting: ${message}`);
+    this.transport.send(encodePdu({ type: 'abort', source: 2, reason }));
+    this.destroy(new ProtocolError(message, reason));
+  }
+
+  private armTimer(phase: Timeout['phase'], ms: number): void {
+    this.clearTimer();
+    this.stateTimer = setTimeout(() => {
+      // A wait for the peer that ran out: A-ABORT from the provider (PS3.8 §9.1.5), except that a
+      // release that was never answered just ends.
+      if (phase !== 'release') this.transport.send(encodePdu({ type: 'abort', source: 2, reason: 0 }));
+      this.destroy(new Timeout(phase, ms));
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.stateTimer) clearTimeout(this.stateTimer);
+    this.stateTimer = null;
+  }
+
+  private finish(info: CloseInfo): void {
+    this.clearTimer();
+    this.current = 'closed';
+    const err = info.reason === 'released' ? new PeerClosed('The association was released') : info.reason;
+    this.events.ended(err);
+    this.associateWaiter?.reject(err);
+    this.associateWaiter = null;
+    this.releaseWaiter?.resolve();
+    this.releaseWaiter = null;
+    this.closeResolve(info);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The byte stream under an association (PS3.8 §9.1: TCP; DICOM over TLS per PS3.15 Annex B.9):
+ * opening the connection, writing with backpressure, and closing. It knows nothing of PDUs beyond
+ * the bytes it is handed; the state machine (stateMachine.ts) reads what arrives.
+ */
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { TLSSocket, connect as tlsConnect } from 'node:tls';
+import { PeerClosed, Timeout, type DimseError } from './errors.ts';
+import { limitUnsentBytes } from '../native/socketOptions.ts';
+import { describeTlsError, serverName, type TlsCredentials } from './tls.ts';
+
+/** The reused read buffer of a connection we open. */
+const READ_BUFFER = 64 * 1024;
+/** Bytes queued in the socket before a writer waits for 'drain': fewer wake-ups than Node's 16 KiB default. */
+const HIGH_WATER = 4 * 1024 * 1024;
+/** Bytes the kernel may hold unsent for us (socketOptions.ts says why; 32–128 KiB measured alike). */
+const UNSENT_LIMIT = 128 * 1024;
+
+/** What a transport reports to its owner. */
+export interface TransportEvents {
+  /** Bytes from the peer; `transient` when `chunk` is a read buffer that is reused after this call. */
+  data(chunk: Buffer, transient: boolean): void;
+  /** The connection failed (a 'closed' follows). */
+  error(err: DimseError): void;
+  /** The connection closed. */
+  closed(): void;
+}
+
+/** Where to connect, and with what TLS credentials (plain TCP without). */
+export interface Endpoint {
+  host: string;
+  port: number;
+  tls?: TlsCredentials;
+}
+
+/** One connection: a socket, its writes and its end. */
+export class Transport {
+  readonly socket: Socket;
+  private drainWaiters: (() => void)[] = [];
+  /** Set once the association has ended: writes after that throw it. */
+  private ended: { failure: DimseError | null } | null = null;
+
+  /**
+   * Opens a connection to `to` (TCP, or TLS with credentials). Over TCP, reads land in one reused
+   * buffer and come straight to `events.data` (no stream 'data' events and no buffer per read): a
+   * sender reads one small response per store.
+   */
+  static open(to: Endpoint, events: TransportEvents): Transport {
+    const socket = to.tls
+      ? tlsConnect({ host: to.host, port: to.port, servername: serverName(to.host), ...to.tls })
+      : tcpConnect({
+          host: to.host,
+          port: to.port,
+          onread: {
+            buffer: Buffer.allocUnsafe(READ_BUFFER),
+            callback: (n: number, buf: Uint8Array) => {
+              events.data(Buffer.from(buf.buffer, buf.byteOffset, n), true);
+              return true;
+            },
+          },
+        });
+    return new Transport(socket, events);
+  }
+
+  /** Wraps a connected socket (the acceptor's, plain or TLS). */
+  constructor(socket: Socket, events: TransportEvents) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => events.data(chunk, false));
+    socket.on('drain', () => this.wakeWriters());
+    socket.on('error', (err: NodeJS.ErrnoException) => events.error(new PeerClosed(describeTlsError(err) ?? `Connection error: ${err.message}`, err.code)));
+    socket.on('close', () => events.closed());
+  }
+
+  /**
+   * Resolves once connected: for TLS once the handshake has verified the peer ('secureConnect').
+   * `failure` is the association's own reason when the socket closes first.
+   */
+  connected(timeoutMs: number, failure: () => DimseError | null): Promise<void> {
+    const tls = this.socket instanceof TLSSocket;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Timeout('connect', timeoutMs)), timeoutMs);
+      this.socket.once(tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new PeerClosed(describeTlsError(err) ?? `Could not connect: ${err.message}`, err.code));
+      });
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        reject(failure() ?? new PeerClosed('Could not connect'));
+      });
+    }).then(() => {
+      // (A TLS socket's records are written by OpenSSL through its own handle: no such option there.)
+      if (!tls) limitUnsentBytes(this.socket, UNSENT_LIMIT);
+    });
+  }
+
+  /** "address:port" of the peer, for logs. */
+  get peer(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  /** Bytes written so far (nonzero: the peer heard from us). */
+  get bytesWritten(): number {
+    return this.socket.bytesWritten;
+  }
+
+  /** Writes a PDU of the protocol's own (association, release, abort) unless the socket is gone. */
+  send(pdu: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(pdu);
+  }
+
+  /**
+   * Queues `buf`; `flushed` runs when the socket is done with it (written or failed). Returns a
+   * promise to wait on when HIGH_WATER bytes are queued, else null. Throws once the association ended.
+   */
+  write(buf: Buffer, flushed?: () => void): Promise<void> | null {
+    if (this.ended) throw this.ended.failure ?? new PeerClosed();
+    if (this.socket.write(buf, flushed ? () => flushed() : undefined) || this.socket.writableLength < HIGH_WATER) return null;
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** `write` inside a corked batch: waiting for drain uncorks, so what is queued goes out meanwhile. */
+  async writeCorked(buf: Buffer, flushed?: () => void): Promise<void> {
+    const w = this.write(buf, flushed);
+    if (w) {
+      this.socket.uncork();
+      await w;
+      this.socket.cork();
+    }
+  }
+
+  /** Holds writes back to send them in one batch (`uncork`). */
+  cork(): void {
+    this.socket.cork();
+  }
+
+  /** Sends what `cork` held back. */
+  uncork(): void {
+    if (!this.socket.destroyed) this.socket.uncork();
+  }
+
+  /**
+   * Ends the connection once the association ended with `failure` (null: released): writes throw
+   * from now on, writers waiting for drain go on. Not `graceful`: destroyed 50 ms later, time for
+   * an A-ABORT we may have written to go out.
+   */
+  end(failure: DimseError | null, graceful: boolean): void {
+    this.ended = { failure };
+    this.wakeWriters();
+    this.socket.end();
+    if (!graceful) setTimeout(() => this.socket.destroy(), 50).unref();
+  }
+
+  private wakeWriters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}
