@@ -117,4 +117,11 @@ declare module 'hammerjs' {
 
 declare module 'pako' {
   export function inflateRaw(data: Uint8Array): Uint8Array;
+  export class Inflate {
+    constructor(options?: { raw?: boolean });
+    onData(chunk: Uint8Array): void;
+    push(data: Uint8Array, final?: boolean): boolean;
+    err: number;
+    msg: string;
+  }
 }

@@ -21,14 +21,6 @@ export const LONG_VRS = new Set('OB OD OF OL OV OW SQ UC UN UR UT SV UV'.split('
 /** True when `b` starts with the 128-byte preamble and "DICM" (PS3.10 §7.1). */
 export const hasPreamble = (b: Uint8Array) => b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
 
-/** A bare dataset with a preamble and "DICM" put in front (dicom-parser inflates a deflated file only after them). */
-export function withPreamble(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length + 132);
-  out.set(bytes, 132);
-  out.set([0x44, 0x49, 0x43, 0x4d], 128);
-  return out;
-}
-
 /** True when a group 0002 element with an explicit VR starts at `at` (a meta header without the preamble). */
 export function looksLikeMeta(b: Uint8Array, at: number): boolean {
   return b.length >= at + 8 && b[at] === 0x02 && b[at + 1] === 0x00 && VRS.has(String.fromCharCode(b[at + 4], b[at + 5]));

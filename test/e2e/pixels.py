@@ -13,11 +13,11 @@
   pixels.py make <out_dir>
       Writes the images the viewer's display tests need that pydicom's test files lack (see MAKERS),
       each its own series named by its file name.
-  pixels.py values <file> <out.bin>
-      Every frame's values as pydicom decodes them, written to out.bin as little-endian float64:
+  pixels.py values <spec.json>
+      spec: [{"path", "out"}]. Every frame's values as pydicom decodes them, written to out as little-endian float64:
       greyscale stored values (Float Pixel Data as is), colour as R, G, B samples (YBR converted to
-      RGB, PALETTE COLOR through its tables). Prints {"frames", "rows", "columns", "samples",
-      "bits" (of a sample, or of a palette entry), "photometric"}.
+      RGB, PALETTE COLOR through its tables). Prints one {"frames", "rows", "columns", "samples",
+      "bits" (of a sample, or of a palette entry), "photometric"} for each.
   pixels.py uniquify <out_dir> <file>...
       Copies each file with its own Series/SOP Instance UIDs (SeriesDescription = file name), so files
       that share UIDs (pydicom's MR_small variants) become separate series in one library.
@@ -410,6 +410,7 @@ if __name__ == '__main__':
     elif sys.argv[1] == 'make':
         print(json.dumps(make(sys.argv[2])))
     elif sys.argv[1] == 'values':
-        print(json.dumps(values(sys.argv[2], sys.argv[3])))
+        with open(sys.argv[2]) as f:
+            print(json.dumps([values(item['path'], item['out']) for item in json.load(f)]))
     elif sys.argv[1] == 'uniquify':
         print(json.dumps(uniquify(sys.argv[2], sys.argv[3:])))

@@ -7,7 +7,6 @@ import type { Image } from 'cornerstone-core';
 import cornerstoneTools from 'cornerstone-tools';
 import cornerstoneMath from 'cornerstone-math';
 import Hammer from 'hammerjs';
-import { inflateRaw } from 'pako';
 import { courierImageId, loadCourierImage, SCHEME } from './image/loader.ts';
 
 export { cornerstone, cornerstoneTools };
@@ -23,8 +22,6 @@ export type LeftTool = (typeof LEFT_TOOLS)[number];
 export function initCornerstone(): void {
   if (ready) return;
   ready = true;
-  // dicom-parser inflates Deflated Explicit VR Little Endian with a global pako in browsers.
-  (globalThis as { pako?: unknown }).pako = { inflateRaw };
   cornerstone.registerImageLoader(SCHEME, loadCourierImage);
   // 600 slices of 512×512×2 bytes are 315 MB; keep a series this size in cache.
   cornerstone.imageCache.setMaximumSizeBytes(1024 * 1024 * 1024);

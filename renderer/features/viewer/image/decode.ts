@@ -21,16 +21,10 @@ export interface DecodedFrame {
 /** Decodes `encoded` (one frame) of codec family `codec`; `inflateRaw` serves the deflate family. */
 export function decodeFrame(codecs: Codecs, codec: CodecFamily, encoded: Uint8Array, layout: PixelLayout, inflateRaw: (b: Uint8Array) => Uint8Array): DecodedFrame {
   const n = layout.rows * layout.columns;
-  if (codec === 'deflate') return { frame: { bytes: inflateRaw(encoded), bitOffset: 0 }, layout };
+  if (codec === 'deflate') return { frame: { bytes: inflateRaw(encoded), bitOffset: 0, littleEndian: true }, layout };
   const bit1 = layout.bitsAllocated === 1;
-  // 1-bit frames: RLE holds the packed bytes as one 8-bit "row"; the JPEG family decodes to one sample a byte.
-  const packedBytes = Math.ceil(n / 8);
-  const geometry = bit1 && codec === 'rle' ? { width: packedBytes, height: 1, bitsAllocated: 8, bitsStored: 8 } : {
-    width: layout.columns,
-    height: layout.rows,
-    bitsAllocated: bit1 ? 8 : layout.bitsAllocated,
-    bitsStored: bit1 ? 1 : layout.bitsStored,
-  };
+  // 1-bit frames are coded one sample a byte (RLE as pydicom and highdicom write it, JPEG 2000 of bit depth 1).
+  const geometry = { width: layout.columns, height: layout.rows, bitsAllocated: bit1 ? 8 : layout.bitsAllocated, bitsStored: bit1 ? 8 : layout.bitsStored };
   const { NativeCodecs, Context } = codecs;
   const ctx = new Context({
     ...geometry,
@@ -59,13 +53,11 @@ export function decodeFrame(codecs: Codecs, codec: CodecFamily, encoded: Uint8Ar
       result = NativeCodecs.decodeHtJpeg2000(ctx);
   }
   const bytes = result.getDecodedBuffer();
-  const expected = bit1 ? (codec === 'rle' ? packedBytes : n) : (n * layout.samplesPerPixel * layout.bitsAllocated) / 8;
+  const expected = (n * layout.samplesPerPixel * geometry.bitsAllocated) / 8;
   if (!bytes || bytes.length < expected) throw new Error(`the frame decoded to ${bytes?.length ?? 0} bytes, ${expected} expected`);
-  if (bit1) {
-    return codec === 'rle' ? { frame: { bytes, bitOffset: 0 }, layout } : { frame: { bytes, bitOffset: 0 }, layout: { ...layout, bitsAllocated: 8, bitsStored: 1, highBit: 0 } };
-  }
+  if (bit1) return { frame: { bytes, bitOffset: 0, littleEndian: true }, layout: { ...layout, bitsAllocated: 8, bitsStored: 1, highBit: 0 } };
   return {
-    frame: { bytes, bitOffset: 0 },
+    frame: { bytes, bitOffset: 0, littleEndian: true },
     layout: { ...layout, photometric: decodedPhotometric(result.getPhotometricInterpretation() ?? layout.photometric, codec, layout.samplesPerPixel), planarConfiguration: result.getPlanarConfiguration() ?? layout.planarConfiguration },
   };
 }

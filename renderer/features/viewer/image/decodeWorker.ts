@@ -35,7 +35,7 @@ scope.onmessage = async (e) => {
   try {
     await loadCodecs();
     const decoded = decodeFrame(codecs, codec, encoded, layout, inflateRaw);
-    const frame = convertFrame(decoded.frame, decoded.layout, true, palette);
+    const frame = convertFrame(decoded.frame, decoded.layout, palette);
     scope.postMessage({ id, frame }, [frame.pixels.buffer]);
   } catch (err) {
     // The codecs name their C++ class and callback ("Jpeg2000Buffer::OpjMessageCallbackError::…"): keep the words.

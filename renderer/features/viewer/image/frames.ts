@@ -7,10 +7,12 @@
 import type { DataSet, Element } from 'dicom-parser';
 import type { PixelLayout } from './attributes.ts';
 
-/** A frame's native bytes: `bitOffset` bits into `bytes` (only 1-bit frames start inside a byte). */
+/** A frame's native bytes: `bitOffset` bits into `bytes` (only 1-bit frames start inside a byte), its
+ * samples little or big endian. */
 export interface NativeFrame {
   bytes: Uint8Array;
   bitOffset: number;
+  littleEndian: boolean;
 }
 
 /** The Pixel Data element (or Float / Double Float Pixel Data) of a dataset. */
@@ -24,14 +26,16 @@ export function frameBits(layout: PixelLayout): number {
   return layout.rows * layout.columns * samples * layout.bitsAllocated;
 }
 
-/** The native bytes of frame `frame`; in Explicit VR Big Endian, OW words of 8-bit or 1-bit data are swapped
- * back to the order the samples were written in (PS3.5 Annex A.3). Throws "truncated" when the file ends early. */
+/** The native bytes of frame `frame`. In Explicit VR Big Endian, OW Pixel Data is a stream of 16-bit words, each
+ * byte-swapped (PS3.5 Annex A.3): its words are swapped back, which makes 8- and 1-bit samples what they were and
+ * 16- and 32-bit samples little endian (as DCMTK and GDCM read 32-bit OW; OB, OL, OF and OD keep their own order).
+ * Throws "truncated" when the file ends early. */
 export function nativeFrame(ds: DataSet, px: Element, layout: PixelLayout, frame: number, littleEndian: boolean): NativeFrame {
   const bits = frameBits(layout);
   const startBit = frame * bits;
   let start = Math.floor(startBit / 8);
   let end = Math.ceil((startBit + bits) / 8);
-  const swapWords = !littleEndian && layout.bitsAllocated <= 8 && px.vr === 'OW';
+  const swapWords = !littleEndian && px.vr === 'OW';
   if (swapWords) {
     start &= ~1;
     end += end & 1;
@@ -44,7 +48,7 @@ export function nativeFrame(ds: DataSet, px: Element, layout: PixelLayout, frame
     bytes = bytes.slice();
     for (let i = 0; i + 1 < bytes.length; i += 2) [bytes[i], bytes[i + 1]] = [bytes[i + 1], bytes[i]];
   }
-  return { bytes, bitOffset: startBit - start * 8 };
+  return { bytes, bitOffset: startBit - start * 8, littleEndian: littleEndian || swapWords };
 }
 
 /** The "truncated" error of a file whose pixel data ends early. */

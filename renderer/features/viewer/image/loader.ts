@@ -70,12 +70,12 @@ async function imageOf(imageId: string, file: LoadedFile, frame: number): Promis
   const { parsed } = file;
   const raw = rawFrame(parsed, frame);
   const pixels: Frame = raw.native
-    ? convertFrame(raw.native, parsed.layout, parsed.littleEndian, parsed.palette)
+    ? convertFrame(raw.native, parsed.layout, parsed.palette)
     : await decodeInWorker(parsed.codec!, raw.encoded, parsed.layout, parsed.palette);
   const display = frameDisplay(parsed.dataSet, parsed.layout, frame);
   const overlays: FrameOverlay[] = [];
   for (const plane of file.overlays) {
-    const bits = overlayBits(plane, frame, raw.native ?? null, parsed.littleEndian);
+    const bits = overlayBits(plane, frame, raw.native ?? null);
     if (bits) overlays.push({ plane, bits });
   }
   const supplemental = parsed.layout.photometric === 'PALETTE COLOR' ? null : parsed.palette;

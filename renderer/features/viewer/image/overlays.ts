@@ -68,7 +68,7 @@ export function overlayPlanes(ds: DataSet, layout: PixelLayout, littleEndian: bo
 
 /** The bits of `plane` for image frame `frame` (0-based) as one byte a pixel (0 or 1); null when the
  * overlay does not cover that frame. `pixels` is the frame's native data, for overlays in the pixel data. */
-export function overlayBits(plane: OverlayPlane, frame: number, pixels: NativeFrame | null, littleEndian: boolean): Uint8Array | null {
+export function overlayBits(plane: OverlayPlane, frame: number, pixels: NativeFrame | null): Uint8Array | null {
   const n = plane.rows * plane.columns;
   const out = new Uint8Array(n);
   if (plane.data) {
@@ -81,6 +81,6 @@ export function overlayBits(plane: OverlayPlane, frame: number, pixels: NativeFr
   }
   if (!pixels) return null;
   const view = new DataView(pixels.bytes.buffer, pixels.bytes.byteOffset, pixels.bytes.byteLength);
-  for (let i = 0; i < n && (i + 1) * 2 <= pixels.bytes.length; i++) out[i] = (view.getUint16(i * 2, littleEndian) >> plane.bitPosition) & 1;
+  for (let i = 0; i < n && (i + 1) * 2 <= pixels.bytes.length; i++) out[i] = (view.getUint16(i * 2, pixels.littleEndian) >> plane.bitPosition) & 1;
   return out;
 }

@@ -1,13 +1,15 @@
 /**
  * Parsing a whole instance file for display: Part 10 files, files with a meta header but no
  * preamble, bare datasets (the encoding sniffed as the indexer does, shared/dicom/encoding.ts),
- * files that declare one encoding and are written in another, and deflated datasets. A file cut
+ * files that declare one encoding and are written in another, and deflated datasets (inflated here,
+ * at most 1 GB). A file cut
  * short says "truncated" and what is missing.
  */
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { fileLayout, withPreamble } from '../../../../shared/dicom/encoding.ts';
-import { codecFor, DEFLATED_LE, transferSyntaxInfo, type CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
+import { Inflate } from 'pako';
+import { fileLayout } from '../../../../shared/dicom/encoding.ts';
+import { codecFor, DEFLATED_LE, EXPLICIT_LE, transferSyntaxInfo, type CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
 import { paletteOf, pixelLayout, type Palette, type PixelLayout } from './attributes.ts';
 import { encapsulatedFrame, nativeFrame, pixelElement, type NativeFrame } from './frames.ts';
 
@@ -28,7 +30,9 @@ export interface ParsedFile {
 export type RawFrame = { native: NativeFrame; encoded?: undefined } | { encoded: Uint8Array; native?: undefined };
 
 /** Parses the bytes of an instance file; throws an Error for a person when it cannot be shown. */
-export function parseFile(bytes: Uint8Array): ParsedFile {
+export function parseFile(input: Uint8Array): ParsedFile {
+  // A plain view (not a Node Buffer, whose slice() would not copy).
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   let layout;
   try {
     layout = fileLayout(bytes);
@@ -38,18 +42,17 @@ export function parseFile(bytes: Uint8Array): ParsedFile {
   if (!layout) throw new Error('The file is not DICOM: no preamble and no recognisable dataset');
   const encoding = layout.encoding;
   let dataSet: DataSet;
+  const deflated = encoding === DEFLATED_LE;
+  const dataset = deflated ? inflateDataset(bytes.subarray(layout.datasetOffset)) : bytes.subarray(layout.datasetOffset);
   try {
-    dataSet =
-      encoding === DEFLATED_LE
-        ? dicomParser.parseDicom(layout.hasPart10Header ? bytes : withPreamble(bytes))
-        : dicomParser.parseDicom(bytes.subarray(layout.datasetOffset), { TransferSyntaxUID: encoding });
+    dataSet = dicomParser.parseDicom(dataset, { TransferSyntaxUID: deflated ? EXPLICIT_LE : encoding });
   } catch (err) {
     throw parseError(err);
   }
   const pixel = pixelElement(dataSet);
   if (!pixel) throw new Error('The file has no Pixel Data');
   const pixels = pixelLayout(dataSet);
-  const info = transferSyntaxInfo(encoding);
+  const info = transferSyntaxInfo(deflated ? EXPLICIT_LE : encoding);
   const encapsulated = Boolean(pixel.encapsulatedPixelData);
   const codec = encapsulated ? codecFor(encoding) : null;
   if (encapsulated && !codec) throw new Error(`Courier has no decoder for ${info.name}`);
@@ -61,6 +64,30 @@ export function rawFrame(file: ParsedFile, frame: number): RawFrame {
   if (frame >= file.layout.frames) throw new Error(`The image has ${file.layout.frames} frames, not ${frame + 1}`);
   if (file.codec) return { encoded: encapsulatedFrame(file.dataSet, file.pixel, file.layout.frames, frame, file.codec) };
   return { native: nativeFrame(file.dataSet, file.pixel, file.layout, frame, file.littleEndian) };
+}
+
+/** The most a deflated dataset may inflate to (PS3.5 A.5); a file claiming more is refused, not inflated. */
+const MAX_INFLATED = 1024 * 1024 * 1024;
+
+/** A Deflated Explicit VR Little Endian dataset inflated (raw deflate, RFC 1951). */
+function inflateDataset(deflated: Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflator = new Inflate({ raw: true });
+  inflator.onData = (chunk) => {
+    total += chunk.length;
+    if (total > MAX_INFLATED) throw new Error(`The deflated dataset inflates to more than ${MAX_INFLATED / 1024 ** 3} GB`);
+    chunks.push(chunk);
+  };
+  inflator.push(deflated, true);
+  if (inflator.err) throw new Error(`The deflated dataset cannot be inflated: ${inflator.msg}`);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** dicom-parser's failure as words; a file whose elements run past its end is truncated. */

@@ -35,7 +35,8 @@ export type Frame = GreyFrame | ColorFrame;
 const MAX_LEVELS = 65536;
 
 /** Converts the native bytes of one frame. `palette` applies to PALETTE COLOR only (a supplemental palette is a display matter). */
-export function convertFrame(frame: NativeFrame, layout: PixelLayout, littleEndian: boolean, palette: Palette | null): Frame {
+export function convertFrame(frame: NativeFrame, layout: PixelLayout, palette: Palette | null): Frame {
+  const { littleEndian } = frame;
   const n = layout.rows * layout.columns;
   const pi = layout.photometric;
   if (layout.samplesPerPixel === 1 && pi === 'PALETTE COLOR') {
