@@ -33,7 +33,7 @@ function createWindow(): BrowserWindow {
     icon: join(distDir, '..', 'assets', 'icon.png'),
     backgroundColor: '#111418',
     show: false,
-    webPreferences: secureWebPreferences(join(distDir, 'electron', 'preload.cjs')),
+    webPreferences: secureWebPreferences(join(distDir, 'electron', 'preload.cjs'), { devTools: !app.isPackaged }),
   });
   hardenWebContents(win.webContents, (url) => isOurPage({ url, parent: null }));
   win.once('ready-to-show', () => win.show());
@@ -70,6 +70,7 @@ async function start(): Promise<void> {
   Menu.setApplicationMenu(
     buildMenu(Menu, {
       isMac: process.platform === 'darwin',
+      devTools: !app.isPackaged,
       openLogs: () => void shell.openPath(s.home),
     }),
   );

@@ -6,6 +6,8 @@ import type { Menu as MenuType, MenuItemConstructorOptions } from 'electron';
 /** What the menu's own items do. */
 export interface MenuActions {
   isMac: boolean;
+  /** Offer Toggle Developer Tools: only in development (`!app.isPackaged`); a shipped app has none. */
+  devTools: boolean;
   /** Opens the library folder (database, logs). */
   openLogs(): void;
 }
@@ -21,7 +23,16 @@ export function menuTemplate(actions: MenuActions): MenuItemConstructorOptions[]
     { role: 'editMenu' },
     {
       label: 'View',
-      submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+      submenu: [
+        { role: 'reload' },
+        ...(actions.devTools ? [{ role: 'toggleDevTools' as const }] : []),
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
     },
     { role: 'windowMenu' },
   ];

@@ -6,10 +6,11 @@
  */
 import type { WebContents, WebPreferences } from 'electron';
 
-/** The webPreferences of every Courier window. */
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+/** The webPreferences of every Courier window; `devTools` only in development (`!app.isPackaged`). */
+export function secureWebPreferences(preloadPath: string, opts: { devTools: boolean }): WebPreferences {
   return {
     preload: preloadPath,
+    devTools: opts.devTools,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,

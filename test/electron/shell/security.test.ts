@@ -6,7 +6,7 @@ import { RENDERER_CSP as CONTENT_SECURITY_POLICY } from '../../../electron/api/r
 import { createSenderCheck, hardenWebContents, secureWebPreferences } from '../../../electron/shell/security.ts';
 
 test('windows run isolated and sandboxed, without node integration', () => {
-  const prefs = secureWebPreferences('/app/dist/electron/preload.cjs');
+  const prefs = secureWebPreferences('/app/dist/electron/preload.cjs', { devTools: false });
   assert.equal(prefs.contextIsolation, true);
   assert.equal(prefs.sandbox, true);
   assert.equal(prefs.nodeIntegration, false);
@@ -14,6 +14,9 @@ test('windows run isolated and sandboxed, without node integration', () => {
   assert.equal(prefs.webSecurity, true);
   assert.equal(prefs.webviewTag, false);
   assert.equal(prefs.preload, '/app/dist/electron/preload.cjs');
+  // A shipped app has no DevTools (also no keyboard shortcut to them); development has.
+  assert.equal(prefs.devTools, false);
+  assert.equal(secureWebPreferences('/p.cjs', { devTools: true }).devTools, true);
 });
 
 test('the page CSP allows only our own code: no eval, no blob: workers, no remote hosts', () => {
