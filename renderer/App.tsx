@@ -45,6 +45,7 @@ export function App() {
   const summary = useSelectionSummary(selection, libraryGeneration);
   const [sending, setSending] = useState(false);
   const [openJob, setOpenJob] = useState<number | null>(null);
+  const [openTransaction, setOpenTransaction] = useState<number | null>(null);
 
   useEffect(() => {
     invoke('app.info', undefined).then(setInfo, (err) => setProblem(errorMessage(err)));
@@ -95,8 +96,19 @@ export function App() {
             <Viewer openSeries={openSeries} />
           </div>
           {tab === 'export' && <ExportPanel selection={selection} summary={summary} />}
-          {tab === 'send' && <SendPanel selection={selection} summary={summary} openJob={openJob} onNewSend={() => setSending(true)} />}
-          {tab === 'commit' && <CommitPanel />}
+          {tab === 'send' && (
+            <SendPanel
+              selection={selection}
+              summary={summary}
+              openJob={openJob}
+              onNewSend={() => setSending(true)}
+              onShowTransaction={(id) => {
+                setOpenTransaction(id);
+                setTab('commit');
+              }}
+            />
+          )}
+          {tab === 'commit' && <CommitPanel initialTransaction={openTransaction} />}
           {tab === 'settings' && <SettingsPanel />}
         </main>
       </div>

@@ -242,8 +242,10 @@ test(
             assert.match(await first.getByTestId('instance-stage').innerText(), /commitment failed 0x0110: Processing failure/);
             assert.match(await first.innerText(), new RegExp(join(copy, study[1].name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
             await job.getByTestId('job-commit').filter({ hasText: /3\/4 committed · 1 failed · 3 deleted/ }).waitFor();
-            // The Commitment tab: failure first and coloured, reason in words, kept file's path, the audit log.
-            await page.getByRole('tab', { name: 'Commitment' }).click();
+            // The job links to its transaction in the Commitment tab: failure first and coloured, reason in
+            // words, kept file's path, the audit log.
+            await job.getByRole('button', { name: 'Show in the Commitment tab' }).click();
+            await page.getByRole('region', { name: 'Transaction', exact: true }).filter({ hasText: `PACS_FAIL@127.0.0.1:${node.port}` }).waitFor();
             const first2 = page.getByTestId('commit-instances').locator('tbody tr').first();
             await first2.filter({ hasText: 'Failed 0x0110' }).waitFor();
             assert.equal(await first2.getAttribute('class'), 'row-fail');

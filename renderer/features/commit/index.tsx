@@ -20,9 +20,9 @@ const STATE_LABEL: Record<CommitInstanceRow['state'], string> = {
 const TRANSACTION_TONE: Record<CommitTransactionRow['state'], string> = { created: 'wait', requested: 'wait', reported: 'ok', 'timed-out': 'fail', failed: 'fail' };
 
 /** The commitment panel. */
-export default function CommitPanel() {
+export default function CommitPanel({ initialTransaction = null }: { initialTransaction?: number | null }) {
   const [transactions, setTransactions] = useState<CommitTransactionRow[]>([]);
-  const [selected, setSelected] = useState<number | null>(null);
+  const [selected, setSelected] = useState<number | null>(initialTransaction);
   const [instances, setInstances] = useState<CommitInstanceRow[]>([]);
   const [studies, setStudies] = useState<CommitStudySummary[]>([]);
   const [deletions, setDeletions] = useState<CommitDeletionRow[]>([]);

@@ -24,7 +24,16 @@ function duration(s: number | null): string {
 const COMMIT_STATE_TEXT = { waiting: 'after the stores', requesting: 'requesting', pending: 'waiting for the report', done: 'ended', failed: 'could not be requested' } as const;
 
 /** The send queue panel. */
-export default function SendPanel({ selection, summary, openJob, onNewSend }: { selection: LibrarySelection; summary: string | null; openJob: number | null; onNewSend(): void }) {
+export default function SendPanel(props: {
+  selection: LibrarySelection;
+  summary: string | null;
+  /** The job to show expanded (the one just started). */
+  openJob: number | null;
+  onNewSend(): void;
+  /** Shows a commitment transaction in the Commitment tab. */
+  onShowTransaction(transactionId: number): void;
+}) {
+  const { selection, summary, openJob, onNewSend, onShowTransaction } = props;
   const [jobs, setJobs] = useState<SendJobRow[]>([]);
   const [progress, setProgress] = useState<Record<number, SendProgress>>({});
   const [open, setOpen] = useState<number | null>(openJob);
@@ -149,6 +158,11 @@ export default function SendPanel({ selection, summary, openJob, onNewSend }: { 
                 <div className="job-commit" data-testid="job-commit" data-commit-state={j.commit.state} style={{ marginTop: 4 }}>
                   Storage commitment {COMMIT_STATE_TEXT[j.commit.state]}
                   {j.commit.deleteAfterCommit ? ', deleting committed files' : ', keeping the files'}: <CommitCountsView counts={j.commit.counts} />
+                  {j.commit.transactionIds.length ? (
+                    <button className="link" onClick={() => onShowTransaction(j.commit!.transactionIds[j.commit!.transactionIds.length - 1])}>
+                      Show in the Commitment tab
+                    </button>
+                  ) : null}
                   {j.commit.message ? (
                     <div className={j.commit.state === 'failed' ? 'banner error small' : 'tone-wait'} data-testid="job-commit-message">
                       {j.commit.message}
