@@ -6,6 +6,7 @@
  * (library/examine.ts) and a send checks a file it has not indexed (send/preflight.ts).
  */
 import { readSync } from 'node:fs';
+import dicomParser from 'dicom-parser';
 import { asciiValue, type ParsedHeader } from './header.ts';
 import { Tag } from './tags.ts';
 import { DEFLATED_LE, transferSyntaxInfo } from './transferSyntax.ts';
@@ -28,10 +29,21 @@ export function soundnessProblem(h: ParsedHeader, file: { whole: Buffer } | { fd
   if (h.actualEncoding) {
     return `Declares ${transferSyntaxInfo(h.transferSyntaxUID).name} but is encoded as ${transferSyntaxInfo(h.actualEncoding).name}: sending its bytes would give the receiver garbage`;
   }
+  if (h.datasetOffset >= h.fileSize) return 'The file has no dataset after its meta header';
+  // Every element must fit in the file, in every transfer syntax (PS3.5 §7.1): a header cut short, or an
+  // element declaring more bytes than there are, is not sent (dicom-parser reads such an implicit VR file
+  // without complaint, stopping where the bytes stop).
+  const unfit = elementsProblem(h.dataSet, h.bytes.length, true);
+  if (unfit) return unfit;
+  if (!h.hasPixels && h.dataSet.elements[Tag.Rows] && h.dataSet.elements[Tag.Columns]) {
+    return 'Truncated: the file ends before its Pixel Data (7FE0,0010), though Rows and Columns say it is an image';
+  }
   const { sopClassUid, sopInstanceUid } = uidsOf(h);
   if (!sopClassUid) return 'No SOP Class UID (0008,0016)';
   if (!sopInstanceUid) return 'No SOP Instance UID (0008,0018)';
-  if (h.datasetOffset >= h.fileSize) return 'The file has no dataset after its meta header';
+  // A PACS files an instance under its study and series (PS3.3 C.7.2.1, C.7.3.1: Type 1); without them it has no place.
+  if (!asciiValue(h, Tag.StudyInstanceUID)) return 'No Study Instance UID (0020,000D): a receiver has no study to file it under, so it is not sent';
+  if (!asciiValue(h, Tag.SeriesInstanceUID)) return 'No Series Instance UID (0020,000E): a receiver has no series to file it under, so it is not sent';
   const problem = h.transferSyntaxUID === DEFLATED_LE ? null : pixelDataProblem(h, file);
   if (problem) return problem;
   // Every element has an even length (PS3.5 §7.1.1), so an odd dataset is cut or corrupt; a deflated
@@ -47,7 +59,7 @@ function pixelDataProblem(h: ParsedHeader, file: { whole: Buffer } | { fd: numbe
   const start = h.datasetOffset + el.dataOffset;
   if (!el.hadUndefinedLength) {
     if (start + el.length > h.fileSize) return `Truncated: Pixel Data needs ${el.length} bytes but the file ends ${h.fileSize - start} bytes into it`;
-    return null;
+    return trailingProblem(h, file, start + el.length);
   }
   const littleEndian = transferSyntaxInfo(h.transferSyntaxUID).littleEndian;
   const head = Buffer.alloc(8);
@@ -58,10 +70,61 @@ function pixelDataProblem(h: ParsedHeader, file: { whole: Buffer } | { fd: numbe
     const group = littleEndian ? head.readUInt16LE(0) : head.readUInt16BE(0);
     const element = littleEndian ? head.readUInt16LE(2) : head.readUInt16BE(2);
     const len = littleEndian ? head.readUInt32LE(4) : head.readUInt32BE(4);
-    if (group === 0xfffe && element === 0xe0dd) return null;
+    if (group === 0xfffe && element === 0xe0dd) return trailingProblem(h, file, p + 8);
     if (group !== 0xfffe || element !== 0xe000 || len === 0xffffffff) return `Malformed encapsulated Pixel Data at byte ${p}`;
     p += 8 + len;
     if (p > h.fileSize) return 'Truncated: a Pixel Data fragment runs past the end of the file';
   }
   return 'Malformed encapsulated Pixel Data (too many fragments)';
+}
+
+const tagName = (tag: string) => `(${tag.slice(1, 5).toUpperCase()},${tag.slice(5).toUpperCase()})`;
+
+const PIXEL_TAGS = new Set<string>([Tag.PixelData, Tag.FloatPixelData, Tag.DoubleFloatPixelData]);
+
+/**
+ * Why some element of `dataSet` (items included) does not fit in `available` bytes, or null (PS3.5 §7.1).
+ * In a header (`header`), Pixel Data is where reading stopped: pixelDataProblem checks it against the file.
+ */
+function elementsProblem(dataSet: dicomParser.DataSet, available: number, header = false): string | null {
+  // dicom-parser notes, rather than throws, a sequence or item the bytes end inside of.
+  if (dataSet.warnings?.some((w) => /eof|end of (the )?(buffer|file)|past the end/i.test(w))) return 'Truncated: the file ends inside a sequence or item';
+  for (const [tag, el] of Object.entries(dataSet.elements)) {
+    if (el.dataOffset === undefined || el.length === undefined || (header && PIXEL_TAGS.has(tag))) continue;
+    if (!el.hadUndefinedLength && el.dataOffset + el.length > available) {
+      return `Truncated or corrupt: element ${tagName(tag)} declares ${el.length} bytes but the file ends ${Math.max(0, available - el.dataOffset)} bytes into it`;
+    }
+    for (const item of el.items ?? []) {
+      if (item.dataSet) {
+        const inner = elementsProblem(item.dataSet, available);
+        if (inner) return inner;
+      }
+    }
+  }
+  return null;
+}
+
+/** Elements after Pixel Data (Data Set Trailing Padding, rarely more) are read and must fit too; more than this is not checked, so not sent. */
+const MAX_TRAILING = 16 * 1024 * 1024;
+
+/** Why the elements from `at` (just after Pixel Data) to the end of the file do not fit, or null. */
+function trailingProblem(h: ParsedHeader, file: { whole: Buffer } | { fd: number }, at: number): string | null {
+  const size = h.fileSize - at;
+  if (size <= 0) return null;
+  if (size > MAX_TRAILING) return `${size} bytes follow the Pixel Data, more than Courier checks (${MAX_TRAILING / 1024 / 1024} MB): the file is not sent as it is`;
+  let tail: Uint8Array;
+  if ('whole' in file) {
+    tail = file.whole.subarray(at, h.fileSize);
+  } else {
+    tail = Buffer.alloc(size);
+    if (readSync(file.fd, tail, 0, size, at) !== size) return 'The file changed while it was read';
+  }
+  if (tail.every((b) => b === 0)) return null; // zero padding after the last element: harmless, as readers treat it
+  let dataSet: dicomParser.DataSet;
+  try {
+    dataSet = dicomParser.parseDicom(tail, { TransferSyntaxUID: h.actualEncoding ?? h.transferSyntaxUID });
+  } catch (err) {
+    return `Truncated or corrupt after the Pixel Data: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return elementsProblem(dataSet, tail.length);
 }

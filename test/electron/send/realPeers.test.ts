@@ -27,8 +27,6 @@ const SOUND = [
   'MR_small_jpeg_ls_lossless.dcm',
   'JPEG2000.dcm',
   'MR_small_jp2klossless.dcm',
-  'UN_sequence.dcm',
-  'priv_SQ.dcm',
   'rtdose.dcm',
   'rtplan.dcm',
   'test-SR.dcm',
@@ -44,6 +42,9 @@ const UNSOUND: Record<string, RegExp> = {
   'SC_rgb_jpeg.dcm': /Declares JPEG Baseline .* but is encoded as Implicit VR Little Endian/,
   'ExplVR_LitEndNoMeta.dcm': /No File Meta Information/,
   'empty_charset_LEI.dcm': /No SOP Class UID/,
+  // Explicit UN and private sequences, but no Study Instance UID: a PACS has nowhere to file them (issue 17).
+  'UN_sequence.dcm': /No Study Instance UID \(0020,000D\)/,
+  'priv_SQ.dcm': /No Study Instance UID \(0020,000D\)/,
 };
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
