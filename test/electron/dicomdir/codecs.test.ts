@@ -62,7 +62,7 @@ describe('export of the codec corpus (STD-GEN-CD)', { skip: missing && `${missin
   test('the pixels equal an independent decode', () => {
     const pairs = corpus.files.map((f) => ({ file: exported.get(f.sopInstanceUid)!.path, reference: f.reference, tolerance: f.transferSyntax === HTJ2K_LOSSY ? 1 : 0 }));
     const got = comparePixels(pairs);
-    const wrong = corpus.files.filter((f, i) => got[pairs[i].file] !== 'equal').map((f, i) => `${f.name}: ${got[pairs[i].file]}`);
+    const wrong = corpus.files.map((f, i) => `${f.name}: ${got[pairs[i].file]}`).filter((line) => !line.endsWith(': equal'));
     assert.deepEqual(wrong, []);
     assert.equal(pairs.length, corpus.files.length);
   });
