@@ -23,17 +23,27 @@ export function tempDir(prefix = 'courier-test-'): { path: string; cleanup: () =
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
+/** Ports freePort() handed out in this process: the kernel may offer a just-closed port again. */
+const handedOut = new Set<number>();
+
+/** A TCP port that was free a moment ago on 127.0.0.1, and not handed out before in this process. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = createServer();
+      srv.unref();
+      srv.on('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
     });
-  });
+    // Two calls in a row (Orthanc's DICOM and HTTP ports) once got the same port.
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** The command line of the real CLI as `npm run courier` runs it: bin/courier.mjs, the bundle in dist/cli. */
