@@ -22,14 +22,6 @@ const LAYERS = [
 /** Exceptions to the order above: `courier serve` starts the browser host; the CLI talks to the services, not to api/. */
 const ALSO_ALLOWED = new Set(['cli -> host']);
 const ALSO_FORBIDDEN = new Set(['cli -> api']);
-/**
- * TEMPORARY: imports that still climb, each removed by the change that fixes it. Do not add to it.
- * - commit/ → cli/, services: the send-and-commit workflow is being rewired (issue 19, item 3).
- */
-const TEMPORARY_CLIMBS = new Set([
-  'electron/commit/cliSend.ts -> electron/cli/args.ts',
-  'electron/commit/cliSend.ts -> electron/services.ts',
-]);
 
 const ROOT = import.meta.dirname;
 const layerOf = new Map(LAYERS.flatMap((l, i) => l.units.map((u) => [u, i])));
@@ -47,7 +39,6 @@ const layersRule = {
       const spec = node.source?.value;
       if (typeof spec !== 'string' || !spec.startsWith('.')) return;
       const to = relative(ROOT, resolve(dirname(context.physicalFilename), spec)).split('\\').join('/');
-      if (TEMPORARY_CLIMBS.has(`${from} -> ${to}`)) return;
       const top = to.split('/')[0];
       if (top === 'scripts' || top === 'test' || top === 'renderer') {
         context.report({ node: node.source, message: `electron/ may not import ${top}/ (${to}): the app ships without it.` });

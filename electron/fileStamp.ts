@@ -65,3 +65,12 @@ export function stampIsOf(stamp: string, st: Stats): boolean {
   const [dev, ino] = stamp.split(':');
   return stamp !== CHANGED_WHILE_SENT && String(st.dev) === dev && String(st.ino) === ino;
 }
+
+/**
+ * True when `st` is the stamped file with the same size and mtime: a file we renamed ourselves has
+ * a new ctime, so only a deletion we were interrupted in (commit/delete.ts) compares this way.
+ */
+export function stampMatchesMoved(stamp: string, st: Stats): boolean {
+  const [, , size, mtimeMs] = stamp.split(':');
+  return stampIsOf(stamp, st) && String(st.size) === size && String(st.mtimeMs) === mtimeMs;
+}

@@ -2,11 +2,12 @@
  * The services behind the app, the CLI and the browser host: one database, the library, jobs
  * and events. Plain Node: nothing here imports 'electron'.
  */
-import { readTlsCredentials } from './dimse/tls.ts';
 import { createLibraryServices, type LibraryServices } from './libraryServices.ts';
-import { CommitService } from './commit/service.ts';
+import { CommitService, type CommitOptions } from './commit/service.ts';
+import type { DeleteHooks } from './commit/delete.ts';
 import { SendService } from './send/service.ts';
 import { SendCommitWorkflow } from './workflow/sendCommit.ts';
+import { NodeService, type NodeOverrides } from './nodes/nodeService.ts';
 import type { NodeStore } from './store/nodes.ts';
 
 export { courierHome } from './libraryServices.ts';
@@ -17,29 +18,37 @@ export interface Services extends LibraryServices {
   commit: CommitService;
   /** The C-STORE send queue (electron/send); `send.resumeInterrupted()` at app start. */
   send: SendService;
-  /** Remote nodes and our own AE (electron/store/nodes.ts). */
-  nodes: NodeStore;
+  /** Remote nodes, our own AE and TLS (electron/nodes). */
+  nodes: NodeService;
   /** Send jobs with storage commitment: the job asks once its stores end (electron/workflow). */
   workflow: SendCommitWorkflow;
   close(): Promise<void>;
 }
 
-/** Opens the database under `home` and wires the services together. */
-export function createServices(home: string): Services {
+/** What one run sets over the saved settings (the CLI's options); the app passes none. */
+export interface ServiceOptions {
+  /** Our AE title or TLS credentials for this run, computed from the saved nodes. */
+  nodes?: (saved: NodeStore) => NodeOverrides;
+  /** Storage commitment timing. */
+  commit?: Partial<CommitOptions>;
+  /** Deletion hooks (tests). */
+  deleteHooks?: DeleteHooks;
+}
+
+/** Opens the database under `home` and wires the services together, each given what it uses. */
+export function createServices(home: string, opts: ServiceOptions = {}): Services {
   const core = createLibraryServices(home);
   const { db, library, events, jobs } = core;
-  const commit = new CommitService(db, events, library);
-  const send = new SendService({ db, library, jobs, events });
-  commit.knownNodes = () => send.nodes.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host }));
-  commit.tlsFor = (n) => send.tlsFor(n);
-  // (Without our certificate, the accepter refuses TLS callers and says why: server.ts.)
-  commit.tlsServer = () => readTlsCredentials(send.nodes.local().tls);
+  const store = new NodeService(db);
+  const nodes = opts.nodes ? new NodeService(db, opts.nodes(store.store)) : store;
+  const commit = new CommitService({ db, events, library, nodes, options: opts.commit, deleteHooks: opts.deleteHooks });
+  const send = new SendService({ db, library, jobs, events, nodes });
   const workflow = new SendCommitWorkflow({ send, commit, events });
   return {
     ...core,
     commit,
     send,
-    nodes: send.nodes,
+    nodes,
     workflow,
     async close() {
       workflow.close();
@@ -56,7 +65,6 @@ export function createServices(home: string): Services {
  * resumed, and send jobs a quit or crash interrupted going on.
  */
 export function startBackgroundWork(s: Services, accepterPort: number | null): void {
-  s.commit.options.aeTitle = s.nodes.local().aeTitle;
   void s.commit.startBackground(accepterPort);
   s.send.resumeInterrupted();
   s.workflow.resume();

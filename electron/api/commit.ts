@@ -46,7 +46,7 @@ export function commitHandlers(
     'commit.resend': ({ transactionId }) => ({ sendJobId: workflow.resend(transactionId) }),
     'commit.accepter': () => {
       const a = commit.listening;
-      return { listening: Boolean(a), aeTitle: commit.options.aeTitle, port: a?.port ?? null, message: commit.accepterProblem };
+      return { listening: Boolean(a), aeTitle: commit.aeTitle, port: a?.port ?? null, message: commit.accepterProblem };
     },
   };
 }

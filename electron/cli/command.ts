@@ -2,7 +2,7 @@
  * What a CLI command is: a name, its usage line, the options that take values, and `run`.
  */
 import type { LibraryServices } from '../libraryServices.ts';
-import type { Services } from '../services.ts';
+import type { ServiceOptions, Services } from '../services.ts';
 import type { Args } from './args.ts';
 
 /** Where a command writes: human lines, or one JSON object with --json. */
@@ -32,6 +32,8 @@ interface CommandBase {
 /** A command that uses every service (networking included). */
 export interface FullCommand extends CommandBase {
   needs?: 'all';
+  /** What this run sets over the saved settings (our AE title, TLS, commitment timing), given to the services' constructors. */
+  serviceOptions?(args: Args): ServiceOptions;
   /** Runs the command; resolves to the exit code. */
   run(args: Args, ctx: CommandContext<Services>): Promise<number>;
 }

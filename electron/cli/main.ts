@@ -16,6 +16,12 @@ async function main(argv: string[]): Promise<number> {
     return name && name !== '--help' && name !== 'help' ? 2 : 0;
   }
   const command = await entry.load();
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('--help') || options.includes('-h')) {
+    // Every command: its usage on stdout, nothing started.
+    process.stdout.write(`usage: courier ${command.usage}\n`);
+    return 0;
+  }
   const json = rest.includes('--json');
   const out: Output = {
     line: (text) => process.stdout.write(text + '\n'),
@@ -42,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       services = command.noServices ? undefined : createLibraryServices(courierHome());
       code = await command.run(args, { ...ctx, services: services! });
     } else {
-      const full = command.noServices ? undefined : (await import('../services.ts')).createServices(courierHome());
+      const full = command.noServices ? undefined : (await import('../services.ts')).createServices(courierHome(), command.serviceOptions?.(args));
       services = full;
       code = await command.run(args, { ...ctx, services: full! });
     }

@@ -21,7 +21,7 @@ import { link, lstat, open, realpath, rename, unlink, type FileHandle } from 'no
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, sep } from 'node:path';
 import type { CommitStore, CommitTransaction, DeletionCandidate } from '../store/commit.ts';
-import { sameInode, stampIsOf, stampProblem } from '../fileStamp.ts';
+import { sameInode, stampIsOf, stampMatchesMoved, stampProblem } from '../fileStamp.ts';
 
 /** What happened to one committed file. */
 export interface DeletionOutcome {
@@ -268,9 +268,19 @@ async function resumeInterrupted(c: DeletionCandidate): Promise<'deleted' | 'che
     return atPath ? 'check' : 'deleted';
   }
   if (aside) {
-    // Moved aside, not yet unlinked: put it back and check it like any other file.
+    // Moved aside by us after its checks, not yet unlinked: finish, if it is still that file (its
+    // ctime moved with our rename; device, inode, size and mtime must not have); else put it back.
+    const ours = c.stamp ? stampMatchesMoved(c.stamp, aside) : aside.size === c.size && (await sha256File(c.quarantine).catch(() => '')) === c.sha256;
+    if (ours) {
+      try {
+        await unlink(c.quarantine);
+        return 'deleted';
+      } catch (err) {
+        return `${unlinkProblem(err)} (it is at ${c.quarantine})`;
+      }
+    }
     const at = await putBack(c.quarantine, c.path);
-    return at === c.path ? 'check' : `was being deleted when Courier stopped; it is kept at ${at}`;
+    return at === c.path ? 'check' : `was being deleted when Courier stopped and has changed since; it is kept at ${at}`;
   }
   // Still at its path (never moved: checked again, and kept if it changed), or our unlink ran.
   if (atPath && (!c.stamp || stampIsOf(c.stamp, atPath))) return 'check';

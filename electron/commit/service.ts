@@ -7,7 +7,6 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { TlsCredentials } from '../dimse/tls.ts';
 import { Association, type IncomingRequest, type Reply, type Timeouts } from '../dimse/association.ts';
 import { CommandField } from '../dimse/command.ts';
 import {
@@ -25,24 +24,28 @@ import { CommitStore, nodeText, type CommitNode, type CommitTransaction, type Ne
 import type { Db } from '../store/db.ts';
 import { deleteCommitted, type DeleteHooks, type DeletionOutcome } from './delete.ts';
 import { normaliseAddress, processReport, sameAeTitle, type IncomingReport, type ReportDelivery } from './report.ts';
+import type { NodeService } from '../nodes/nodeService.ts';
+import { connectFailure } from '../nodes/peerFailure.ts';
 import { newTransactionUid } from './uid.ts';
 import { startAccepter, type Accepter } from './accepter.ts';
 import { logger } from '../log.ts';
 
 const log = logger('commit');
 
-/** Tunables; every time is in milliseconds. */
+/** Tunables; every time is in milliseconds. Our AE title comes from the node service. */
 export interface CommitOptions {
-  /** Our AE title (calling AE of our requests, called AE of the accepter). */
-  aeTitle: string;
   /** Keep the N-ACTION association open this long for a report on it (delivery a). */
   lingerMs: number;
   /** With no report after this long, open an association to the node to collect it (delivery c). */
   collectAfterMs: number;
   /** How long a collecting association waits for reports. */
   collectMs: number;
-  /** No report within this long after the request: re-request (attempts left) or time out. */
+  /** No report within this long after the request: re-request (attempts left) or time out (a request's default). */
   timeoutMs: number;
+  /** Re-requests made while settling wait at most this long (`courier commit --commit-timeout`). */
+  maxTimeoutMs: number;
+  /** An N-ACTION that could not be delivered (the node unreachable) is tried again after this long, not at the report deadline. */
+  retryDelayMs: number;
   /** N-ACTION attempts per set of instances, the first included. */
   maxAttempts: number;
   /** At most this many references per N-ACTION (larger sends are split into several transactions). */
@@ -53,11 +56,12 @@ export interface CommitOptions {
 
 /** Defaults for the app; the CLI overrides some from its options. */
 export const DEFAULT_COMMIT_OPTIONS: CommitOptions = {
-  aeTitle: 'COURIER',
   lingerMs: 3_000,
   collectAfterMs: 20_000,
   collectMs: 3_000,
   timeoutMs: 120_000,
+  maxTimeoutMs: Infinity,
+  retryDelayMs: 2_000,
   maxAttempts: 3,
   chunkSize: 2_000,
   timeouts: { connect: 5_000, associate: 10_000, response: 30_000, release: 5_000 },
@@ -79,7 +83,7 @@ export interface CommitRequest {
   roots: string[];
   /** The send job whose stores these are. */
   sendJobId?: number | null;
-  /** Our AE title for the request (default: options.aeTitle). */
+  /** Our AE title for the request (default: the node service's). */
   callingAe?: string;
   /** How long to wait for a report to each request (default: options.timeoutMs). */
   timeoutMs?: number;
@@ -104,35 +108,59 @@ export async function resolveAddresses(host: string): Promise<string[]> {
   }
 }
 
+/** What the commitment service is built from. */
+export interface CommitDeps {
+  db: Db;
+  /** Nodes, our AE title and TLS. */
+  nodes: NodeService;
+  events?: EventHub | null;
+  /** The library, to forget deleted files. */
+  library?: LibraryStore | null;
+  options?: Partial<CommitOptions>;
+  /** Test hooks of deletion (the race and crash tests act there). */
+  deleteHooks?: DeleteHooks;
+}
+
 /** The storage commitment service. */
 export class CommitService {
   readonly store: CommitStore;
-  readonly options: CommitOptions;
+  readonly options: Readonly<CommitOptions>;
+  private readonly nodes: NodeService;
   private readonly events: EventHub | null;
   private readonly library: LibraryStore | null;
+  private readonly deleteHooks: DeleteHooks;
+  /** Aborted by close(): stops every wait of this service (settling, lingering, collecting). */
+  private readonly closing = new AbortController();
   private accepter: Accepter | null = null;
+  /** The AE title the accepter answers to. */
+  private accepterAe: string | null = null;
   /** Where the app asked the accepter to listen (null: no accepter in this process). */
   private wanted: { port: number; host: string } | null = null;
   private readonly waiters = new Set<() => void>();
   private deletions: Promise<unknown> = Promise.resolve();
   /** Why the accepter is not listening (e.g. the port is taken), for the UI. */
   accepterProblem: string | null = null;
-  /** Extra AEs the accepter admits (configured nodes); set by whoever owns the node list. */
-  knownNodes: () => { aeTitle: string; host: string }[] = () => [];
-  /** TLS credentials for a node whose associations go over TLS (null: plain TCP); set by the node list's owner. */
-  tlsFor: (node: { aeTitle: string; host: string; port: number }) => TlsCredentials | null = () => null;
-  /** Our TLS credentials for nodes that report over TLS to the accepter (null: TLS refused there). */
-  tlsServer: () => TlsCredentials | null = () => null;
-  /** Test hooks for deletion (the crash test pauses there). */
-  deleteHooks: DeleteHooks = {};
   /** Per-file outcomes of deletions run by this process, by commit instance id. */
   readonly deletionOutcomes = new Map<number, DeletionOutcome>();
 
-  constructor(db: Db, events: EventHub | null, library: LibraryStore | null, options: Partial<CommitOptions> = {}) {
-    this.store = new CommitStore(db);
-    this.events = events;
-    this.library = library;
+  constructor(deps: CommitDeps) {
+    const options = deps.options ?? {};
+    this.store = new CommitStore(deps.db);
+    this.nodes = deps.nodes;
+    this.events = deps.events ?? null;
+    this.library = deps.library ?? null;
+    this.deleteHooks = deps.deleteHooks ?? {};
     this.options = { ...DEFAULT_COMMIT_OPTIONS, ...options, timeouts: { ...DEFAULT_COMMIT_OPTIONS.timeouts, ...options.timeouts } };
+  }
+
+  /** Our AE title now (Settings, or this run's `--ae`). */
+  get aeTitle(): string {
+    return this.nodes.local().aeTitle;
+  }
+
+  /** `signal` combined with the service closing. */
+  private until(signal?: AbortSignal): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -153,13 +181,18 @@ export class CommitService {
   }
 
   private listen(port: number, host: string): Promise<Accepter> {
+    const aeTitle = this.aeTitle;
     return startAccepter({
-      aeTitle: this.options.aeTitle,
+      aeTitle,
       port,
       host,
       acceptCalling: (ae, address) => this.isKnownCaller(ae, address),
       onReport: (req) => this.onIncomingRequest(req, 'new'),
-      tls: () => this.tlsServer(),
+      // (Without our certificate, the accepter refuses TLS callers and says why: server.ts.)
+      tls: () => this.nodes.tlsServer(),
+    }).then((a) => {
+      this.accepterAe = aeTitle;
+      return a;
     });
   }
 
@@ -170,8 +203,7 @@ export class CommitService {
    * `accepterProblem`. Does nothing to the accepter where none was started (e.g. `courier serve`).
    */
   async applyLocalAe(local: { aeTitle: string; port: number }): Promise<void> {
-    const changedAe = local.aeTitle !== this.options.aeTitle;
-    this.options.aeTitle = local.aeTitle;
+    const changedAe = this.accepterAe !== null && local.aeTitle !== this.accepterAe;
     const wanted = this.wanted;
     if (!wanted) return;
     const old = this.accepter;
@@ -217,7 +249,7 @@ export class CommitService {
     for (const t of this.store.recentNodes()) {
       if (sameAeTitle(t.aeTitle, callingAe) && t.addresses.some((a) => normaliseAddress(a) === peer)) return true;
     }
-    return this.knownNodes().some((n) => sameAeTitle(n.aeTitle, callingAe));
+    return this.nodes.knownCallers().some((n) => sameAeTitle(n.aeTitle, callingAe));
   }
 
   /** Handles N-EVENT-REPORT-RQ on any association (ours or the accepter's). */
@@ -311,7 +343,7 @@ export class CommitService {
         this.store.createTransaction({
           transactionUid: newTransactionUid(),
           node,
-          callingAe: r.callingAe ?? this.options.aeTitle,
+          callingAe: r.callingAe ?? this.aeTitle,
           timeoutMs: r.timeoutMs ?? this.options.timeoutMs,
           maxAttempts: r.maxAttempts ?? this.options.maxAttempts,
           deleteAfterCommit: r.deleteAfterCommit,
@@ -336,18 +368,32 @@ export class CommitService {
 
   /**
    * Sends the N-ACTION of each transaction (all to one node) on one association and lingers for
-   * a report on it. Failures are recorded on the transactions, never thrown.
+   * a report on it. Failures are recorded on the transactions, never thrown: a node that cannot be
+   * reached is tried again after `retryDelayMs` (same transaction: the node never saw it) while
+   * attempts remain, not at the report deadline.
    */
   async sendActions(txns: CommitTransaction[], signal?: AbortSignal): Promise<void> {
     if (!txns.length) return;
     const node = txns[0].node;
+    signal = this.until(signal);
     // Each try counts, even when the node cannot be reached, so retries always end.
     for (const t of txns) this.store.noteAttempt(t.id);
     let assoc: Association | undefined;
     try {
-      assoc = await this.connect(node, 'same', signal);
+      try {
+        assoc = await this.connect(node, 'same', txns[0].callingAe, Math.min(...txns.map((t) => t.timeoutMs)), signal);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        for (const t of txns) this.undelivered(t.id, connectFailure(message, node) ?? `N-ACTION not sent: ${message}`);
+        this.emitState(txns);
+        return;
+      }
       const ctx = assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS);
-      if (!ctx) throw new Error(`${node.aeTitle} did not accept the Storage Commitment Push Model SOP Class`);
+      if (!ctx) {
+        for (const t of txns) this.failAttempt(t.id, `${node.aeTitle} did not accept the Storage Commitment Push Model SOP Class`, true);
+        this.emitState(txns);
+        return;
+      }
       for (const t of txns) {
         const refs = this.store.refs(t.id);
         try {
@@ -381,22 +427,31 @@ export class CommitService {
     }
   }
 
-  private failAttempt(id: number, message: string) {
+  /** The N-ACTION was refused or failed on the association; `final` also when attempts remain (trying again will not help). */
+  private failAttempt(id: number, message: string, final = false) {
     const t = this.store.byId(id)!;
-    this.store.markRequestFailed(id, message, t.attempts >= t.maxAttempts);
+    this.store.markRequestFailed(id, message, final || t.attempts >= t.maxAttempts);
   }
 
-  private async connect(node: CommitNode, delivery: ReportDelivery, signal?: AbortSignal): Promise<Association> {
-    const tls = this.tlsFor(node) ?? undefined;
+  /** The node could not be reached: tried again soon while attempts remain, else failed (and re-requested at the next start). */
+  private undelivered(id: number, message: string) {
+    const t = this.store.byId(id)!;
+    if (t.state !== 'created') return;
+    if (t.attempts >= t.maxAttempts) this.store.markRequestFailed(id, message, true, { retryable: true });
+    else this.store.markUndelivered(id, message, Date.now() + this.options.retryDelayMs * t.attempts);
+  }
+
+  private async connect(node: CommitNode, delivery: ReportDelivery, callingAe: string, reportTimeoutMs: number, signal?: AbortSignal): Promise<Association> {
+    const tls = this.nodes.tlsFor(node) ?? undefined;
     return Association.connect({
       tls,
       host: node.host,
       port: node.port,
-      callingAe: this.options.aeTitle,
+      callingAe,
       calledAe: node.aeTitle,
       contexts: [COMMITMENT_CONTEXT],
       // Orthanc never answers an N-ACTION from an AE it does not know: do not wait past the report deadline.
-      timeouts: { ...this.options.timeouts, response: Math.min(this.options.timeouts?.response ?? 30_000, this.options.timeoutMs) },
+      timeouts: { ...this.options.timeouts, response: Math.min(this.options.timeouts?.response ?? 30_000, reportTimeoutMs) },
       signal,
       onRequest: (req) => this.onIncomingRequest(req, delivery, node.aeTitle),
     });
@@ -405,8 +460,9 @@ export class CommitService {
   /** Opens an association to the node so it can deliver pending reports on it (delivery c). */
   async collect(node: CommitNode, awaiting: number[], signal?: AbortSignal): Promise<void> {
     let assoc: Association | undefined;
+    signal = this.until(signal);
     try {
-      assoc = await this.connect(node, 'next', signal);
+      assoc = await this.connect(node, 'next', this.aeTitle, this.options.timeoutMs, signal);
       await this.waitFor(() => awaiting.every((id) => !isOpen(this.store.byId(id))), this.options.collectMs, signal);
     } catch {
       // The node is unreachable: the deadline will re-request or time out.
@@ -435,20 +491,26 @@ export class CommitService {
   }
 
   /**
-   * Drives transactions to an end: collects reports the node holds back, re-requests after a
-   * timeout while attempts remain (a new transaction for what is still pending), times out the
-   * rest, and waits for scheduled deletions. Resolves with the ids of every transaction involved.
+   * Drives transactions to an end: collects reports the node holds back, sends again an N-ACTION
+   * the node could not be reached for, re-requests after a timeout while attempts remain (a new
+   * transaction for what is still pending), times out the rest, and waits for scheduled deletions.
+   * Resolves with the ids of every transaction involved.
    */
   async settle(ids: number[], signal?: AbortSignal): Promise<number[]> {
+    signal = this.until(signal);
     const all = [...ids];
     const collected = new Set<string>();
     for (;;) {
       const open = all.map((id) => this.store.byId(id)!).filter(isOpen);
-      if (!open.length || signal?.aborted) break;
+      if (!open.length || signal.aborted) break;
       const now = Date.now();
       let next = Infinity;
       for (const t of open) {
         if (t.deadlineMs <= now) {
+          if (t.undelivered && t.attempts < t.maxAttempts) {
+            await this.sendActions([t], signal);
+            continue;
+          }
           const retry = this.retryOrTimeOut(t);
           if (retry) {
             all.push(retry.id);
@@ -483,7 +545,7 @@ export class CommitService {
         transactionUid: newTransactionUid(),
         node: t.node,
         callingAe: t.callingAe,
-        timeoutMs: Math.min(t.timeoutMs, this.options.timeoutMs),
+        timeoutMs: Math.min(t.timeoutMs, this.options.maxTimeoutMs),
         maxAttempts: t.maxAttempts - Math.max(t.attempts, 1),
         deleteAfterCommit: t.deleteAfterCommit,
         roots: t.roots,
@@ -496,43 +558,59 @@ export class CommitService {
       this.emitState([t, retry]);
       return retry;
     }
-    this.store.timeOut(t.id, `no report from ${nodeText(t.node)} within ${Math.round(t.timeoutMs / 1000)} s`);
+    this.store.timeOut(t.id, `no report from ${nodeText(t.node)} within ${Math.round(t.timeoutMs / 1000)} s`, { retryable: true });
     this.emitState([t]);
     return null;
   }
 
-  /** The user asks again: a new transaction for the instances of `transactionId` that are not committed. */
-  async rerequest(transactionId: number, signal?: AbortSignal): Promise<CommitTransaction> {
-    const t = this.store.byId(transactionId);
-    if (!t) throw new Error(`No transaction ${transactionId}`);
-    const instances = this.store.uncommitted(transactionId);
-    if (!instances.length) throw new Error('Every instance of this transaction is committed');
+  /** A new transaction for the instances of `t` that are not committed (not yet sent: `sendActions`). */
+  private async recordRetry(t: CommitTransaction, why: string): Promise<CommitTransaction | null> {
+    const instances = this.store.uncommitted(t.id);
+    if (!instances.length) return null;
     const id = this.store.createTransaction({
       transactionUid: newTransactionUid(),
       node: { ...t.node, addresses: (await resolveAddresses(t.node.host)).concat(t.node.addresses).filter((a, i, l) => l.indexOf(a) === i) },
-      callingAe: this.options.aeTitle,
-      timeoutMs: this.options.timeoutMs,
-      maxAttempts: this.options.maxAttempts,
+      callingAe: t.callingAe,
+      timeoutMs: Math.min(t.timeoutMs, this.options.maxTimeoutMs),
+      maxAttempts: Math.max(t.maxAttempts, 1),
       deleteAfterCommit: t.deleteAfterCommit,
       roots: t.roots,
       sendJobId: t.sendJobId,
       retryOf: t.id,
       instances,
     });
-    if (isOpen(t)) this.store.timeOut(t.id, 're-requested by the user');
-    const retry = this.store.byId(id)!;
-    await this.sendActions([retry], signal);
+    if (isOpen(t)) this.store.timeOut(t.id, why);
     return this.store.byId(id)!;
   }
 
+  /** The user asks again: a new transaction for the instances of `transactionId` that are not committed. */
+  async rerequest(transactionId: number, signal?: AbortSignal): Promise<CommitTransaction> {
+    const t = this.store.byId(transactionId);
+    if (!t) throw new Error(`No transaction ${transactionId}`);
+    const retry = await this.recordRetry({ ...t, callingAe: this.aeTitle }, 're-requested by the user');
+    if (!retry) throw new Error('Every instance of this transaction is committed');
+    await this.sendActions([retry], signal);
+    return this.store.byId(retry.id)!;
+  }
+
   /**
-   * After a restart: finishes interrupted deletions, sends N-ACTIONs that never went out,
-   * re-requests or times out transactions past their deadline. Returns the open transactions'
-   * ids (pass them to `settle` to wait for their reports).
+   * After a restart: finishes interrupted deletions, sends N-ACTIONs that never went out, and (with
+   * `rerequest`) asks again for what transactions that timed out or could not reach their node in
+   * the last `RECOVERY_DAYS` days left uncommitted — after an outage longer than the commit budget,
+   * that is the recovery. Returns the open transactions' ids (pass them to `settle`).
    */
-  async resume(signal?: AbortSignal): Promise<number[]> {
+  async resume(signal?: AbortSignal, opts: { rerequest?: boolean } = {}): Promise<number[]> {
+    signal = this.until(signal);
     for (const id of this.store.transactionsWithDeletionsDue()) void this.scheduleDeletion(this.store.byId(id)!);
     await this.deletionsIdle();
+    const retries: CommitTransaction[] = [];
+    if (opts.rerequest) {
+      for (const t of this.store.recoverable(Date.now() - RECOVERY_DAYS * 86_400_000)) {
+        const retry = await this.recordRetry(t, 're-requested after a restart');
+        this.store.clearRetryable(t.id);
+        if (retry) retries.push(retry);
+      }
+    }
     const open = this.store.open();
     const neverSent = open.filter((t) => t.state === 'created' && t.attempts === 0);
     const byNode = new Map<string, CommitTransaction[]>();
@@ -541,13 +619,15 @@ export class CommitService {
       byNode.set(key, [...(byNode.get(key) ?? []), t]);
     }
     for (const group of byNode.values()) await this.sendActions(group, signal);
+    this.emitState(retries);
     return open.map((t) => t.id);
   }
 
   /**
    * What the app does at start: listens on `port` (our configured accepter port; null = do not
-   * listen) and resumes interrupted transactions in the background. Never throws: a port in use
-   * is reported through `accepterProblem` (the UI shows it).
+   * listen), resumes interrupted transactions and asks again for what an outage left uncommitted,
+   * in the background. Never throws: a port in use is reported through `accepterProblem` (the UI
+   * shows it).
    */
   startBackground(port: number | null, host = '0.0.0.0'): Promise<void> {
     return (async () => {
@@ -556,14 +636,18 @@ export class CommitService {
           log.error(`The storage commitment accepter could not listen on port ${port} (reports will be collected on our next association instead):`, err),
         );
       }
-      const open = await this.resume();
+      const open = await this.resume(undefined, { rerequest: true });
       await this.settle(open);
     })().catch((err) => log.error('resume failed:', err));
   }
 
-  /** Stops the accepter and waits for deletions in flight. */
+  /** Stops every wait, the accepter, and waits for deletions in flight. */
   async close(): Promise<void> {
+    this.closing.abort();
     await this.stopAccepter();
     await this.deletionsIdle();
   }
 }
+
+/** Transactions that timed out or could not reach their node are asked again at a start within this many days. */
+export const RECOVERY_DAYS = 7;

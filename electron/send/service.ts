@@ -11,8 +11,7 @@ import type { JobContext, JobRunner } from '../jobs/jobs.ts';
 import type { Timeouts } from '../dimse/association.ts';
 import type { Db } from '../store/db.ts';
 import type { LibraryStore } from '../store/library.ts';
-import { NodeStore } from '../store/nodes.ts';
-import { readTlsCredentials, type TlsCredentials } from '../dimse/tls.ts';
+import type { NodeService } from '../nodes/nodeService.ts';
 import { SendStore, type InstanceUpdate, type JobCommitment, type NewSendInstance, type QueuedInstance, type SendDestination } from '../store/send.ts';
 import { inputCount, sendFiles, type InstanceResult, type RetryPolicy, type SendInput, type SendSource, type SendSummary } from './sender.ts';
 import { chooseFiles, planOf } from './plan.ts';
@@ -27,8 +26,6 @@ export interface RunOptions {
   timeouts?: Partial<Timeouts>;
   policy?: Partial<RetryPolicy>;
   maxPdu?: number;
-  /** TLS credentials for a TLS job, instead of those read from our saved files (`courier send --tls-cert …`). */
-  tls?: TlsCredentials;
   /** Called with every result, after it is written to the database. */
   onResult?: (r: InstanceResult) => void;
 }
@@ -40,16 +37,16 @@ const FLUSH_COUNT = 500;
 /** The send queue. */
 export class SendService {
   readonly store: SendStore;
-  readonly nodes: NodeStore;
+  readonly nodes: NodeService;
   private readonly library: LibraryStore;
   private readonly jobs: JobRunner;
   private readonly events: EventHub;
   private readonly running = new Map<number, { runnerId: string; stopAs: 'paused' | 'cancelled' | null; done: Promise<SendSummary | null> }>();
   private readonly endListeners = new Set<(sendJobId: number) => void>();
 
-  constructor(deps: { db: Db; library: LibraryStore; jobs: JobRunner; events: EventHub }) {
+  constructor(deps: { db: Db; library: LibraryStore; jobs: JobRunner; events: EventHub; nodes: NodeService }) {
     this.store = new SendStore(deps.db);
-    this.nodes = new NodeStore(deps.db);
+    this.nodes = deps.nodes;
     this.library = deps.library;
     this.jobs = deps.jobs;
     this.events = deps.events;
@@ -248,14 +245,6 @@ export class SendService {
     this.events.emit('send.changed', { sendJobId });
   }
 
-  /**
-   * The TLS credentials for a saved node marked TLS, or null (plain TCP). Throws `TlsSetupError`
-   * when our TLS files cannot be read: nothing then goes out in the clear instead.
-   */
-  tlsFor(target: { aeTitle: string; host: string; port: number }): TlsCredentials | null {
-    return this.nodes.find(target.aeTitle, target.host, target.port)?.tls ? readTlsCredentials(this.nodes.local().tls) : null;
-  }
-
   /** A job's queued instances as a run takes them: read from the database a page at a time, while it sends. */
   private queueOf(sendJobId: number): SendSource {
     const input = (q: QueuedInstance): SendInput => ({ key: q.id, path: q.path, sopClassUid: q.SOPClassUID, transferSyntaxUid: q.fileTransferSyntax, indexed: q.indexed ?? undefined });
@@ -273,7 +262,7 @@ export class SendService {
 
   private async run(job: SendJobRow, ctx: JobContext, opts: RunOptions): Promise<SendSummary> {
     // Read before anything is sent: a TLS job whose files are unusable stops here (paused, with why).
-    const tls = job.tls ? (opts.tls ?? readTlsCredentials(this.nodes.local().tls)) : undefined;
+    const tls = job.tls ? this.nodes.credentialsFor(job) : undefined;
     const source = this.queueOf(job.id);
     log.info(`send job ${job.id}: ${inputCount(source)} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
     const total = job.total;

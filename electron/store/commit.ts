@@ -67,6 +67,8 @@ export interface CommitTransaction {
   roots: string[];
   retryOf: number | null;
   sendJobId: number | null;
+  /** The last N-ACTION could not reach the node: it never saw this transaction. */
+  undelivered: boolean;
 }
 
 /** An instance of a transaction, as the report processor needs it. */
@@ -176,7 +178,12 @@ export class CommitStore {
 
   /** Counts an attempt (written before each N-ACTION is sent, so a crash mid-request still counts). */
   noteAttempt(id: number): void {
-    this.db.prepare('UPDATE commit_transactions SET attempts = attempts + 1, deadline_ms = ? + timeout_ms WHERE id = ?').run(Date.now(), id);
+    this.db.prepare('UPDATE commit_transactions SET attempts = attempts + 1, undelivered = 0, deadline_ms = ? + timeout_ms WHERE id = ?').run(Date.now(), id);
+  }
+
+  /** The N-ACTION could not reach the node: it is sent again (same UID) at `retryAtMs`. */
+  markUndelivered(id: number, message: string, retryAtMs: number): void {
+    this.db.prepare(`UPDATE commit_transactions SET message = ?, undelivered = 1, deadline_ms = ? WHERE id = ? AND state = 'created'`).run(message, retryAtMs, id);
   }
 
   /** The N-ACTION was answered with success: the report is now awaited until the deadline. */
@@ -187,11 +194,17 @@ export class CommitStore {
       .run(now(), Date.now(), id);
   }
 
-  /** The N-ACTION could not be delivered or was refused; `final` when no retry will follow. */
-  markRequestFailed(id: number, message: string, final: boolean): void {
+  /**
+   * The N-ACTION could not be delivered or was refused; `final` when no retry will follow;
+   * `retryable` when a later start should ask again (the node was unreachable).
+   */
+  markRequestFailed(id: number, message: string, final: boolean, opts: { retryable?: boolean } = {}): void {
     this.db
-      .prepare(`UPDATE commit_transactions SET message = ?, state = CASE WHEN ? AND state IN ('created', 'requested') THEN 'failed' ELSE state END WHERE id = ?`)
-      .run(message, final ? 1 : 0, id);
+      .prepare(
+        `UPDATE commit_transactions SET message = ?, state = CASE WHEN ? AND state IN ('created', 'requested') THEN 'failed' ELSE state END,
+           retryable = CASE WHEN ? AND ? THEN 1 ELSE retryable END WHERE id = ?`,
+      )
+      .run(message, final ? 1 : 0, final ? 1 : 0, opts.retryable ? 1 : 0, id);
     if (final) {
       this.db
         .prepare(`UPDATE commit_instances SET state = 'timed-out', updated_at = ? WHERE transaction_id = ? AND state = 'pending'`)
@@ -254,15 +267,36 @@ export class CommitStore {
     this.db.prepare(`UPDATE commit_transactions SET deadline_ms = min(deadline_ms, ?) WHERE state IN ('created', 'requested')`).run(deadlineMs);
   }
 
-  /** Times a transaction out: its pending instances become timed-out. */
-  timeOut(id: number, message: string): void {
+  /** Times a transaction out: its pending instances become timed-out; `retryable`: a later start asks again. */
+  timeOut(id: number, message: string, opts: { retryable?: boolean } = {}): void {
     const at = now();
     transaction(this.db, () => {
       this.db
-        .prepare(`UPDATE commit_transactions SET state = 'timed-out', message = ? WHERE id = ? AND state IN ('created', 'requested')`)
-        .run(message, id);
+        .prepare(`UPDATE commit_transactions SET state = 'timed-out', message = ?, retryable = ? WHERE id = ? AND state IN ('created', 'requested')`)
+        .run(message, opts.retryable ? 1 : 0, id);
       this.db.prepare(`UPDATE commit_instances SET state = 'timed-out', updated_at = ? WHERE transaction_id = ? AND state = 'pending'`).run(at, id);
     });
+  }
+
+  /**
+   * Transactions created since `sinceMs` that ended by a timeout or an unreachable node, were not
+   * asked again since, and still have instances not committed: what a start re-requests.
+   */
+  recoverable(sinceMs: number): CommitTransaction[] {
+    return this.db
+      .prepare(
+        `SELECT * FROM commit_transactions t WHERE t.retryable = 1 AND t.state IN ('timed-out', 'failed') AND t.created_at >= ?
+           AND NOT EXISTS (SELECT 1 FROM commit_transactions r WHERE r.retry_of = t.id)
+           AND EXISTS (SELECT 1 FROM commit_instances i WHERE i.transaction_id = t.id AND i.state <> 'committed')
+         ORDER BY t.id`,
+      )
+      .all(new Date(sinceMs).toISOString())
+      .map(toTransaction);
+  }
+
+  /** A transaction was asked again (or need not be): no later start re-requests it. */
+  clearRetryable(id: number): void {
+    this.db.prepare('UPDATE commit_transactions SET retryable = 0 WHERE id = ?').run(id);
   }
 
   /** Instances of a transaction that are not committed (for a re-request), with what they were sent as. */
@@ -485,5 +519,6 @@ function toTransaction(r: Record<string, unknown>): CommitTransaction {
     roots: JSON.parse(r.roots as string) as string[],
     retryOf: (r.retry_of as number | null) ?? null,
     sendJobId: r.send_job_id === null || r.send_job_id === undefined ? null : Number(r.send_job_id),
+    undelivered: r.undelivered === 1,
   };
 }

@@ -94,6 +94,10 @@ export class SendCommitWorkflow {
       this.setState(jobId, 'pending');
       return existing;
     }
+    if (job.state === 'cancelled') {
+      this.setState(jobId, 'failed', 'the send was cancelled, so commitment was not requested (ask for it from the Commitment tab)');
+      return [];
+    }
     const stored = this.send.store.stored(jobId);
     if (!stored.length) {
       this.setState(jobId, 'failed', job.error ? `nothing was stored, so nothing can be committed: ${job.error}` : 'nothing was stored, so nothing can be committed');

@@ -1,26 +1,24 @@
 /**
  * `courier send <folder|file>... --to <AE>@<host>:<port> [--ae <calling AE>] [--json]`: C-STORE of
- * files (indexed into the library first) through the same send queue the app uses.
- *
- * Storage commitment (--commit, --listen, --commit-timeout, --delete-after-commit) plugs in through
- * the clearly separated block below: `commitBeforeStores` runs before the first association (so an
- * accepter can be listening), `commitAfterStores` after every store result is in the database.
+ * files (indexed into the library first) through the same send queue the app uses; with --commit,
+ * the job asks for storage commitment once its stores end and deletes what was committed when
+ * asked to (--delete-after-commit), through the same workflow as the app (electron/workflow).
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { aeTitleProblem, parseNodeAddress, type NodeAddress } from '../../../shared/dicomValues.ts';
+import type { SendInstanceRow } from '../../../shared/contract/send.ts';
 import { indexPath } from '../../library/indexer.ts';
 import { filesToRead } from '../../library/scan.ts';
 import type { InstanceResult } from '../../send/sender.ts';
 import { statusHex } from '../../dimse/command.ts';
-import type { Services } from '../../services.ts';
+import type { ServiceOptions, Services } from '../../services.ts';
 import type { Args } from '../args.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { intOption, UsageError, value } from '../args.ts';
-import { COMMIT_SEND_USAGE, COMMIT_SEND_VALUED, startCommitForSend, type CommitForSend } from '../../commit/cliSend.ts';
 import { failureMeaning } from '../../../shared/contract/commit.ts';
 import { TLS_USAGE, TLS_VALUED, tlsFilesFor } from '../tlsOptions.ts';
-import { readTlsCredentials, type TlsCredentials } from '../../dimse/tls.ts';
+import { readTlsCredentials } from '../../dimse/tls.ts';
 import { idleHelperThreads } from '../../native/helperThreads.ts';
 
 /** One instance in `--json` output (docs/cli.md), plus `message` and `transcodedFrom` for people. */
@@ -31,76 +29,57 @@ export interface SendCliInstance {
   status: string | null;
   commit: 'committed' | 'failed' | 'pending' | 'not-requested';
   failureReason?: string;
+  /** No report came in time (the instance stays `pending`: the node may still have it). */
+  timedOut?: boolean;
   deleted: boolean;
+  /** Why a committed file was kept (changed since it was sent, read-only, outside the sent folders …). */
+  kept?: string;
+  /** The transaction whose word this is (a re-request after a timeout has its own UID). */
+  transactionUid?: string;
   message: string;
   transcodedFrom?: string;
 }
 
-/** What the commit block gets after the stores. */
-export interface AfterStoresContext {
-  args: Args;
-  services: Services;
-  ctx: CommandContext;
-  target: NodeAddress;
-  callingAe: string;
-  sendJobId: number;
-  /** Every instance with its store result (store state already written to the database). */
-  instances: (SendCliInstance & { sopClassUid: string | null; sendInstanceId: number })[];
-  /** What commitBeforeStores returned. */
-  prepared: unknown;
-}
+const COMMIT_USAGE = '[--commit] [--listen <port>] [--commit-timeout <s>] [--commit-retries <n>] [--delete-after-commit]';
 
-/** What the commit block returns: the transaction UID (or null) and per-instance commit fields (by sendInstanceId). */
-export interface CommitOutcome {
-  transactionUid: string | null;
-  instances: Map<number, Pick<SendCliInstance, 'commit' | 'failureReason' | 'deleted'>>;
-  /** True when the commit step failed as a whole (exit code 1). */
-  failed?: boolean;
-}
-
-// ==== storage commitment block ================================================================
-// --commit [--listen <port>] [--commit-timeout <s>] [--commit-retries <n>] [--delete-after-commit]:
-// electron/commit/cliSend.ts does the work (accepter first, then N-ACTION, reports, deletion).
-/** Valued options the commit block adds (e.g. 'listen', 'commit-timeout'). */
-const COMMIT_VALUED: string[] = [...COMMIT_SEND_VALUED];
-/** Usage text the commit block adds. */
-const COMMIT_USAGE = ` ${COMMIT_SEND_USAGE}`;
-/** Runs before any association (e.g. start the accepter); its result is passed to `commitAfterStores`. */
-async function commitBeforeStores(args: Args, services: Services, target: NodeAddress, callingAe: string): Promise<unknown> {
-  return startCommitForSend(args, services, target, callingAe);
-}
-/** Runs after the stores; null when no commitment was asked for. */
-async function commitAfterStores(c: AfterStoresContext): Promise<CommitOutcome | null> {
-  const commit = c.prepared as CommitForSend | null;
-  if (!commit) return null;
+/** The node named by --to. */
+function targetOf(args: Args): NodeAddress {
+  const to = value(args, 'to');
+  if (!to) throw new UsageError('--to <AE>@<host>:<port> is required');
   try {
-    const roots = c.args.positionals.map((p) => resolve(p));
-    const sent = c.instances.map((i) => ({ path: i.path, sopInstanceUid: i.sopInstanceUid, sopClassUid: i.sopClassUid ?? '', store: i.store }));
-    const { transactionUid, results } = await commit.afterSend(sent, roots, c.ctx.signal, c.sendJobId);
-    const instances = new Map<number, Pick<SendCliInstance, 'commit' | 'failureReason' | 'deleted'>>();
-    for (const i of c.instances) {
-      const r = results.get(i.path);
-      if (r) instances.set(i.sendInstanceId, r);
-    }
-    const all = [...results.values()];
-    const failed = all.some((r) => r.commit === 'failed' || r.commit === 'pending');
-    if (!c.args.flags.has('json')) {
-      const n = (k: string) => all.filter((r) => r.commit === k).length;
-      c.ctx.out.line(
-        `storage commitment: ${n('committed')} committed, ${n('failed')} failed, ${n('pending')} without a report, ${all.filter((r) => r.deleted).length} file(s) deleted`,
-      );
-      for (const [path, r] of results) {
-        if (r.commit === 'failed') c.ctx.out.line(`  not committed (${r.failureReason ?? 'refused'}${r.failureReason ? `: ${failureMeaning(parseInt(r.failureReason, 16))}` : ''}): ${path}`);
-        else if (r.commit === 'pending') c.ctx.out.line(`  no report${r.timedOut ? ' (timed out)' : ''}: ${path}`);
-        else if (r.kept) c.ctx.out.line(`  committed but kept (${r.kept}): ${path}`);
-      }
-    }
-    return { transactionUid, instances, failed };
-  } finally {
-    await commit.close();
+    return parseNodeAddress(to);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
 }
-// ==== end of the storage commitment block ======================================================
+
+/** The commitment timing of --commit-timeout (all attempts together) and --commit-retries. */
+function commitTiming(args: Args): { timeoutMs: number; attempts: number; lingerMs: number; collectAfterMs: number } {
+  const totalMs = intOption(args, 'commit-timeout', 60, 1, 86_400) * 1000;
+  const attempts = intOption(args, 'commit-retries', 1, 0, 10) + 1;
+  const timeoutMs = Math.ceil(totalMs / attempts);
+  return {
+    timeoutMs,
+    attempts,
+    lingerMs: Math.min(intOption(args, 'commit-linger', 2000, 0, 600_000), totalMs),
+    // A node that reports "on our next association" is visited after 5 s (or half an attempt's timeout).
+    collectAfterMs: Math.min(5_000, Math.ceil(timeoutMs / 2)),
+  };
+}
+
+/** The commitment fields of an instance as `--json` prints them. */
+function commitFields(r: SendInstanceRow, asked: boolean): Pick<SendCliInstance, 'commit' | 'failureReason' | 'timedOut' | 'deleted' | 'kept' | 'transactionUid'> {
+  const c = r.commit;
+  if (!c) return { commit: asked && (r.state === 'success' || r.state === 'warning') ? 'pending' : 'not-requested', deleted: false };
+  return {
+    commit: c.state === 'committed' ? 'committed' : c.state === 'failed' ? 'failed' : 'pending',
+    ...(c.failureReason ? { failureReason: c.failureReason } : {}),
+    ...(c.state === 'timed-out' ? { timedOut: true } : {}),
+    deleted: c.deleted,
+    ...(c.keptReason ? { kept: c.keptReason } : {}),
+    transactionUid: c.transactionUid,
+  };
+}
 
 /**
  * The files to send under `paths`, in order, each once; the library holds them all when this returns.
@@ -133,107 +112,127 @@ async function collect(services: Services, paths: string[], ctx: CommandContext)
   return { listed, named };
 }
 
-const sameNode = (a: NodeAddress, b: NodeAddress) => a.aeTitle === b.aeTitle && a.host === b.host && a.port === b.port;
-
 /** The send command. */
 export const sendCommand: Command = {
   name: 'send',
-  usage: `send <folder|file>... --to <AE>@<host>:<port> [--ae <calling AE>] [--associations <n>] [--timeout <s>] [--no-transcode] ${TLS_USAGE} [--json]${COMMIT_USAGE}`,
-  valued: ['to', 'ae', 'associations', 'timeout', ...TLS_VALUED, ...COMMIT_VALUED],
+  usage: `send <folder|file>... --to <AE>@<host>:<port> [--ae <calling AE>] [--associations <n>] [--timeout <s>] [--no-transcode] ${TLS_USAGE} [--json] ${COMMIT_USAGE}`,
+  valued: ['to', 'ae', 'associations', 'timeout', ...TLS_VALUED, 'listen', 'commit-timeout', 'commit-retries', 'commit-linger'],
+  serviceOptions(args): ServiceOptions {
+    const target = targetOf(args);
+    const ae = value(args, 'ae');
+    if (ae !== undefined) {
+      const problem = aeTitleProblem(ae);
+      if (problem) throw new UsageError(`--ae: ${problem}`);
+    }
+    const { lingerMs, collectAfterMs } = commitTiming(args);
+    return {
+      nodes: (saved) => {
+        // Over TLS: the files are read now, once, so nothing is queued when they cannot be used; the
+        // commitment request goes to the node the same way, and its report may come back over TLS.
+        const files = tlsFilesFor(args, saved.local().tls, saved.find(target.aeTitle, target.host, target.port)?.tls ?? false);
+        let credentials;
+        try {
+          credentials = files ? readTlsCredentials(files) : undefined;
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        return { aeTitle: ae, tls: credentials ? { node: target, credentials } : undefined };
+      },
+      commit: { lingerMs, collectAfterMs },
+    };
+  },
   async run(args, ctx) {
     const { services, out, signal } = ctx;
     if (!args.positionals.length) throw new UsageError('send needs at least one folder or file');
-    const to = value(args, 'to');
-    if (!to) throw new UsageError('--to <AE>@<host>:<port> is required');
-    let target: NodeAddress;
-    try {
-      target = parseNodeAddress(to);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const callingAe = value(args, 'ae') ?? services.nodes.local().aeTitle;
-    const aeProblem = aeTitleProblem(callingAe);
-    if (aeProblem) throw new UsageError(`--ae: ${aeProblem}`);
+    const target = targetOf(args);
+    const callingAe = services.nodes.local().aeTitle;
     const node = services.nodes.find(target.aeTitle, target.host, target.port);
     const associations = intOption(args, 'associations', node?.maxAssociations ?? 1, 1, 16);
     const timeoutS = intOption(args, 'timeout', 60, 1, 3600);
     const json = args.flags.has('json');
-    // Over TLS: the files are read now, once, so nothing is queued when they cannot be used.
-    const tlsFiles = tlsFilesFor(args, services.nodes.local().tls, node?.tls ?? false);
-    let tls: TlsCredentials | undefined;
-    if (tlsFiles) {
-      try {
-        tls = readTlsCredentials(tlsFiles);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-      // The storage commitment request goes to the same node the same way, and a report on a new
-      // association may come back over TLS to our accepter.
-      const { commit } = services;
-      const saved = commit.tlsFor;
-      const ours = tls;
-      commit.tlsFor = (n) => (sameNode(n, target) ? ours : saved(n));
-      commit.tlsServer = () => ours;
-    }
+    const tls = services.nodes.tlsFor(target) !== null;
+    const asked = args.flags.has('commit');
+    const deleteAfter = args.flags.has('delete-after-commit');
+    if (!asked && (deleteAfter || args.values.has('listen'))) throw new UsageError('--delete-after-commit and --listen need --commit');
+    const timing = commitTiming(args);
 
     const { listed, named } = await collect(services, args.positionals, ctx);
     // The stores are a ping-pong with the peer: V8's compiler and GC helpers must not hold up either side.
     idleHelperThreads();
-    const prepared = await commitBeforeStores(args, services, target, callingAe);
+    // Listening before the N-ACTION goes out: Orthanc may report before its N-ACTION-RSP.
+    if (asked && args.values.has('listen')) await services.commit.startAccepter(intOption(args, 'listen', 0, 0, 65535));
     const started = performance.now();
     const { id: sendJobId, total: queued } = services.send.queueIndexed(
-      { nodeId: node?.id ?? null, aeTitle: target.aeTitle, host: target.host, port: target.port, maxAssociations: associations, tls: !!tls },
+      { nodeId: node?.id ?? null, aeTitle: target.aeTitle, host: target.host, port: target.port, maxAssociations: associations, tls },
       callingAe,
       `${args.positionals.join(', ')} → ${target.aeTitle}@${target.host}:${target.port} (courier send)`,
       listed,
       named,
+      asked ? { request: true, deleteAfterCommit: deleteAfter, timeoutMs: timing.timeoutMs, attempts: timing.attempts } : null,
     );
     let done = 0;
     const onAbort = () => services.send.cancel(sendJobId);
     signal.addEventListener('abort', onAbort, { once: true });
     services.send.start(sendJobId, {
       allowTranscode: !args.flags.has('no-transcode'),
-      tls,
       timeouts: { response: timeoutS * 1000, associate: Math.min(timeoutS, 30) * 1000 },
       onResult: (_r: InstanceResult) => ctx.progress(`sent ${++done}/${queued}`),
     });
     const summary = await services.send.wait(sendJobId);
     signal.removeEventListener('abort', onAbort);
     const seconds = (performance.now() - started) / 1000;
+    if (asked && !signal.aborted) {
+      ctx.progress('waiting for the storage commitment report');
+      await Promise.race([services.workflow.settled(sendJobId), new Promise((r) => signal.addEventListener('abort', r, { once: true }))]);
+    }
 
     // Every row for --json and commitment; otherwise only what the summary lists (failures, warnings).
-    const everyRow = json || args.flags.has('commit');
+    const everyRow = json || asked;
     const rows = services.send.store.instances(sendJobId, everyRow ? {} : { exceptState: 'success' });
-    const total = everyRow ? rows.length : services.send.store.job(sendJobId)!.total;
-    const instances: AfterStoresContext['instances'] = rows.map((r) => ({
-      sendInstanceId: r.id,
+    const job = services.send.store.job(sendJobId)!;
+    const instances: SendCliInstance[] = rows.map((r) => ({
       path: r.path,
       sopInstanceUid: r.SOPInstanceUID ?? '',
-      sopClassUid: r.SOPClassUID,
       store: r.state === 'success' || r.state === 'warning' ? r.state : 'failed',
       status: r.status === null ? null : statusHex(r.status),
-      commit: 'not-requested',
-      deleted: false,
+      ...commitFields(r, asked),
       message: r.state === 'queued' ? 'Not sent (cancelled)' : (r.message ?? ''),
       ...(r.transcodedFrom ? { transcodedFrom: r.transcodedFrom } : {}),
     }));
-    const commit = await commitAfterStores({ args, services, ctx, target, callingAe, sendJobId, instances, prepared });
-    if (commit) for (const i of instances) Object.assign(i, commit.instances.get(i.sendInstanceId) ?? {});
+    // One UID for the run: the job's latest transaction (a re-request after a timeout replaces the first).
+    const transactionIds = job.commit?.transactionIds ?? [];
+    const transactionUid = transactionIds.length ? (services.commit.store.byId(transactionIds.at(-1)!)?.transactionUid ?? null) : null;
     const failed = instances.filter((i) => i.store === 'failed').length;
+    const uncommitted = asked && instances.some((i) => i.store !== 'failed' && i.commit !== 'committed');
     if (json) {
-      out.json({
-        transactionUid: commit?.transactionUid ?? null,
-        instances: instances.map(({ sendInstanceId: _id, sopClassUid: _c, ...rest }) => rest),
-      });
+      out.json({ transactionUid, instances });
     } else {
       for (const i of instances) if (i.store !== 'success') out.line(`${i.store}: ${i.path}: ${i.status ?? ''} ${i.message}`.replace(/ {2,}/g, ' '));
+      const total = everyRow ? rows.length : job.total;
       const mb = (summary?.bytes ?? 0) / 1e6;
       out.line(
         `${total - failed} of ${total} stored at ${target.aeTitle}@${target.host}:${target.port}` +
           `${failed ? `, ${failed} failed` : ''}; ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s (${(mb / Math.max(seconds, 0.001)).toFixed(1)} MB/s)`,
       );
-      if (commit?.transactionUid) out.line(`storage commitment transaction ${commit.transactionUid}`);
+      if (job.state === 'failed' && job.error) out.line(job.error);
+      if (asked) printCommitment(out, instances, job.commit?.message ?? null, transactionUid);
     }
-    return failed || commit?.failed || signal.aborted ? 1 : 0;
+    return failed || uncommitted || signal.aborted ? 1 : 0;
   },
 };
+
+/** The commitment summary for people. */
+function printCommitment(out: CommandContext['out'], instances: SendCliInstance[], message: string | null, transactionUid: string | null): void {
+  const stored = instances.filter((i) => i.store !== 'failed');
+  const n = (k: string) => stored.filter((r) => r.commit === k).length;
+  out.line(
+    `storage commitment: ${n('committed')} committed, ${n('failed')} failed, ${n('pending')} without a report, ${stored.filter((r) => r.deleted).length} file(s) deleted`,
+  );
+  if (message) out.line(`  ${message}`);
+  for (const r of stored) {
+    if (r.commit === 'failed') out.line(`  not committed (${r.failureReason ?? 'refused'}${r.failureReason ? `: ${failureMeaning(parseInt(r.failureReason, 16))}` : ''}): ${r.path}`);
+    else if (r.commit === 'pending') out.line(`  no report${r.timedOut ? ' (timed out)' : ''}: ${r.path}`);
+    else if (r.kept) out.line(`  committed but kept (${r.kept}): ${r.path}`);
+  }
+  if (transactionUid) out.line(`storage commitment transaction ${transactionUid}`);
+}

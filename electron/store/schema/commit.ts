@@ -100,4 +100,13 @@ export const commitMigrations: Migration[] = [
       CREATE INDEX commit_transactions_send_job ON commit_transactions(send_job_id);
     `,
   },
+  {
+    id: '2026-12-06-commit-recovery',
+    sql: `
+      -- the last N-ACTION could not reach the node (it never saw this transaction): sent again soon, same UID
+      ALTER TABLE commit_transactions ADD COLUMN undelivered INTEGER NOT NULL DEFAULT 0;
+      -- ended by a timeout or an unreachable node, not yet asked again: the next start re-requests it
+      ALTER TABLE commit_transactions ADD COLUMN retryable INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -4,11 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { tempDir } from '../../helpers.ts';
 import { deleteCommitted } from '../../../electron/commit/delete.ts';
+import { stampOf } from '../../../electron/fileStamp.ts';
 import { processReport } from '../../../electron/commit/report.ts';
 import { CT, createTxn, openStore, report } from './fixtures.ts';
 
@@ -135,5 +137,81 @@ test('SameFileInTwoTransactions_IsDeletedOnce', async (t) => {
   const second = await deleteCommitted(store, store.byId(t2.id)!);
   assert.equal(second[0].deleted, false);
   assert.match(second[0].problem!, /already deleted/);
+  assert.equal(store.deletions().length, 1);
+});
+
+/** The instances with a stamp of each file as it is now (as the sender takes it when it reads the bytes). */
+const stamped = (instances: ReturnType<typeof files>) =>
+  // Taken "a second later" than the files were written: a stamp taken within 50 ms of a write is racy and never deletes.
+  instances.map((i) => ({ ...i, sha256: '', stamp: stampOf(statSync(i.path), Date.now() + 1000) }));
+
+test('DeletionRace_PathSwappedBetweenTheChecksAndTheUnlink_TheSwappedInFileIsKept', async (t) => {
+  const { dir, store, root, instances } = setup(t, 2);
+  const txn = createTxn(store, stamped(instances), [root]);
+  commitAll(store, txn.transactionUid, instances);
+  // After every check passed and the intent is recorded, another file takes the first file's path.
+  const beforeUnlink = (path: string) => {
+    if (path !== instances[0].path) return;
+    writeFileSync(join(dir, 'other.dcm'), 'a file nobody sent');
+    renameSync(join(dir, 'other.dcm'), path);
+  };
+  const out = await deleteCommitted(store, store.byId(txn.id)!, { beforeUnlink });
+  assert.deepEqual(out.map((o) => o.deleted), [false, true]);
+  assert.match(out[0].problem!, /replaced by another file just before its deletion; that file was not deleted/);
+  assert.equal(readFileSync(instances[0].path, 'utf8'), 'a file nobody sent', 'the swapped-in file is where it was, untouched');
+  assert.ok(!existsSync(instances[1].path));
+  assert.deepEqual(readdirSync(root), ['f0.dcm'], 'nothing is left aside');
+  assert.deepEqual(store.deletions().map((d) => d.path), [instances[1].path]);
+});
+
+test('OverwrittenAfterSent_SameSizeMtimeRestored_IsKeptAsChangedSinceSent', async (t) => {
+  const { store, root, instances } = setup(t, 2);
+  const txn = createTxn(store, stamped(instances), [root]);
+  commitAll(store, txn.transactionUid, instances);
+  // Same size, same SOP Instance UID, the mtime put back to the nanosecond (touch -r, as `cp -p` keeps one): only the ctime moved.
+  const before = statSync(instances[0].path);
+  copyFileSync(instances[0].path, join(root, '..', 'reference'));
+  execFileSync('touch', ['-m', '-r', instances[0].path, join(root, '..', 'reference')]);
+  const other = Buffer.from(readFileSync(instances[0].path));
+  other[0] ^= 0xff;
+  writeFileSync(instances[0].path, other);
+  execFileSync('touch', ['-m', '-r', join(root, '..', 'reference'), instances[0].path]);
+  assert.equal(statSync(instances[0].path).mtimeMs, before.mtimeMs);
+  assert.equal(statSync(instances[0].path).size, before.size);
+  const out = await deleteCommitted(store, store.byId(txn.id)!);
+  assert.deepEqual(out.map((o) => o.deleted), [false, true]);
+  assert.match(out[0].problem!, /^changed since it was sent/);
+  assert.ok(existsSync(instances[0].path));
+});
+
+test('RacyStamp_FileWrittenMomentsBeforeItWasRead_IsNeverDeleted', async (t) => {
+  const { store, root, instances } = setup(t, 1);
+  const racy = instances.map((i) => ({ ...i, sha256: '', stamp: stampOf(statSync(i.path), statSync(i.path).ctimeMs + 1) }));
+  const txn = createTxn(store, racy, [root]);
+  commitAll(store, txn.transactionUid, instances);
+  const out = await deleteCommitted(store, store.byId(txn.id)!);
+  assert.equal(out[0].deleted, false);
+  assert.match(out[0].problem!, /written to moments before it was sent/);
+});
+
+test('InterruptedAfterTheMoveAside_IsFinished_OrPutBackWhenItChanged', async (t) => {
+  const { store, root, instances } = setup(t, 2);
+  const txn = createTxn(store, stamped(instances), [root]);
+  commitAll(store, txn.transactionUid, instances);
+  // A crash after each file was moved aside (its ctime moves with the rename), before its unlink.
+  const aside = store.deletionCandidates(txn.id).map((c) => {
+    const q = join(root, `.courier-deleting-${c.id}-test`);
+    assert.ok(store.markDeleting(c.id, q));
+    renameSync(c.path, q);
+    return q;
+  });
+  // The second one was written to while Courier was down.
+  writeFileSync(aside[1], 'changed while aside');
+  const out = await deleteCommitted(store, store.byId(txn.id)!);
+  assert.deepEqual(out.map((o) => o.deleted), [true, false]);
+  assert.ok(!existsSync(aside[0]) && !existsSync(instances[0].path));
+  assert.ok(!existsSync(aside[1]));
+  assert.equal(readFileSync(instances[1].path, 'utf8'), 'changed while aside', 'put back where it was, and kept');
+  assert.match(out[1].problem!, /changed since it was sent/);
   assert.equal(store.deletions().length, 1);
 });

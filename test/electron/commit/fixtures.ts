@@ -6,6 +6,8 @@ import { openDatabase, type Db } from '../../../electron/store/db.ts';
 import { CommitStore, type NewCommitInstance } from '../../../electron/store/commit.ts';
 import { newTransactionUid } from '../../../electron/commit/uid.ts';
 import type { IncomingReport } from '../../../electron/commit/report.ts';
+import { CommitService, type CommitDeps, type CommitOptions } from '../../../electron/commit/service.ts';
+import { NodeService } from '../../../electron/nodes/nodeService.ts';
 import { STORAGE_COMMITMENT_SOP_CLASS, STORAGE_COMMITMENT_SOP_INSTANCE, type CommitReportDataset } from '../../../electron/dimse/commitMessages.ts';
 
 export const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -58,4 +60,17 @@ export function report(ds: CommitReportDataset, over: Partial<IncomingReport> = 
     dataset: ds,
     ...over,
   };
+}
+
+/** A commitment service over `db` whose own AE title is `aeTitle` (saved as Settings would), with these options. */
+export function commitServiceFor(db: Db, opts: Partial<CommitOptions> & { aeTitle?: string } = {}, deps: Pick<CommitDeps, 'deleteHooks'> = {}): CommitService {
+  const nodes = new NodeService(db);
+  const { aeTitle, ...options } = opts;
+  nodes.setLocal({ aeTitle: aeTitle ?? 'COURIER', port: 11113 });
+  return new CommitService({ db, nodes, options, ...deps });
+}
+
+/** Saves a node as Settings would, so the accepter admits its AE title. */
+export function saveNode(db: Db, node: { aeTitle: string; host: string; port?: number }): void {
+  new NodeService(db).save({ aeTitle: node.aeTitle, host: node.host, port: node.port ?? 104 });
 }

@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, tempDir } from '../../helpers.ts';
 import { openDatabase } from '../../../electron/store/db.ts';
-import { CommitService } from '../../../electron/commit/service.ts';
+import type { CommitService } from '../../../electron/commit/service.ts';
+import { NodeService } from '../../../electron/nodes/nodeService.ts';
+import { commitServiceFor, saveNode } from './fixtures.ts';
 import { startPacs, type Delivery } from '../../../electron/pacs/pacs.ts';
 import { Association } from '../../../electron/dimse/association.ts';
 import { AssociationRejected } from '../../../electron/dimse/errors.ts';
@@ -38,7 +40,7 @@ function cleanUpAfter(
 async function scenario(t: import('node:test').TestContext, delivery: Delivery, opts: { delayMs?: number; collectAfterMs?: number; nodeTimeoutMs?: number } = {}) {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = new CommitService(db, null, null, {
+  const service = commitServiceFor(db, {
     aeTitle: 'COURIER', lingerMs: 1500, collectAfterMs: opts.collectAfterMs ?? 300, collectMs: 1500, timeoutMs: 8000, maxAttempts: 1,
   });
   const accepter = await service.startAccepter(0, '127.0.0.1');
@@ -84,7 +86,7 @@ test('PacsNextDelivery_NodeTimeoutShorterThanCollectAfter_CollectsHalfwayAndComm
 test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = new CommitService(db, null, null, { aeTitle: 'COURIER' });
+  const service = commitServiceFor(db, { aeTitle: 'COURIER' });
   const accepter = await service.startAccepter(0, '127.0.0.1');
   cleanUpAfter(t, { service, db, dir });
   await assert.rejects(
@@ -94,7 +96,7 @@ test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
     }),
     (err: unknown) => err instanceof AssociationRejected && err.result === 1 && err.source === 1 && err.reason === 3,
   );
-  service.knownNodes = () => [{ aeTitle: 'FRIEND', host: '127.0.0.1' }];
+  saveNode(db, { aeTitle: 'FRIEND', host: '127.0.0.1' });
   const assoc = await Association.connect({
     host: '127.0.0.1', port: accepter.port, callingAe: 'FRIEND', calledAe: 'COURIER',
     contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
@@ -107,7 +109,7 @@ test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
 test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing', async (t) => {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 0, timeoutMs: 60_000 });
+  const service = commitServiceFor(db, { aeTitle: 'COURIER', lingerMs: 0, timeoutMs: 60_000 });
   const accepter = await service.startAccepter(0, '127.0.0.1');
   cleanUpAfter(t, { service, db, dir });
   // A transaction to PACS (the N-ACTION itself fails: nobody listens there; the record stays).
@@ -116,7 +118,7 @@ test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing'
     timeoutMs: 60_000, maxAttempts: 1, deleteAfterCommit: true, roots: [dir.path],
     instances: [{ SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.4', path: join(dir.path, 'x.dcm'), size: 1, sha256: 'x' }],
   });
-  service.knownNodes = () => [{ aeTitle: 'FRIEND', host: '127.0.0.1' }];
+  saveNode(db, { aeTitle: 'FRIEND', host: '127.0.0.1' });
   const assoc = await Association.connect({
     host: '127.0.0.1', port: accepter.port, callingAe: 'FRIEND', calledAe: 'COURIER',
     contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
@@ -137,7 +139,7 @@ test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing'
 test('LargeRequest_IsSplitAtChunkSize_IntoSeveralTransactions', async (t) => {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 1000, chunkSize: 2, timeoutMs: 8000, maxAttempts: 1 });
+  const service = commitServiceFor(db, { aeTitle: 'COURIER', lingerMs: 1000, chunkSize: 2, timeoutMs: 8000, maxAttempts: 1 });
   const files = makeStudy(join(dir.path, 'study'), 5);
   const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
   cleanUpAfter(t, { pacs, service, db, dir });
@@ -155,7 +157,7 @@ test('LostReport_TimesOut_ThenUserReRequest_Commits', async (t) => {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
   // No accepter: the PACS's report on a new association is lost, as Orthanc's would be.
-  const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 200, collectAfterMs: 60_000, timeoutMs: 600, maxAttempts: 1 });
+  const service = commitServiceFor(db, { aeTitle: 'COURIER', lingerMs: 200, collectAfterMs: 60_000, timeoutMs: 600, maxAttempts: 1 });
   const files = makeStudy(join(dir.path, 'study'), 2);
   const listen = await freePort();
   const pacs = await startPacs({
@@ -180,8 +182,8 @@ test('LostReport_TimesOut_ThenUserReRequest_Commits', async (t) => {
 test('LocalAeChanged_AccepterMovesToTheNewPortAndTitle_APortInUseKeepsTheOldOne', async (t) => {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = new CommitService(db, null, null, { aeTitle: 'COURIER' });
-  service.knownNodes = () => [{ aeTitle: 'FRIEND', host: '127.0.0.1' }];
+  const service = commitServiceFor(db, { aeTitle: 'COURIER' });
+  saveNode(db, { aeTitle: 'FRIEND', host: '127.0.0.1' });
   const first = await service.startAccepter(await freePort(), '127.0.0.1');
   const taken = net.createServer();
   await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
@@ -194,22 +196,23 @@ test('LocalAeChanged_AccepterMovesToTheNewPortAndTitle_APortInUseKeepsTheOldOne'
   const echoTo = (calledAe: string, port: number) => echo({ host: '127.0.0.1', port, calledAe, callingAe: 'FRIEND', timeouts: { connect: 2000, associate: 2000, response: 2000 } });
 
   const moved = await freePort();
-  await service.applyLocalAe({ aeTitle: 'COURIER2', port: moved });
+  await service.applyLocalAe(new NodeService(db).setLocal({ aeTitle: 'COURIER2', port: moved }));
   assert.equal(service.listening?.port, moved);
-  assert.equal(service.options.aeTitle, 'COURIER2');
+  assert.equal(service.aeTitle, 'COURIER2');
   assert.equal((await echoTo('COURIER2', moved)).status.code, 0);
   await assert.rejects(echoTo('COURIER', first.port), 'the old port is closed');
 
   // A port someone else holds: the accepter stays where it was, and says why.
   const busy = (taken.address() as net.AddressInfo).port;
-  await service.applyLocalAe({ aeTitle: 'COURIER2', port: busy });
+  await service.applyLocalAe(new NodeService(db).setLocal({ aeTitle: 'COURIER2', port: busy }));
   assert.equal(service.listening?.port, moved);
   assert.match(service.accepterProblem ?? '', new RegExp(`port ${busy}.*still listening on port ${moved}`));
   assert.equal((await echoTo('COURIER2', moved)).status.code, 0);
 
   // A process that never started an accepter (courier serve) only takes the new title.
-  const quiet = new CommitService(db, null, null, { aeTitle: 'COURIER' });
-  await quiet.applyLocalAe({ aeTitle: 'OTHER', port: await freePort() });
+  const quiet = commitServiceFor(db, { aeTitle: 'COURIER' });
+  const other = new NodeService(db).setLocal({ aeTitle: 'OTHER', port: await freePort() });
+  await quiet.applyLocalAe(other);
   assert.equal(quiet.listening, null);
-  assert.equal(quiet.options.aeTitle, 'OTHER');
+  assert.equal(quiet.aeTitle, 'OTHER');
 });

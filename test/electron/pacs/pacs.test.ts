@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, runCli, tempDir } from '../../helpers.ts';
 import { openDatabase } from '../../../electron/store/db.ts';
-import { CommitService } from '../../../electron/commit/service.ts';
+import { commitServiceFor } from '../commit/fixtures.ts';
 import { makeStudy, commitInstancesOf } from '../commit/study.ts';
 import { storeFiles } from '../commit/net.ts';
 import { spawnPacs } from './cli.ts';
@@ -16,7 +16,7 @@ import { spawnPacs } from './cli.ts';
 test('PacsCli_NewDelivery_StoresAndReportsToReplyTo_WithFailedInstance', async (t) => {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = new CommitService(db, null, null, { aeTitle: 'COURIER', lingerMs: 500, collectAfterMs: 60_000, timeoutMs: 15_000, maxAttempts: 1 });
+  const service = commitServiceFor(db, { aeTitle: 'COURIER', lingerMs: 500, collectAfterMs: 60_000, timeoutMs: 15_000, maxAttempts: 1 });
   const listen = await freePort();
   await service.startAccepter(listen, '127.0.0.1');
   const files = makeStudy(join(dir.path, 'study'), 3);
