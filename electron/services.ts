@@ -60,12 +60,12 @@ export function createServices(home: string, opts: ServiceOptions = {}): Service
 }
 
 /**
- * What a front end starts with (the Electron app, `courier serve`): our AE title for requests, the
- * storage commitment accepter on `accepterPort` (none when null) with interrupted transactions
- * resumed, and send jobs a quit or crash interrupted going on.
+ * What a front end starts with (the Electron app, `courier serve`): send jobs a quit or crash
+ * interrupted go on, and in the background the storage commitment accepter listens on
+ * `accepterPort` (none when null), interrupted transactions resume, what an outage left
+ * uncommitted is asked again, and jobs whose stores ended ask for their commitment.
  */
 export function startBackgroundWork(s: Services, accepterPort: number | null): void {
-  void s.commit.startBackground(accepterPort);
   s.send.resumeInterrupted();
-  s.workflow.resume();
+  void s.workflow.startBackground(accepterPort);
 }

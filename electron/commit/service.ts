@@ -359,11 +359,13 @@ export class CommitService {
     return ids.map((id) => this.store.byId(id)!);
   }
 
+  /** Tells the UI, and every waiting settle loop (another may be following the same transactions), that states moved. */
   private emitState(txns: CommitTransaction[]) {
     for (const t of txns) {
       const now = this.store.byId(t.id)!;
       this.events?.emit('commit.changed', { transactionId: t.id, transactionUid: t.transactionUid, state: now.state, counts: this.store.counts(t.id) });
     }
+    this.wake();
   }
 
   /**
@@ -624,21 +626,15 @@ export class CommitService {
   }
 
   /**
-   * What the app does at start: listens on `port` (our configured accepter port; null = do not
-   * listen), resumes interrupted transactions and asks again for what an outage left uncommitted,
-   * in the background. Never throws: a port in use is reported through `accepterProblem` (the UI
-   * shows it).
+   * At start: listens on `port` (our configured accepter port; null = do not listen). Never throws:
+   * a port in use is reported through `accepterProblem` (the UI shows it), and reports are then
+   * collected on our next association instead.
    */
-  startBackground(port: number | null, host = '0.0.0.0'): Promise<void> {
-    return (async () => {
-      if (port !== null) {
-        await this.startAccepter(port, host).catch((err) =>
-          log.error(`The storage commitment accepter could not listen on port ${port} (reports will be collected on our next association instead):`, err),
-        );
-      }
-      const open = await this.resume(undefined, { rerequest: true });
-      await this.settle(open);
-    })().catch((err) => log.error('resume failed:', err));
+  async listenAtStart(port: number | null, host = '0.0.0.0'): Promise<void> {
+    if (port === null) return;
+    await this.startAccepter(port, host).catch((err) =>
+      log.error(`The storage commitment accepter could not listen on port ${port} (reports will be collected on our next association instead):`, err),
+    );
   }
 
   /** Stops every wait, the accepter, and waits for deletions in flight. */

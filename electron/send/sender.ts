@@ -15,7 +15,8 @@ import { dcmjs } from '../dicom/dcmjs.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type NegotiatedContext, type FramedDataset, type Timeouts } from '../dimse/association.ts';
 import { isOutOfResources, statusInfo } from '../dimse/command.ts';
 import { AssociationRejected, DimseError, NotSent } from '../dimse/errors.ts';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { bracketStamp, stampOf } from '../fileStamp.ts';
 import { matchesStamp } from '../library/examine.ts';
 import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { preflight, WHOLE_FILE, type SendableFile } from './preflight.ts';
@@ -89,6 +90,8 @@ export interface InstanceResult {
   /** Set when the dataset was transcoded from the file's own syntax. */
   transcodedFrom?: string;
   bytes: number;
+  /** What identified the file's bytes when they were read for this send (fileStamp.ts); absent when nothing went out. */
+  stamp?: string;
 }
 
 /** Options of one send. */
@@ -133,6 +136,10 @@ interface Item {
   /** Set once the file was checked (preflight). */
   file: SendableFile | null;
   attempts: number;
+  /** What identified the bytes read for the latest send (fileStamp.ts). */
+  stamp?: string;
+  /** The path's stat before bytes still to be read as the store goes out (streamed, transcoded): the stamp is taken after. */
+  statBefore?: { st: Stats | null; at: number };
 }
 
 interface Group {
@@ -355,7 +362,9 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     const ix = it.input.indexed;
     if (!ix || it.file || paddedWhenSent(ix)) return null;
     const ctx = a.contextFor(ix.sopClassUid, ix.transferSyntaxUid);
-    const framed = ctx && a.frameFile(it.input.path, ix.datasetOffset, ix.size - ix.datasetOffset, ctx.id, (st) => matchesStamp(st, ix));
+    // The open file's stat, taken before its bytes are read: it is still as indexed, and it identifies the bytes sent.
+    const accept = (st: Stats) => matchesStamp(st, ix) && Boolean((it.stamp = stampOf(st, Date.now())));
+    const framed = ctx && a.frameFile(it.input.path, ix.datasetOffset, ix.size - ix.datasetOffset, ctx.id, accept);
     if (!ctx || !framed) return null;
     return { file: indexedFile(it.input.path, ix), framed, ctx };
   };
@@ -368,9 +377,12 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     const indexed = frameIndexed(a, it);
     if (indexed) {
       it.file = indexed.file;
+      it.statBefore = undefined;
       return { framed: indexed.framed, ctx: indexed.ctx };
     }
     let failed: CheckFailure | undefined;
+    // Read through other opens than ours: a stat of the path before and after brackets the read.
+    const before = { st: statOrNull(it.input.path), at: Date.now() };
     const pre = preloadWith((buffer) => {
       const c = check(it, buffer.subarray(0, WHOLE_FILE));
       if ('failed' in c) {
@@ -385,6 +397,14 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     if (pre && ctx) framed = a.frame(pre, ctx.id);
     else if (pre) discardPreloaded(pre);
     else if (f && ctx) framed = a.frameFile(f.path, f.datasetOffset, f.size - f.datasetOffset, ctx.id);
+    if (framed) {
+      it.stamp = bracketStamp(before.st, statOrNull(it.input.path), before.at);
+      it.statBefore = undefined;
+    } else {
+      // Read as the store goes out (or transcoded first): stamped once the response is in.
+      it.stamp = undefined;
+      it.statBefore = before;
+    }
     return { framed, ctx, failed };
   };
   const prefetch = (a: Association) => {
@@ -418,6 +438,8 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
     }
     const bytes = sent.dataset ? sent.dataset.length : file.size - file.datasetOffset;
     opts.onBytes?.(bytes);
+    const before = it.statBefore;
+    const stamp = before ? bracketStamp(before.st, statOrNull(file.path), before.at) : it.stamp;
     const comment = rsp.command.ErrorComment ? ` (${rsp.command.ErrorComment})` : '';
     report({
       key: it.input.key,
@@ -430,6 +452,7 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
       transferSyntax: ctx.transferSyntax,
       transcodedFrom: sent.transcodedFrom,
       bytes: status.category === 'failure' ? 0 : bytes,
+      stamp,
     });
   };
   /** A store that failed under the association: tried again on a new one, or failed for good. */
@@ -506,6 +529,8 @@ async function worker(group: Group, opts: SendOptions, policy: RetryPolicy, repo
         continue;
       }
       const file: SendableFile = it.file;
+      // Not read ahead: its bytes are read below (transcoded, padded) or as the store goes out, and stamped once the response is in.
+      if (!current.framed) it.statBefore = { st: statOrNull(file.path), at: Date.now() };
       let ctx: NegotiatedContext | undefined = assoc.contextFor(file.sopClassUid, file.transferSyntaxUid);
       let dataset: Buffer | null = null;
       let transcodedFrom: string | undefined;
@@ -611,6 +636,15 @@ function paddedWhenSent(f: { transferSyntaxUid: string; size: number; datasetOff
 /** The file as the library indexed it (and checked it for sending). */
 function indexedFile(path: string, ix: IndexedFile): SendableFile {
   return { ok: true, path, size: ix.size, datasetOffset: ix.datasetOffset, transferSyntaxUid: ix.transferSyntaxUid, sopClassUid: ix.sopClassUid, sopInstanceUid: ix.sopInstanceUid };
+}
+
+/** The stat of `path`, or null when it cannot be read. */
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** True when the file at `path` is still the one the library indexed (same size and mtime); false if it changed or is gone. */

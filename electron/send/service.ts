@@ -342,6 +342,7 @@ export class SendService {
               SOPClassUID: r.sopClassUid,
               transferSyntax: r.transferSyntax,
               transcodedFrom: r.transcodedFrom,
+              stamp: r.stamp,
             });
             after.push(r);
             if (pending.length >= FLUSH_COUNT || performance.now() - lastFlush >= FLUSH_MS) flush();

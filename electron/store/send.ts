@@ -225,9 +225,13 @@ export class SendStore {
     ).map((r) => r.id);
   }
 
-  /** Jobs whose commitment was requested and may still wait for reports. */
-  commitPending(): number[] {
-    return (this.db.prepare(`SELECT id FROM send_jobs WHERE commit_state = 'pending' ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+  /** Jobs with a commitment transaction still waiting for its report (or its N-ACTION). */
+  jobsWithOpenTransactions(): number[] {
+    return (
+      this.db
+        .prepare(`SELECT DISTINCT CAST(send_job_id AS INTEGER) AS id FROM commit_transactions WHERE send_job_id IS NOT NULL AND state IN ('created', 'requested') ORDER BY 1`)
+        .all() as { id: number }[]
+    ).map((r) => r.id);
   }
 
   /** The stored instances of a job (success or warning), with what identified the bytes sent, for a commitment request. */

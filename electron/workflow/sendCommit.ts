@@ -184,20 +184,33 @@ export class SendCommitWorkflow {
   }
 
   /**
-   * At start: requests the commitment of jobs whose stores ended before a quit or crash, and
-   * follows those already requested (their transactions are resumed by the commit service).
+   * At start, in the background: the accepter listens on `accepterPort`; transactions a quit or
+   * crash interrupted resume, and those an outage ended (timed out, node unreachable) are asked
+   * again; jobs whose stores ended before their commitment was requested request it; every job
+   * with a transaction still open is followed until it settles. Never throws.
    */
-  resume(): void {
-    for (const jobId of this.send.store.commitDue()) void this.run(jobId);
-    for (const jobId of this.send.store.commitPending()) {
-      if (this.active.has(jobId)) continue;
-      const ids = this.send.store.transactionIds(jobId);
-      const settled = this.commit.settle(ids).then(() => ids);
-      this.active.set(jobId, settled);
-      void settled
-        .then(() => this.setState(jobId, 'done'))
-        .catch((err) => log.error(`send job ${jobId}: storage commitment failed:`, err))
-        .finally(() => this.active.delete(jobId));
+  async startBackground(accepterPort: number | null): Promise<void> {
+    try {
+      await this.commit.listenAtStart(accepterPort);
+      const open = await this.commit.resume(undefined, { rerequest: true });
+      for (const jobId of this.send.store.commitDue()) void this.run(jobId);
+      for (const jobId of this.send.store.jobsWithOpenTransactions()) this.follow(jobId);
+      await this.commit.settle(open);
+    } catch (err) {
+      log.error('resuming storage commitment failed:', err);
     }
+  }
+
+  /** Follows a job whose transactions were requested (by an earlier run) until they settle. */
+  private follow(jobId: number): void {
+    if (this.active.has(jobId)) return;
+    const ids = this.send.store.transactionIds(jobId);
+    this.setState(jobId, 'pending');
+    const settled = this.commit.settle(ids).then(() => ids);
+    this.active.set(jobId, settled);
+    void settled
+      .then(() => this.setState(jobId, 'done'))
+      .catch((err) => log.error(`send job ${jobId}: storage commitment failed:`, err))
+      .finally(() => this.active.delete(jobId));
   }
 }

@@ -10,6 +10,19 @@ import { copyFileSync, readFileSync, readdirSync, statSync, utimesSync, writeFil
 import { basename, join } from 'node:path';
 import { PYDICOM_TEST_FILES, datasetOf, fixtureFolder, hasCommand, python, runCli, tempDir } from '../../helpers.ts';
 import { startOrthanc, startStorescp } from '../dimse/peers.ts';
+import { DatabaseSync } from 'node:sqlite';
+
+/** Every instance stored by the sends in `home` carries the stamp of the bytes read for it (electron/fileStamp.ts), whichever way they were read. */
+function assertStamped(home: string): void {
+  const db = new DatabaseSync(join(home, 'courier.db'));
+  try {
+    const rows = db.prepare(`SELECT path, sent_stamp AS stamp FROM send_instances WHERE state IN ('success', 'warning')`).all() as { path: string; stamp: string | null }[];
+    assert.ok(rows.length > 0);
+    for (const r of rows) assert.match(r.stamp ?? 'none', /^\d+:\d+:\d+:[\d.]+:[\d.]+$/, `${r.path}: stamp ${r.stamp}`);
+  } finally {
+    db.close();
+  }
+}
 
 /** Sound files of many kinds: uncompressed LE/BE, deflate, RLE, JPEG, JPEG-LS, JPEG 2000, private tags, RT, SR, waveform. */
 const SOUND = [
@@ -90,6 +103,7 @@ test('courier send to storescp +B +xa: every sound file stored, byte-identical',
     if (name === 'image_dfl.dcm' && ds.length % 2) ds = Buffer.concat([ds, Buffer.alloc(1)]); // PS3.5 §A.5 padding
     assert.ok(got.has(sha(ds)), `${name} did not arrive byte-identical`);
   }
+  assertStamped(home); // read ahead from the index, checked in full, padded
 });
 
 test('a peer that takes only uncompressed syntaxes gets compressed files decompressed, lossy ones flagged (storescp +xe)', { skip: !hasCommand('storescp') }, async (t) => {
@@ -103,6 +117,7 @@ test('a peer that takes only uncompressed syntaxes gets compressed files decompr
   t.after(scp.stop);
   const r = runCli(['send', dir, '--to', `STORESCP@127.0.0.1:${scp.port}`, '--json'], join(tmp.path, 'home'));
   assert.equal(r.status, 0, r.stdout + r.stderr);
+  assertStamped(join(tmp.path, 'home')); // transcoded: the file's bytes read after the stat that stamps them
   const out = JSON.parse(r.stdout) as { instances: { path: string; store: string; message: string; transcodedFrom?: string }[] };
   const byName = new Map(out.instances.map((i) => [basename(i.path), i]));
   assert.match(byName.get('MR_small_jpeg_ls_lossless.dcm')!.message, /^Success \(decompressed from JPEG-LS Lossless\)$/);
