@@ -64,7 +64,16 @@ export function App() {
         <span className="brand">Courier</span>
         <nav className="tabs" role="tablist">
           {TABS.map((t) => (
-            <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'tab active' : 'tab'} onClick={() => setTab(t.id)}>
+            <button
+              key={t.id}
+              role="tab"
+              aria-selected={tab === t.id}
+              className={tab === t.id ? 'tab active' : 'tab'}
+              onClick={() => {
+                setOpenTransaction(null);
+                setTab(t.id);
+              }}
+            >
               {t.label}
             </button>
           ))}

@@ -31,9 +31,10 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
   const [info, setInfo] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [filter, setFilter] = useState<'all' | CommitInstanceRow['state']>('all');
-  // Transactions seen so far; a new one that re-requests the one shown (or follows a Re-send) is shown instead.
+  // Transactions seen so far. A new one is shown when it re-requests the one shown, or while the user has
+  // not picked one (the newest is followed: a send just started, a Re-send).
   const known = useRef<Set<number> | null>(null);
-  const followNew = useRef(false);
+  const followNew = useRef(initialTransaction === null);
   const selectedRef = useRef<number | null>(null);
   selectedRef.current = selected;
 
@@ -44,7 +45,6 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
       known.current = new Set(rows.map((r) => r.id));
       const fresh = before ? rows.filter((r) => !before.has(r.id)) : [];
       const successor = fresh.find((r) => followNew.current || (r.retryOf !== null && r.retryOf === selectedRef.current));
-      if (successor) followNew.current = false;
       setTransactions(rows);
       setSelected((s) => successor?.id ?? s ?? rows[0]?.id ?? null);
     }, (err) => setProblem(errorMessage(err)));
@@ -110,7 +110,6 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
       const r = await invoke('commit.resend', { transactionId: current.id });
       setInfo(`Re-sending as send job ${r.sendJobId} (Send queue tab); its commitment request is shown here when the stores end.`);
     } catch (err) {
-      followNew.current = false;
       setProblem(errorMessage(err));
     } finally {
       setBusy(false);
@@ -164,7 +163,10 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
               <li key={t.id} style={{ marginBottom: '6px' }}>
                 <button
                   className={t.id === selected ? 'row selected' : 'row'}
-                  onClick={() => setSelected(t.id)}
+                  onClick={() => {
+                    followNew.current = false;
+                    setSelected(t.id);
+                  }}
                   aria-pressed={t.id === selected}
                   data-testid="commit-transaction"
                   style={{ width: '100%', textAlign: 'left' }}

@@ -157,14 +157,20 @@ export default function SendPanel(props: {
               {j.commit?.request ? (
                 <div className="job-commit" data-testid="job-commit" data-commit-state={j.commit.state} style={{ marginTop: 4 }}>
                   Storage commitment {COMMIT_STATE_TEXT[j.commit.state]}
-                  {j.commit.deleteAfterCommit ? ', deleting committed files' : ', keeping the files'}: <CommitCountsView counts={j.commit.counts} />
+                  {j.commit.deleteAfterCommit ? ', deleting committed files' : ', keeping the files'}
+                  {j.commit.counts.total ? (
+                    <>
+                      : <CommitCountsView counts={j.commit.counts} />
+                    </>
+                  ) : null}
                   {j.commit.transactionIds.length ? (
                     <button className="link" onClick={() => onShowTransaction(j.commit!.transactionIds[j.commit!.transactionIds.length - 1])}>
                       Show in the Commitment tab
                     </button>
                   ) : null}
                   {j.commit.message ? (
-                    <div className={j.commit.state === 'failed' ? 'banner error small' : 'tone-wait'} data-testid="job-commit-message">
+                    // The job's own error already says why in red when nothing was stored: no second banner.
+                    <div className={j.commit.state === 'failed' && !j.error ? 'banner error small' : 'tone-wait'} data-testid="job-commit-message">
                       {j.commit.message}
                     </div>
                   ) : null}

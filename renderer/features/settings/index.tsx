@@ -215,7 +215,7 @@ export default function SettingsPanel() {
         <p className="hint" style={{ color: 'var(--muted)', fontSize: 12 }}>
           Nodes that report storage commitment on a new association call this AE title at this port; declare both on the PACS.
         </p>
-        <p data-testid="accepter-state" className={accepter && !accepter.listening ? 'tone-warn' : undefined}>
+        <p data-testid="accepter-state" className={accepter && (!accepter.listening || accepter.port !== localSaved?.port) ? 'tone-warn' : undefined}>
           {accepterText(accepter, localSaved?.port ?? null)}
         </p>
 
