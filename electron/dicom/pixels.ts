@@ -5,13 +5,15 @@
  *
  * The codecs are WebAssembly builds of the reference libraries:
  * - dcmjs-codecs (DCMTK's IJG libraries for every JPEG process including 12-bit extended and lossless,
- *   CharLS for JPEG-LS, an RLE decoder). Its JPEG output equals dcmdjpeg's, bit for bit.
+ *   CharLS for JPEG-LS). Its JPEG output equals dcmdjpeg's, bit for bit; the codestream's frame header
+ *   is checked against the attributes first, as it does not.
  * - @cornerstonejs/codec-openjpeg (OpenJPEG 2.5) for JPEG 2000 and HTJ2K — the codec the viewer's
  *   image loader uses. It replaced dcmjs-codecs' JPEG 2000 and HTJ2K decoders, which were wrong on
  *   files from other toolkits: 16-bit colour JPEG 2000 came out as 8-bit samples (GDCM's lossy
  *   rgb16 file), and HTJ2K colour without a colour transform (YBR_FULL) came out with its chroma
  *   changed (OpenJPH's file; ojph_expand and opj_decompress both give the source back).
- * - Deflated Image Frame Compression is inflated by zlib (PS3.5 §8.2.16).
+ * - Deflated Image Frame Compression is inflated by zlib (PS3.5 §8.2.16); RLE Lossless is decoded here
+ *   (Annex G, a few lines, with the segment lengths checked that dcmjs-codecs did not check).
  * The dataset around the pixels is Courier's own (dataset.ts).
  */
 import { createRequire } from 'node:module';
@@ -233,6 +235,14 @@ export function decodePixels(elements: readonly Element[], ts: string): Decoded 
 function decodeFrame(codec: NonNullable<ReturnType<typeof codecFor>>, ts: string, data: Uint8Array, l: PixelLayout, frameBytes: number): Frame {
   if (codec === 'deflate') return inflateFrame(data, l, frameBytes);
   if (codec === 'j2k' || codec === 'htj2k') return openJpegFrame(data, l);
+  if (codec === 'rle') return rleFrame(data, l);
+  // dcmjs-codecs decodes into a buffer of the attributes' size whatever the codestream holds (a JPEG-LS
+  // frame of 21 rows came out as 20 when Rows said 20): the codestream's own size must agree first.
+  const sof = jpegFrameHeader(data, codec === 'jpegls');
+  if (sof.rows !== l.rows || sof.columns !== l.columns || sof.components !== l.samples) {
+    throw new Error(`the codestream is ${sof.columns} × ${sof.rows} with ${sof.components} components; the attributes say ${l.columns} × ${l.rows} with ${l.samples}`);
+  }
+  if (sof.precision > (l.bitsAllocated === 1 ? 8 : l.bitsAllocated)) throw new Error(`the codestream holds ${sof.precision}-bit samples; Bits Allocated is ${l.bitsAllocated}`);
   const { NativeCodecs, Context } = codecs!;
   const ctx = new Context({
     width: l.columns,
@@ -247,9 +257,7 @@ function decodeFrame(codec: NonNullable<ReturnType<typeof codecFor>>, ts: string
     encodedBuffer: data,
   });
   let result;
-  if (codec === 'rle') {
-    result = NativeCodecs.decodeRle(ctx);
-  } else if (codec === 'jpeg') {
+  if (codec === 'jpeg') {
     // Lossy JPEG in YBR is decoded to RGB, as dcmdjpeg does by default; lossless JPEG keeps its samples as
     // they are (a colour conversion would lose them), and data declared RGB is taken as stored (PS3.5 §8.2.1;
     // pydicom's SC_jpeg_no_color_transform.dcm shows why).
@@ -264,7 +272,68 @@ function decodeFrame(codec: NonNullable<ReturnType<typeof codecFor>>, ts: string
   if (codec === 'jpegls' && l.samples > 1) {
     return { bytes: bytes.subarray(0, frameBytes), photometric, planar: jpegLsInterleave(data) === 0 ? 1 : 0 };
   }
-  return { bytes: codec === 'rle' ? bytes : bytes.subarray(0, Math.min(bytes.length, frameBytes)), photometric, planar: result.getPlanarConfiguration() ?? l.planarConfiguration };
+  return { bytes: bytes.subarray(0, Math.min(bytes.length, frameBytes)), photometric, planar: result.getPlanarConfiguration() ?? l.planarConfiguration };
+}
+
+/** The size a JPEG or JPEG-LS codestream declares in its frame header (ISO 10918-1 B.2.2, ISO 14495-1 C.2.2). */
+export function jpegFrameHeader(data: Uint8Array, jpegLs: boolean): { precision: number; rows: number; columns: number; components: number } {
+  if (data[0] !== 0xff || data[1] !== 0xd8) throw new Error('the codestream does not start with a JPEG SOI marker');
+  for (let p = 2; p + 9 < data.length; ) {
+    if (data[p] !== 0xff) throw new Error('the JPEG codestream is malformed (no marker where one was expected)');
+    const marker = data[p + 1];
+    if (marker === 0xff) {
+      p++; // fill byte
+      continue;
+    }
+    // SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC); JPEG-LS frames are SOF55 (F7).
+    const sof = jpegLs ? marker === 0xf7 : marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (sof) return { precision: data[p + 4], rows: (data[p + 5] << 8) | data[p + 6], columns: (data[p + 7] << 8) | data[p + 8], components: data[p + 9] };
+    p += 2 + ((data[p + 2] << 8) | data[p + 3]);
+  }
+  throw new Error('the JPEG codestream has no frame header');
+}
+
+/**
+ * An RLE Lossless frame (PS3.5 Annex G): a header of segment offsets, then one PackBits segment a byte
+ * plane, most significant byte first. Decoded here rather than by dcmjs-codecs, which fills a buffer of
+ * the attributes' size whatever the segments hold (a 21-row image declared 22 rows came out with a
+ * blank last row): each segment must decode to exactly Rows × Columns bytes (one more, a pad, is allowed).
+ */
+function rleFrame(data: Uint8Array, l: PixelLayout): Frame {
+  const size = l.bitsAllocated === 1 ? 1 : l.bitsAllocated / 8;
+  const segments = l.samples * size;
+  const plane = l.rows * l.columns;
+  if (data.length < 64) throw new Error('the RLE header is cut short');
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const count = view.getUint32(0, true);
+  if (count !== segments) throw new Error(`the RLE frame has ${count} segments; ${l.samples} samples of ${l.bitsAllocated} bits need ${segments}`);
+  const offsets = Array.from({ length: count }, (_, i) => view.getUint32(4 + 4 * i, true));
+  // Planes in pixel order; for 1-bit images a byte a pixel (packed later).
+  const out = new Uint8Array(plane * segments);
+  for (let seg = 0; seg < count; seg++) {
+    const start = offsets[seg];
+    const end = seg + 1 < count ? offsets[seg + 1] : data.length;
+    if (start < 64 || end > data.length || start > end) throw new Error(`RLE segment ${seg + 1} lies outside the frame`);
+    const sample = Math.floor(seg / size);
+    // Segment 0 of a sample is its most significant byte; native pixels are little endian.
+    const byte = size - 1 - (seg % size);
+    let n = 0;
+    const put = (v: number) => {
+      if (n < plane) out[(n * l.samples + sample) * size + byte] = v;
+      n++;
+    };
+    for (let p = start; p < end; ) {
+      const h = data[p++];
+      if (h < 128) {
+        for (let k = 0; k <= h && p < end; k++) put(data[p++]);
+      } else if (h > 128) {
+        const v = data[p++];
+        for (let k = 0; k < 257 - h; k++) put(v);
+      }
+    }
+    if (n !== plane && n !== plane + 1) throw new Error(`RLE segment ${seg + 1} decodes to ${n} bytes; ${l.rows} × ${l.columns} pixels need ${plane}`);
+  }
+  return { bytes: out, photometric: l.photometric, planar: 0 };
 }
 
 /** Samples given plane by plane (Planar Configuration 1) put pixel by pixel (0); `size` bytes a sample. */
