@@ -1,10 +1,11 @@
 /**
  * The plan of a send (`send.plan`) and the file each instance's job takes, when a copy of a study is
- * indexed beside the original; a job that stores nothing ends failed with its reason in words.
+ * indexed beside the original (with deletion on, only the chosen copy's committed files go); a job
+ * that stores nothing ends failed with its reason in words.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, tempDir } from '../../helpers.ts';
 import { createServices } from '../../../electron/services.ts';
@@ -12,6 +13,7 @@ import { createDispatcher, createHandlers } from '../../../electron/api/handlers
 import { indexPath } from '../../../electron/library/indexer.ts';
 import type { HostEnvironment } from '../../../electron/api/app.ts';
 import { makeStudy } from '../commit/study.ts';
+import { startPacs } from '../../../electron/pacs/pacs.ts';
 
 const host: HostEnvironment = { kind: 'browser', version: 'test' };
 
@@ -85,4 +87,29 @@ test('SendJob_NothingListensOnThePort_EndsFailed_WithTheReasonInWords', async (t
   const studies = await call<import('../../../shared/contract/send.ts').SendJobStudy[]>('send.studies', { sendJobId });
   assert.equal(studies.length, 1);
   assert.deepEqual([studies[0].total, studies[0].failed, studies[0].stored], [3, 3, 0]);
+});
+
+test('SendWithDeletion_FromTheCopy_DeletesOnlyTheCopysCommittedFiles_TheOriginalsUntouched', async (t) => {
+  const { dir, services, original, copy, files, call } = await setup(t);
+  const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
+  t.after(() => pacs.close());
+  const before = files.map((f) => readFileSync(f.path));
+  const node = services.nodes.save({ aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, commitTimeoutS: 10, commitRetries: 0 });
+  const [study] = services.library.studies(services.library.patients()[0].id);
+  const { sendJobId } = await call<{ sendJobId: number }>('send.start', {
+    nodeId: node.id,
+    studyIds: [study.id],
+    choice: { preferFolders: [copy] },
+    commit: { request: true, deleteAfterCommit: true },
+  });
+  await services.send.wait(sendJobId);
+  await services.workflow.settled(sendJobId);
+  const job = services.send.store.job(sendJobId)!;
+  assert.deepEqual([job.state, job.commit?.state, job.commit?.counts.committed, job.commit?.counts.deleted], ['done', 'done', 3, 3]);
+  assert.ok(files.every((f) => !existsSync(f.path.replace(original, copy))), "the copy's committed files are gone");
+  assert.deepEqual(files.map((f) => readFileSync(f.path)), before, 'the originals are untouched');
+  assert.deepEqual(services.commit.store.deletions().map((d) => d.path.startsWith(copy + '/')), [true, true, true]);
+  // The library still holds the study, now in the originals only.
+  const plan = await call<import('../../../shared/contract/send.ts').SendPlan>('send.plan', { studyIds: [study.id] });
+  assert.deepEqual([plan.instances, plan.duplicateCount, plan.folders.map((f) => f.folder)], [3, 0, [original]]);
 });
