@@ -8,7 +8,7 @@ import type { Handlers } from './handlers.ts';
 /** Handlers of the library channels. */
 export function libraryHandlers(
   services: Services,
-): Handlers<'library.index' | 'library.patients' | 'library.studies' | 'library.series' | 'library.instances' | 'library.counts'> {
+): Handlers<'library.index' | 'library.patients' | 'library.studies' | 'library.series' | 'library.instances' | 'library.counts' | 'library.conflicts'> {
   const { library, db, jobs, events } = services;
   return {
     'library.index': ({ path }) => {
@@ -29,5 +29,6 @@ export function libraryHandlers(
     'library.series': ({ studyId }) => library.series(studyId),
     'library.instances': ({ seriesId }) => library.instances(seriesId),
     'library.counts': () => library.counts(),
+    'library.conflicts': () => library.conflicts(),
   };
 }

@@ -41,15 +41,26 @@ export function soundnessProblem(h: ParsedHeader, file: { whole: Buffer } | { fd
   const { sopClassUid, sopInstanceUid } = uidsOf(h);
   if (!sopClassUid) return 'No SOP Class UID (0008,0016)';
   if (!sopInstanceUid) return 'No SOP Instance UID (0008,0018)';
-  // A PACS files an instance under its study and series (PS3.3 C.7.2.1, C.7.3.1: Type 1); without them it has no place.
-  if (!asciiValue(h, Tag.StudyInstanceUID)) return 'No Study Instance UID (0020,000D): a receiver has no study to file it under, so it is not sent';
-  if (!asciiValue(h, Tag.SeriesInstanceUID)) return 'No Series Instance UID (0020,000E): a receiver has no series to file it under, so it is not sent';
+  // A PACS files an instance under its study and series; without them it has no place.
+  const unfiled = unfiledProblem(h);
+  if (unfiled) return unfiled;
   const problem = h.transferSyntaxUID === DEFLATED_LE ? null : pixelDataProblem(h, file);
   if (problem) return problem;
   // Every element has an even length (PS3.5 §7.1.1), so an odd dataset is cut or corrupt; a deflated
   // stream may be odd and is padded when sent (PS3.5 §A.5).
   if ((h.fileSize - h.datasetOffset) % 2 && h.transferSyntaxUID !== DEFLATED_LE) return `The dataset has an odd length (${h.fileSize - h.datasetOffset} bytes): the file is truncated or corrupt`;
   return null;
+}
+
+/**
+ * Why a file without a Study or Series Instance UID goes nowhere, or null when it has both. Both are
+ * Type 1 in every IOD's General Study and General Series modules (PS3.3 C.7.2.1, C.7.3.1): a PACS
+ * files by them and a DICOMDIR has no place without them. The library still shows such a file (Unfiled).
+ */
+export function unfiledProblem(h: ParsedHeader): string | null {
+  const missing = [!asciiValue(h, Tag.StudyInstanceUID) && 'Study Instance UID (0020,000D)', !asciiValue(h, Tag.SeriesInstanceUID) && 'Series Instance UID (0020,000E)'].filter(Boolean);
+  if (!missing.length) return null;
+  return `No ${missing.join(' and no ')}: a receiver or a DICOMDIR has no study or series to file it under, so it is not sent or exported (the library shows it under Unfiled)`;
 }
 
 /** Checks that the pixel data element is complete: its length fits the file, or its fragments end with a delimiter. */

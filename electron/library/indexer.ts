@@ -68,7 +68,8 @@ export async function indexPath(db: Db, store: LibraryStore, target: string, opt
   const stampOf = (path: string): Stamp | undefined => {
     const k = known.get(path);
     // A file indexed before sends were checked at index time is read once more, to check it.
-    if (!k || (k.kind === 'file' && !k.sendChecked)) return undefined;
+    // So is one indexed before the library kept what tells copies apart (content key, patient).
+    if (!k || (k.kind === 'file' && (!k.sendChecked || !k.conflictChecked))) return undefined;
     return { size: k.size, mtimeMs: k.mtimeMs };
   };
 

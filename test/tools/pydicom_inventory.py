@@ -3,8 +3,9 @@
 it finds, for tests that compare Courier's indexing with an independent toolkit.
 
 Usage: pydicom_inventory.py <folder>
-Files pydicom cannot read, DICOMDIRs (file-set directories, not instances) and files without the
-four key UIDs are listed under "unreadable" with the reason.
+Files pydicom cannot read, DICOMDIRs (file-set directories, not instances) and files without a SOP
+Instance UID (in the dataset or the meta header) are listed under "unreadable" with the reason;
+files with one but without a Study or Series Instance UID under "unfiled" (Courier's Unfiled group).
 """
 import json
 import os
@@ -17,7 +18,7 @@ DIRECTORY_CLASS = "1.2.840.10008.1.3.10"
 
 
 def main(root):
-    instances, unreadable = {}, {}
+    instances, unfiled, unreadable = {}, {}, {}
     for folder, _dirs, files in os.walk(root):
         for name in sorted(files):
             path = os.path.join(folder, name)
@@ -45,8 +46,12 @@ def main(root):
             except Exception as e:  # noqa: BLE001
                 unreadable[path] = f"{type(e).__name__}: {e}"
                 continue
-            if not all(uids):
+            uids[0] = uids[0] or str(meta.get("MediaStorageSOPInstanceUID", "") if meta else "")
+            if not uids[0] or not sop_class:
                 unreadable[path] = "missing key UIDs"
+                continue
+            if not all(uids):
+                unfiled.setdefault(uids[0], []).append(path)
                 continue
             instances.setdefault(uids[0], {"study": uids[1], "series": uids[2], "paths": [], "PatientName": name_value})
             instances[uids[0]]["paths"].append(path)
@@ -55,6 +60,7 @@ def main(root):
             "instances": instances,
             "studies": sorted({v["study"] for v in instances.values()}),
             "series": sorted({v["series"] for v in instances.values()}),
+            "unfiled": unfiled,
             "unreadable": unreadable,
         },
         sys.stdout,

@@ -20,9 +20,10 @@ export const indexCommand: Command = {
     });
     const seconds = (performance.now() - started) / 1000;
     if (args.flags.has('json')) {
-      out.json({ patients: summary.patients, studies: summary.studies, series: summary.series, instances: summary.instances, errors: summary.errors });
+      const { patients, studies, series, instances, unfiled, errors } = summary;
+      out.json({ patients, studies, series, instances, unfiled, errors });
     } else {
-      out.line(`${summary.patients} patients, ${summary.studies} studies, ${summary.series} series, ${summary.instances} instances`);
+      out.line(`${summary.patients} patients, ${summary.studies} studies, ${summary.series} series, ${summary.instances} instances${summary.unfiled ? ` (${summary.unfiled} unfiled: no Study or Series Instance UID)` : ''}`);
       out.line(`${summary.filesRead} files read, ${summary.filesUnchanged} unchanged, in ${seconds.toFixed(2)} s`);
       for (const e of summary.errors) out.line(`error: ${e.path}: ${e.message}`);
     }

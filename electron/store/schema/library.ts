@@ -86,4 +86,19 @@ export const libraryMigrations: Migration[] = [
       ALTER TABLE files ADD COLUMN send_problem TEXT;
     `,
   },
+  {
+    // What each file itself says, so that a UID two different things claim is shown rather than
+    // merged silently: content_key tells apart files holding the same SOP Instance UID (library/summary.ts),
+    // PatientID/PatientName the patient each file of a study names. NULL: indexed before this (read again).
+    // Studies and series without a UID (files lacking Study/Series Instance UID) are `unfiled`: one
+    // per patient (study) or study (series), keyed by a value that can never be a UID (store/library.ts).
+    id: '2026-12-02-library-conflicts-unfiled',
+    sql: `
+      ALTER TABLE files ADD COLUMN content_key TEXT;
+      ALTER TABLE files ADD COLUMN PatientID TEXT;
+      ALTER TABLE files ADD COLUMN PatientName TEXT;
+      ALTER TABLE studies ADD COLUMN unfiled INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE series ADD COLUMN unfiled INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -8,10 +8,11 @@ test('courier index <pydicom test_files> --json reports what pydicom reads, erro
   try {
     const r = runCli(['index', PYDICOM_TEST_FILES, '--json'], home.path);
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { patients: number; studies: number; series: number; instances: number; errors: { path: string; message: string }[] };
-    assert.deepEqual(Object.keys(out).sort(), ['errors', 'instances', 'patients', 'series', 'studies']);
-    const ref = python<{ instances: object; studies: string[]; series: string[] }>(['test/tools/pydicom_inventory.py', PYDICOM_TEST_FILES]);
-    assert.equal(out.instances, Object.keys(ref.instances).length);
+    const out = JSON.parse(r.stdout) as { patients: number; studies: number; series: number; instances: number; unfiled: number; errors: { path: string; message: string }[] };
+    assert.deepEqual(Object.keys(out).sort(), ['errors', 'instances', 'patients', 'series', 'studies', 'unfiled']);
+    const ref = python<{ instances: object; unfiled: object; studies: string[]; series: string[] }>(['test/tools/pydicom_inventory.py', PYDICOM_TEST_FILES]);
+    assert.equal(out.instances, Object.keys(ref.instances).length + Object.keys(ref.unfiled).length);
+    assert.equal(out.unfiled, Object.keys(ref.unfiled).length);
     assert.equal(out.studies, ref.studies.length);
     assert.equal(out.series, ref.series.length);
     assert.ok(out.patients > 0);
