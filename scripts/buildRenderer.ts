@@ -19,8 +19,11 @@ const STAMP = '.built';
 /** The decode worker: a file of its own beside the bundle (same origin), so the page needs no blob: workers
  * and the worker gets a CSP of its own (electron/api/rendererFiles.ts). */
 const DECODE_WORKER = join(ROOT, 'renderer', 'features', 'viewer', 'image', 'decodeWorker.ts');
-/** dcmjs-codecs' WebAssembly (the same codecs export and send use), fetched by the worker. */
-const CODECS_WASM = join(ROOT, 'node_modules', 'dcmjs-codecs', 'build', 'dcmjs-native-codecs.wasm');
+/** The codecs' WebAssembly (the same codecs export and send use), fetched by the worker. */
+const CODECS_WASM = [
+  join(ROOT, 'node_modules', 'dcmjs-codecs', 'build', 'dcmjs-native-codecs.wasm'),
+  join(ROOT, 'node_modules', '@cornerstonejs', 'codec-openjpeg', 'dist', 'openjpegwasm_decode.wasm'),
+];
 
 /** Options of a renderer build. */
 export interface BuildRendererOptions {
@@ -54,9 +57,11 @@ export async function buildRenderer(opts: BuildRendererOptions = {}): Promise<{ 
       logLevel: 'error',
       define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
       alias: { dcmjs: join(ROOT, 'renderer', 'features', 'viewer', 'image', 'dcmjsStub.ts') },
+      // OpenJPEG's Emscripten loader names Node's fs and path on a branch the browser never takes.
+      external: ['fs', 'path'],
     });
     copyFileSync(join(ROOT, 'renderer', 'index.html'), join(staging, 'index.html'));
-    copyFileSync(CODECS_WASM, join(staging, basename(CODECS_WASM)));
+    for (const wasm of CODECS_WASM) copyFileSync(wasm, join(staging, basename(wasm)));
     writeFileSync(join(staging, STAMP), new Date().toISOString());
     mkdirSync(outdir, { recursive: true });
     // The stamp goes last: an interrupted build stays stale.

@@ -115,6 +115,12 @@ declare module 'hammerjs' {
   export default Hammer;
 }
 
+declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
+  /** The Emscripten module factory of OpenJPEG's decoder (see shared/dicom/frameCodec.ts for the parts used). */
+  const factory: (module: { locateFile?(file: string): string; print?(s: string): void; printErr?(s: string): void }) => Promise<unknown>;
+  export default factory;
+}
+
 declare module 'pako' {
   export function inflateRaw(data: Uint8Array): Uint8Array;
   export class Inflate {

@@ -124,6 +124,8 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
   const [stack, setStack] = useState<StackEntry[]>([]);
   const [others, setOthers] = useState<InstanceRow[]>([]);
   const [index, setIndex] = useState(0);
+  // The stack index of the image on screen (index is the one asked for, which may still be loading).
+  const [shownIndex, setShownIndex] = useState<number | null>(null);
   const [state, setState] = useState<State>('empty');
   // The series `state` is about (the prop changes one render before the load effect resets state).
   const [stateSeries, setStateSeries] = useState<number | null>(null);
@@ -181,6 +183,7 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
     setError(null);
     setOverlay(null);
     setStateSeries(seriesId);
+    setShownIndex(null);
     if (seriesId === null) {
       setState('empty');
       return;
@@ -238,6 +241,7 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
           }
         }
         cornerstone.displayImage(el, image, viewport);
+        setShownIndex(index);
         setState('shown');
         setError(null);
       },
@@ -373,6 +377,7 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
       data-testid="viewport"
       data-state={state}
       data-index={index}
+      data-shown-index={shownIndex ?? ''}
       data-count={stack.length}
       data-instance-id={current?.instanceId ?? ''}
       data-series-id={stateSeries ?? ''}

@@ -1,11 +1,14 @@
 /**
- * The decode worker (built to dist/renderer/decode.worker.js): decompresses one frame with
- * dcmjs-codecs (decode.ts) and converts it for display (samples.ts), off the page's thread. The
- * codecs' WebAssembly is fetched from beside this script once, when the first frame arrives.
+ * The decode worker (built to dist/renderer/decode.worker.js): decompresses one frame (decode.ts,
+ * with dcmjs-codecs and OpenJPEG as export and send do) and converts it for display (samples.ts), off
+ * the page's thread. The codecs' WebAssembly is fetched from beside this script once, when the first
+ * frame arrives.
  */
-import codecs from 'dcmjs-codecs';
-import { inflateRaw } from 'pako';
+import openJpegFactory from '@cornerstonejs/codec-openjpeg/decodewasmjs';
+import dcmjs from 'dcmjs-codecs';
+import type { FrameCodecs, OpenJpeg } from '../../../../shared/dicom/frameCodec.ts';
 import { decodeFrame } from './decode.ts';
+import { inflateAtMost } from './inflate.ts';
 import { convertFrame } from './samples.ts';
 import type { DecodeReply, DecodeRequest } from './decodeWorkers.ts';
 
@@ -16,25 +19,26 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-let ready: Promise<void> | null = null;
+let ready: Promise<FrameCodecs> | null = null;
 
-function loadCodecs(): Promise<void> {
+function loadCodecs(): Promise<FrameCodecs> {
   ready ??= (async () => {
     const res = await fetch(new URL('dcmjs-native-codecs.wasm', scope.location.href));
     if (!res.ok) throw new Error(`The image codecs could not be loaded (HTTP ${res.status})`);
     const bytes = await res.arrayBuffer();
     // dcmjs-codecs fetches its module through eval; handing it the bytes keeps eval out of the worker's CSP.
-    (codecs.NativeCodecs as unknown as { _getWebAssemblyBytes(): Promise<ArrayBuffer> })._getWebAssemblyBytes = async () => bytes;
-    await codecs.NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+    (dcmjs.NativeCodecs as unknown as { _getWebAssemblyBytes(): Promise<ArrayBuffer> })._getWebAssemblyBytes = async () => bytes;
+    await dcmjs.NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+    const openjpeg = (await openJpegFactory({ locateFile: (file: string) => new URL(file, scope.location.href).href, print: () => {}, printErr: () => {} })) as OpenJpeg;
+    return { dcmjs, openjpeg, inflate: inflateAtMost };
   })();
   return ready;
 }
 
 scope.onmessage = async (e) => {
-  const { id, codec, encoded, layout, palette } = e.data;
+  const { id, transferSyntaxUID, encoded, layout, palette } = e.data;
   try {
-    await loadCodecs();
-    const decoded = decodeFrame(codecs, codec, encoded, layout, inflateRaw);
+    const decoded = decodeFrame(await loadCodecs(), transferSyntaxUID, encoded, layout);
     const frame = convertFrame(decoded.frame, decoded.layout, palette);
     scope.postMessage({ id, frame }, [frame.pixels.buffer]);
   } catch (err) {

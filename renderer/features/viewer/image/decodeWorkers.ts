@@ -2,14 +2,13 @@
  * The pool of decode workers (decodeWorker.ts): up to four, started when the first compressed frame
  * needs one, each frame sent to the worker with the fewest frames in hand.
  */
-import type { CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
 import type { Palette, PixelLayout } from './attributes.ts';
 import type { Frame } from './samples.ts';
 
 /** A frame to decode. */
 export interface DecodeRequest {
   id: number;
-  codec: CodecFamily;
+  transferSyntaxUID: string;
   encoded: Uint8Array;
   layout: PixelLayout;
   palette: Palette | null;
@@ -60,14 +59,14 @@ function slot(): Slot {
 }
 
 /** Decodes one compressed frame in a worker; `encoded` is copied, so it may be a view on a cached file. */
-export function decodeInWorker(codec: CodecFamily, encoded: Uint8Array, layout: PixelLayout, palette: Palette | null): Promise<Frame> {
+export function decodeInWorker(transferSyntaxUID: string, encoded: Uint8Array, layout: PixelLayout, palette: Palette | null): Promise<Frame> {
   const s = slot();
   const id = nextId++;
   const bytes = encoded.slice();
   return new Promise<Frame>((resolve, reject) => {
     pending.set(id, { resolve, reject, slot: s });
     s.busy++;
-    const request: DecodeRequest = { id, codec, encoded: bytes, layout, palette };
+    const request: DecodeRequest = { id, transferSyntaxUID, encoded: bytes, layout, palette };
     s.worker.postMessage(request, [bytes.buffer]);
   });
 }

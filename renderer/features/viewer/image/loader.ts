@@ -71,7 +71,7 @@ async function imageOf(imageId: string, file: LoadedFile, frame: number): Promis
   const raw = rawFrame(parsed, frame);
   const pixels: Frame = raw.native
     ? convertFrame(raw.native, parsed.layout, parsed.palette)
-    : await decodeInWorker(parsed.codec!, raw.encoded, parsed.layout, parsed.palette);
+    : await decodeInWorker(parsed.transferSyntaxUID, raw.encoded, parsed.layout, parsed.palette);
   const display = frameDisplay(parsed.dataSet, parsed.layout, frame);
   const overlays: FrameOverlay[] = [];
   for (const plane of file.overlays) {

@@ -7,11 +7,11 @@
  */
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
-import { Inflate } from 'pako';
 import { fileLayout } from '../../../../shared/dicom/encoding.ts';
 import { codecFor, DEFLATED_LE, EXPLICIT_LE, transferSyntaxInfo, type CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
 import { paletteOf, pixelLayout, type Palette, type PixelLayout } from './attributes.ts';
 import { encapsulatedFrame, nativeFrame, pixelElement, type NativeFrame } from './frames.ts';
+import { inflateAtMost } from './inflate.ts';
 
 /** A parsed instance file, ready to give its frames. */
 export interface ParsedFile {
@@ -69,24 +69,15 @@ export function rawFrame(file: ParsedFile, frame: number): RawFrame {
 /** The most a deflated dataset may inflate to (PS3.5 A.5); a file claiming more is refused, not inflated. */
 const MAX_INFLATED = 1024 * 1024 * 1024;
 
-/** A Deflated Explicit VR Little Endian dataset inflated (raw deflate, RFC 1951). */
+/** A Deflated Explicit VR Little Endian dataset inflated. */
 function inflateDataset(deflated: Uint8Array): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const inflator = new Inflate({ raw: true });
-  inflator.onData = (chunk) => {
-    total += chunk.length;
-    if (total > MAX_INFLATED) throw new Error(`The deflated dataset inflates to more than ${MAX_INFLATED / 1024 ** 3} GB`);
-    chunks.push(chunk);
-  };
-  inflator.push(deflated, true);
-  if (inflator.err) throw new Error(`The deflated dataset cannot be inflated: ${inflator.msg}`);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  let out: Uint8Array | null;
+  try {
+    out = inflateAtMost(deflated, MAX_INFLATED);
+  } catch (err) {
+    throw new Error(`The deflated dataset cannot be inflated: ${(err as Error).message}`);
   }
+  if (!out) throw new Error(`The deflated dataset inflates to more than ${MAX_INFLATED / 1024 ** 3} GB`);
   return out;
 }
 

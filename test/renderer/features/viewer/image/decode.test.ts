@@ -1,8 +1,9 @@
 /**
- * The viewer's decode — parseFile → rawFrame → decodeFrame (dcmjs-codecs) → convertFrame, the code
- * the page and its workers run — in Node, on files written by other toolkits, value for value against
- * pydicom (test/e2e/pixels.py values); compressed files pydicom cannot decode are first decompressed
- * by GDCM (`gdcmconv --raw`). Greyscale stored values must be equal (quantized float and wide integer
+ * The viewer's decode — parseFile → rawFrame → decodeFrame (shared/dicom/frameCodec.ts, the codecs
+ * export and send use) → convertFrame, the code the page and its workers run — in Node, on files
+ * written by other toolkits, value for value against pydicom (test/e2e/pixels.py values): pydicom's
+ * test files (compressed ones decompressed by GDCM, `gdcmconv --raw`, first), and the whole codec
+ * corpus against its references (test/fixtures/codecCorpus.ts). Greyscale stored values must be equal (quantized float and wide integer
  * ranges within half a step), RGB equal once scaled to 8 bits, YBR within the rounding of the
  * colour conversion.
  */
@@ -11,14 +12,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { inflateRawSync } from 'node:zlib';
-import codecs from 'dcmjs-codecs';
+import { frameCodecs } from '../../../../../electron/dicom/pixels.ts';
 import { decodeFrame } from '../../../../../renderer/features/viewer/image/decode.ts';
 import { parseFile, rawFrame } from '../../../../../renderer/features/viewer/image/parseFile.ts';
 import { convertFrame, type Frame } from '../../../../../renderer/features/viewer/image/samples.ts';
+import { codecCorpus } from '../../../../fixtures/codecCorpus.ts';
 import { PYDICOM_TEST_FILES, python, ROOT, tempDir } from '../../../../helpers.ts';
 
-await codecs.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: join(ROOT, 'node_modules/dcmjs-codecs/build/dcmjs-native-codecs.wasm') });
+// The codecs as export and send load them: the viewer's decode must agree with theirs and with the references.
+const codecs = await frameCodecs();
 
 /** Every frame of a file as the viewer decodes it. */
 export function viewerFrames(path: string): Frame[] {
@@ -29,7 +31,7 @@ export function viewerFrames(path: string): Frame[] {
     if (raw.native) {
       out.push(convertFrame(raw.native, file.layout, file.palette));
     } else {
-      const decoded = decodeFrame(codecs, file.codec!, raw.encoded, file.layout, (b) => new Uint8Array(inflateRawSync(b)));
+      const decoded = decodeFrame(codecs, file.transferSyntaxUID, raw.encoded, file.layout);
       out.push(convertFrame(decoded.frame, decoded.layout, file.palette));
     }
   }
@@ -151,4 +153,29 @@ test('the viewer decodes compressed test files as GDCM does', (t) => {
     const allowed = ref.photometric.startsWith('YBR') ? 2 : 0.5;
     assert.ok(worst <= allowed, `${name}: worst difference ${worst} (allowed ${allowed})`);
   });
+});
+
+test('the viewer decodes the codec corpus as the independent decoders do', (t) => {
+  const dir = tempDir();
+  t.after(dir.cleanup);
+  const corpus = codecCorpus();
+  const refs = references(
+    corpus.files.map((f) => f.reference),
+    dir.path,
+  );
+  const failures: string[] = [];
+  corpus.files.forEach((f, k) => {
+    let worst: number;
+    try {
+      worst = worstDifference(viewerFrames(f.file), refs[k]);
+    } catch (err) {
+      failures.push(`${f.name}: ${(err as Error).message}`);
+      return;
+    }
+    // Lossless: equal (YBR within the rounding of the conversion to RGB); lossy: the reference decoder's rounding.
+    const allowed = (refs[k].photometric.startsWith('YBR') ? 2 : 0.5) + (f.lossy ? 1 : 0);
+    if (worst > allowed + 1e-9) failures.push(`${f.name}: worst difference ${worst} (allowed ${allowed})`);
+  });
+  console.log(`${corpus.files.length - failures.length} of ${corpus.files.length} corpus files decoded as their reference`);
+  assert.deepEqual(failures, []);
 });
