@@ -338,8 +338,23 @@ def no_meta():
     return ds
 
 
+def unfiled():
+    """A file without Study and Series Instance UIDs (pydicom reads it; Courier files it as Unfiled)."""
+    ds = base('unfiled.dcm', ROWS, COLS, BitsAllocated=8, BitsStored=8, HighBit=7, PixelRepresentation=0)
+    ds.PixelData = np.round(RAMP * 255).astype('u1').tobytes()
+    del ds.StudyInstanceUID, ds.SeriesInstanceUID
+    return ds
+
+
+def unfiled_series():
+    """A file of the test study without a Series Instance UID."""
+    ds = unfiled()
+    ds.StudyInstanceUID, ds.SeriesDescription = STUDY_UID, 'unfiled_series.dcm'
+    return ds
+
+
 MAKERS = [modality_lut, voi_lut, sigmoid, enhanced_ct, supplemental_palette, palette8, palette16, float_pixels,
-          double_pixels, overlay, no_meta]
+          double_pixels, overlay, no_meta, unfiled, unfiled_series]
 
 
 def make(out_dir):

@@ -4,7 +4,7 @@
  * reports, compared as block means of the canvas. Files come from pydicom's test set and from
  * pixels.py make (Modality LUT, VOI LUT, SIGMOID, an enhanced CT with functional groups, a
  * supplemental palette, 8- and 16-bit PALETTE COLOR, Float and Double Float Pixel Data, an overlay
- * plane, a file without meta header), and from the codec corpus (every encoding and image kind,
+ * plane, a file without meta header, files without Study or Series Instance UID), and from the codec corpus (every encoding and image kind,
  * against the reference decode of test/fixtures/codecCorpus.ts). All expected values of a test come
  * from one Python run.
  */
@@ -182,7 +182,8 @@ test('LUTs, VOI functions, functional groups, palettes, float pixels and overlay
   const shots: Shot[] = [];
   const { page } = app;
 
-  for (const name of ['modality_lut.dcm', 'sigmoid.dcm', 'supplemental_palette.dcm', 'palette8.dcm', 'palette16.dcm', 'float.dcm', 'double.dcm', 'no_meta.dcm']) {
+  // Files without a Study or Series Instance UID are in Unfiled groups, and show like any other.
+  for (const name of ['modality_lut.dcm', 'sigmoid.dcm', 'supplemental_palette.dcm', 'palette8.dcm', 'palette16.dcm', 'float.dcm', 'double.dcm', 'no_meta.dcm', 'unfiled.dcm', 'unfiled_series.dcm']) {
     shots.push(await shoot(app, name, path(name), { block: 8 }));
   }
   // A VOI LUT and no window: the LUT is applied, and named in the overlay.
