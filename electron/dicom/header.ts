@@ -288,7 +288,7 @@ export function headKind(b: Uint8Array): 'dicom' | 'dicomdir' | 'not-dicom' {
 }
 
 function explainParseError(message: string): string {
-  if (/buffer overrun|overread|beyond|exceed|seek|maxP ?osition|greater than or equal/i.test(message)) {
+  if (/buffer overrun|overread|beyond|past (the )?end|exceed|seek|maxP ?osition|greater than or equal/i.test(message)) {
     return 'The file ends in the middle of an element: it is truncated or its lengths are corrupt';
   }
   return `The file could not be parsed as DICOM: ${message.replace(/^dicomParser[.:]\w*:\s*/, '')}`;

@@ -8,6 +8,7 @@ import type { PatientRow, SeriesRow, StudyRow } from '../../../shared/contract/i
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
 import { EMPTY_SELECTION, isEmptySelection, patientsTouched, tickState, toggle as toggleTick, withoutPatients, type LibrarySelection, type TreeChildren, type TreeNode } from '../selection.ts';
 import { formatDate, formatName } from '../format.ts';
+import { Conflicts } from './Conflicts.tsx';
 import { SeriesThumbnail } from './SeriesThumbnail.tsx';
 
 /** The drag type that carries a series id onto a viewport. */
@@ -219,6 +220,7 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
         data-testid="library-filter"
       />
       {error && <div className="banner error small">{error}</div>}
+      <Conflicts generation={generation} />
       <div className="tree" role="tree">
         {patients.length === 0 && <p className="empty">{filter ? 'No patient matches.' : 'The library is empty: open a folder.'}</p>}
         {patients.map((p) => (
@@ -237,6 +239,13 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
                 {p.PatientID} {p.PatientSex} {formatDate(p.PatientBirthDate)} · {p.studyCount} stud{p.studyCount === 1 ? 'y' : 'ies'}
               </span>
             </div>
+            {p.conflicts > 0 && (
+              <div className="row-notes">
+                <span className="badge warn" title="Files of these studies name another Patient ID too: see the list above" data-testid="patient-conflict">
+                  ⚠ {p.conflicts === 1 ? 'a study' : `${p.conflicts} studies`} also named by another patient
+                </span>
+              </div>
+            )}
             {expanded.has(`p${p.id}`) &&
               (studies.get(p.id) ?? []).map((s) => (
                 <div key={s.id} className="node study" role="treeitem" aria-expanded={expanded.has(`s${s.id}`)}>
@@ -249,11 +258,32 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
                       onChange={(on) => tick({ kind: 'study', id: s.id, patientId: p.id }, on)}
                       label={`Select study ${formatDate(s.StudyDate)} ${s.StudyDescription}`.trim()}
                     />
-                    <span className="title">{formatDate(s.StudyDate) || '(no date)'}</span>
+                    {s.unfiled ? (
+                      <span className="title unfiled" title="These files have no Study Instance UID: you can view them, but they cannot be sent or exported" data-testid="unfiled-study">
+                        Unfiled
+                      </span>
+                    ) : (
+                      <span className="title">{formatDate(s.StudyDate) || '(no date)'}</span>
+                    )}
                     <span className="meta">
-                      {s.modalities} {s.StudyDescription} · {s.seriesCount} series, {s.instanceCount} images
+                      {s.unfiled ? 'no Study Instance UID · not sent or exported · ' : `${s.modalities} ${s.StudyDescription} · `}
+                      {s.seriesCount} series, {s.instanceCount} images
                     </span>
                   </div>
+                  {(s.otherPatients > 0 || s.contentConflicts > 0) && (
+                    <div className="row-notes">
+                      {s.otherPatients > 0 && (
+                        <span className="badge warn" title="Some files of this study name another Patient ID" data-testid="study-conflict">
+                          ⚠ also named by {s.otherPatients === 1 ? 'another patient' : `${s.otherPatients} other patients`}
+                        </span>
+                      )}
+                      {s.contentConflicts > 0 && (
+                        <span className="badge warn" title="The same SOP Instance UID is in files with different contents" data-testid="study-content-conflict">
+                          ⚠ {s.contentConflicts === 1 ? '1 image differs' : `${s.contentConflicts} images differ`} between files
+                        </span>
+                      )}
+                    </div>
+                  )}
                   {expanded.has(`s${s.id}`) &&
                     (series.get(s.id) ?? []).map((se) => (
                       <div
@@ -275,11 +305,17 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
                           <SeriesThumbnail seriesId={se.id} />
                           <span className="series-text">
                             <span className="title">
+                              {se.unfiled ? 'Unfiled: no Series Instance UID · ' : ''}
                               {se.SeriesNumber ?? ''} {se.Modality} {se.SeriesDescription}
                             </span>
                             <span className="meta">
                               {se.instanceCount} object{se.instanceCount === 1 ? '' : 's'}
                             </span>
+                            {se.contentConflicts > 0 && (
+                              <span className="badge warn" data-testid="series-content-conflict">
+                                ⚠ {se.contentConflicts === 1 ? '1 image differs' : `${se.contentConflicts} images differ`} between files
+                              </span>
+                            )}
                           </span>
                         </button>
                       </div>

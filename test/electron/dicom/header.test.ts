@@ -147,3 +147,16 @@ test('sequences nested past the limit are refused as such, not as a truncated fi
     dir.cleanup();
   }
 });
+
+test('a file cut inside its header says truncated, whichever reader of dicom-parser ran out of bytes', () => {
+  const dir = tempDir();
+  try {
+    const ct = readFileSync(f('CT_small.dcm'));
+    for (const at of [700, 701, 1000, 1201]) {
+      writeFileSync(join(dir.path, 'cut'), ct.subarray(0, at));
+      assert.throws(() => readHeader(join(dir.path, 'cut')), (e: unknown) => e instanceof DicomFileError && /truncated/.test(e.message), `cut at ${at}`);
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
