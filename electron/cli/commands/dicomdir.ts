@@ -9,6 +9,7 @@ import type { ExportError } from '../../../shared/contract/index.ts';
 import { CourierError } from '../../../shared/errors.ts';
 import { appVersion } from '../../appRoot.ts';
 import { DEFAULT_PROFILE, PROFILES } from '../../dicomdir/profiles.ts';
+import { fsReason } from '../../dicom/files.ts';
 import { filesToRead, isDicomdirName } from '../../library/scan.ts';
 import { UsageError, value } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -36,7 +37,7 @@ export const dicomdirCommand: Command = {
       try {
         isDirectory = statSync(given).isDirectory();
       } catch (err) {
-        throw new CourierError('NOT_FOUND', `${input} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); nothing was exported`);
+        throw new CourierError('NOT_FOUND', `${input} cannot be read: ${fsReason(err)}; nothing was exported`);
       }
       // A DICOMDIR found in a walk is the index of files also found: not an instance of its own.
       for (const path of filesToRead(given, isDirectory, onError)) if (!isDicomdirName(path)) files.add(path);

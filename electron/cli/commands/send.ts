@@ -4,11 +4,12 @@
  * the job asks for storage commitment once its stores end and deletes what was committed when
  * asked to (--delete-after-commit), through the same workflow as the app (electron/workflow).
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { aeTitleProblem, parseNodeAddress, type NodeAddress } from '../../../shared/dicomValues.ts';
 import type { SendInstanceRow } from '../../../shared/contract/send.ts';
 import { indexPath } from '../../library/indexer.ts';
+import { fsReason } from '../../dicom/files.ts';
 import { filesToRead } from '../../library/scan.ts';
 import type { InstanceResult } from '../../send/sender.ts';
 import { statusHex } from '../../dimse/command.ts';
@@ -95,8 +96,13 @@ async function collect(services: Services, paths: string[], ctx: CommandContext)
   const seen = new Set<string>();
   for (const p of paths) {
     const abs = resolve(p);
-    if (!existsSync(abs)) throw new UsageError(`${p} does not exist`);
-    const isDir = statSync(abs).isDirectory();
+    let isDir: boolean;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch (err) {
+      // In words: "does not exist", "a symbolic link that loops" … (not every failure is a missing path).
+      throw new UsageError(`${p} cannot be read: ${fsReason(err)}`);
+    }
     // What is there now: a DICOMDIR's references, or a walk.
     const here = filesToRead(abs, isDir, () => {}).sort();
     if (services.library.needsIndexing(here)) {

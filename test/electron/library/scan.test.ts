@@ -43,6 +43,11 @@ test('a folder with a FIFO, links to it and links that loop is indexed without b
     const loop = runCli(['index', join(dir, 'loop-a'), '--json'], home.path, { timeoutMs: 60_000 });
     assert.equal(loop.status, 1);
     assert.match(JSON.parse(loop.stdout).error.message, /symbolic link that loops/);
+    // So do send and export, named the loop.
+    const send = runCli(['send', join(dir, 'loop-a'), '--to', 'PACS@127.0.0.1:9'], home.path, { timeoutMs: 60_000 });
+    assert.match(send.stderr, /loop-a cannot be read: it is a symbolic link that loops/);
+    const exported = runCli(['dicomdir', join(dir, 'loop-a'), '--out', join(work.path, 'out')], home.path, { timeoutMs: 60_000 });
+    assert.match(exported.stderr, /loop-a cannot be read: it is a symbolic link that loops/);
   } finally {
     work.cleanup();
     home.cleanup();
