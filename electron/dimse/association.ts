@@ -17,6 +17,7 @@
  * Here: proposing and accepting presentation contexts (PS3.8 §9.3.2–9.3.3), and the operations.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Stats } from 'node:fs';
 import {
   APPLICATION_CONTEXT,
@@ -83,10 +84,18 @@ export interface ConnectOptions {
   tls?: TlsCredentials;
 }
 
-/** How the acceptor decides on an A-ASSOCIATE-RQ (set by the server). */
-export type Negotiator = (rq: AssociateRq, peer: { address: string; port: number }) =>
-  | { reject: { result: number; source: number; reason: number } }
-  | { contexts: NegotiatedContext[]; roles: RoleSelection[] };
+/** The acceptor's decision on an A-ASSOCIATE-RQ. */
+export type Negotiation = { reject: { result: number; source: number; reason: number } } | { contexts: NegotiatedContext[]; roles: RoleSelection[] };
+
+/** Who is asking for an association: its address and port, and whether it came over TLS (with a certificate we trust). */
+export interface Caller {
+  address: string;
+  port: number;
+  tls: boolean;
+}
+
+/** How the acceptor decides on an A-ASSOCIATE-RQ (set by the server); it may take its time (a promise). */
+export type Negotiator = (rq: AssociateRq, peer: Caller) => Negotiation | Promise<Negotiation>;
 
 /** Options both roles take. */
 interface AssociationOptions {
@@ -136,8 +145,10 @@ export class Association {
     this.framer = new Framer(this.transport);
     this.layer = new UpperLayer(this.transport, role, this.timeouts, this.maxPdu, {
       associateRq: negotiator ? (rq) => this.answerAssociateRq(rq) : undefined,
-      pdv: (pdv) => this.messages.onPdv(pdv),
+      pdv: (pdv, own) => this.messages.onPdv(pdv, own),
       ended: (err) => this.messages.end(err),
+      held: () => this.messages.held(),
+      waitingForPeer: () => this.messages.waitingForPeer(),
       peerAe: () => (role === 'requestor' ? this.calledAe : this.callingAe),
     });
     this.messages = new MessageExchange(this, this.layer, this.transport, this.framer, this.timeouts.response);
@@ -298,10 +309,15 @@ export class Association {
   }
 
   /** As acceptor: the negotiator's decision on an A-ASSOCIATE-RQ, as the PDU that answers it. */
-  private answerAssociateRq(rq: AssociateRq): AssociateAc | AssociateRj {
+  private answerAssociateRq(rq: AssociateRq): AssociateAc | AssociateRj | Promise<AssociateAc | AssociateRj> {
     this.callingAe = rq.callingAe;
     this.calledAe = rq.calledAe;
-    const decision = this.negotiator!(rq, { address: this.socket.remoteAddress ?? '', port: this.socket.remotePort ?? 0 });
+    const caller: Caller = { address: this.socket.remoteAddress ?? '', port: this.socket.remotePort ?? 0, tls: this.socket instanceof TLSSocket };
+    const decision = this.negotiator!(rq, caller);
+    return decision instanceof Promise ? decision.then((d) => this.answerFor(rq, d)) : this.answerFor(rq, decision);
+  }
+
+  private answerFor(rq: AssociateRq, decision: Negotiation): AssociateAc | AssociateRj {
     if ('reject' in decision) return { type: 'associate-rj', ...decision.reject };
     for (const c of decision.contexts) this.contexts.set(c.id, c);
     this.framer.peerMaxPdu = rq.user.maxPduLength;

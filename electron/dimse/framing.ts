@@ -14,6 +14,7 @@ import { DimseError } from './errors.ts';
 import { PDATA_HEADER_SIZE, pDataHeader } from './pdu.ts';
 import type { Transport } from './transport.ts';
 import type { Association } from './association.ts';
+import { MAX_PDU_SENT } from './limits.ts';
 
 /** Files up to this size are read with one synchronous read (page cache: well under a millisecond); larger ones in async 1 MiB chunks. */
 const SMALL_FILE = 2 * 1024 * 1024;
@@ -132,9 +133,12 @@ export class Framer {
     this.transport = transport;
   }
 
-  /** Data bytes per PDV: the peer's max PDU bounds the P-DATA-TF variable field, 6 bytes of PDV header per PDV. */
+  /**
+   * Data bytes per PDV: the peer's max PDU bounds the P-DATA-TF variable field, 6 bytes of PDV
+   * header per PDV; and we never go past MAX_PDU_SENT, whatever the peer says it takes.
+   */
   get maxPdvData(): number {
-    const limit = this.peerMaxPdu > 0 ? this.peerMaxPdu : 1024 * 1024;
+    const limit = this.peerMaxPdu > 0 ? Math.min(this.peerMaxPdu, MAX_PDU_SENT) : MAX_PDU_SENT;
     return Math.max(limit - 6, 64);
   }
 

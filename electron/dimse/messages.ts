@@ -15,6 +15,7 @@ import { openSource, type DatasetSource, type FramedDataset, type Framer, type O
 import type { Transport } from './transport.ts';
 import type { UpperLayer } from './stateMachine.ts';
 import type { Association, NegotiatedContext } from './association.ts';
+import { MAX_COMMAND_BYTES, MAX_MEMORY_DATASET } from './limits.ts';
 
 /** A request that arrived from the peer. */
 export interface IncomingRequest {
@@ -63,14 +64,25 @@ export interface RequestOptions {
   followUp?: boolean;
 }
 
-/** Largest dataset kept in memory for non-C-STORE requests and responses. */
-const MAX_MEMORY_DATASET = 64 * 1024 * 1024;
-
 interface Pending {
   resolve: (r: DimseResponse) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | null;
 }
+
+/**
+ * A peer whose requests keep failing (forged storage commitment reports, stores of what we do not
+ * take) gets FAILURE_BURST failure answers at once, then FAILURES_PER_SECOND: its next request
+ * waits its turn until then. Legitimate peers fail now and then; a flood of failures must not hold the event loop.
+ */
+const FAILURE_BURST = 20;
+const FAILURES_PER_SECOND = 20;
+
+/** Requests of the peer's that may wait their turn (sent without waiting for our answers); one more aborts. */
+const MAX_QUEUED_REQUESTS = 16;
+
+/** Incoming fragments gathered in memory are copied into blocks of this size (`Gathered`). */
+const GATHER_BLOCK = 64 * 1024;
 
 /** A request waiting for the outstanding response before it is written (`RequestOptions.followUp`). */
 interface FollowUp {
@@ -78,13 +90,72 @@ interface FollowUp {
   write: () => void;
 }
 
+/**
+ * Bytes that arrive piece by piece, kept as they come and joined once whole: small pieces are
+ * copied into blocks (GATHER_BLOCK bytes for a dataset) (a peer that sends a thousand one-byte fragments costs a
+ * block, not a thousand buffer objects), a large piece in memory of its own is kept as it is
+ * (no copy, no garbage: a 13 MB report in 200 KB PDUs is not copied twice on its way in).
+ */
+class Gathered {
+  private readonly blockSize: number;
+  private pieces: Buffer[] = [];
+  private block: Buffer | null = null;
+  private blockUsed = 0;
+  /** Bytes gathered. */
+  length = 0;
+  /** Memory held for them. */
+  capacity = 0;
+
+  constructor(blockSize: number) {
+    this.blockSize = blockSize;
+  }
+
+  /** Adds `data`; `own`: it lies in memory of its own that nothing else will write (it is kept, not copied). */
+  append(data: Uint8Array, own = false): void {
+    const b = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.length += b.length;
+    if (own && b.length >= this.blockSize / 2) {
+      this.seal();
+      this.pieces.push(b);
+      this.capacity += b.length;
+      return;
+    }
+    for (let at = 0; at < b.length; ) {
+      if (!this.block || this.blockUsed === this.block.length) {
+        this.seal();
+        this.block = Buffer.allocUnsafe(this.blockSize);
+        this.capacity += this.blockSize;
+      }
+      const n = b.copy(this.block, this.blockUsed, at);
+      this.blockUsed += n;
+      at += n;
+    }
+  }
+
+  /** The bytes gathered, in one buffer. */
+  bytes(): Buffer {
+    this.seal();
+    const all = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.length);
+    this.pieces = [];
+    this.length = this.capacity = 0;
+    return all;
+  }
+
+  private seal(): void {
+    if (this.block && this.blockUsed) this.pieces.push(this.block.subarray(0, this.blockUsed));
+    this.block = null;
+    this.blockUsed = 0;
+  }
+}
+
 /** A message being received: its command fragments, then its dataset (in memory or a file). */
 interface Inbound {
   contextId: number;
-  commandChunks: Buffer[];
+  /** Command fragments so far, when the command came in more than one. */
+  commandParts: Gathered | null;
   command?: Command;
-  datasetChunks: Buffer[];
-  datasetSize: number;
+  /** The dataset so far, when kept in memory. */
+  dataset: Gathered;
   fileFd?: number;
   filePath?: string;
 }
@@ -103,6 +174,15 @@ export class MessageExchange {
   /** Writes queued on writeChain and not finished: a follow-up is written at once only when none are. */
   private writesInFlight = 0;
   private followUp: FollowUp | null = null;
+  /** 1 while an incoming request is being answered. */
+  private answering = 0;
+  /** Requests that came in while another was answered, waiting their turn. */
+  private queued: IncomingRequest[] = [];
+  /** Failures we may answer before the peer is slowed down (FAILURES_PER_SECOND, up to FAILURE_BURST), and when that was counted. */
+  private failureCredit = FAILURE_BURST;
+  private creditAt = 0;
+  /** The peer's next request waits: it is being slowed down, its requests keep failing. */
+  private slowedDown = false;
 
   constructor(association: Association, layer: UpperLayer, transport: Transport, framer: Framer, responseTimeout: number) {
     this.association = association;
@@ -128,6 +208,7 @@ export class MessageExchange {
     });
     response.catch(() => {}); // the caller gets the rejection; never unhandled here
     const written = () => {
+      this.layer.touch();
       this.armResponseTimer(messageId, timeoutMs);
       // While the peer works on this message: e.g. read the next file (overlaps disk and network).
       if (opts.afterWrite) {
@@ -181,22 +262,34 @@ export class MessageExchange {
     return this.writeChain.catch(() => {});
   }
 
-  /** A fragment of an incoming message (PS3.8 §9.3.5.1); the message goes to `dispatch` once whole. */
-  onPdv(pdv: Pdv): void {
+  /**
+   * A fragment of an incoming message (PS3.8 §9.3.5.1); the message goes to `dispatch` once whole.
+   * `own`: the fragment's bytes lie in memory nothing else uses (they may be kept as they are).
+   */
+  onPdv(pdv: Pdv, own = false): void {
     const ctx = this.association.contexts.get(pdv.contextId);
     if (!ctx?.accepted) throw new PduError(`PDV on presentation context ${pdv.contextId}, which was not accepted`, AbortReason.InvalidPduParameterValue);
     let m = this.inbound;
     if (!m) {
       if (!pdv.command) throw new PduError('dataset fragment without a command', AbortReason.UnexpectedPduParameter);
-      m = this.inbound = { contextId: pdv.contextId, commandChunks: [], datasetChunks: [], datasetSize: 0 };
+      m = this.inbound = { contextId: pdv.contextId, commandParts: null, dataset: new Gathered(GATHER_BLOCK) };
     }
     if (pdv.contextId !== m.contextId) throw new PduError('message fragments on different presentation contexts', AbortReason.InvalidPduParameterValue);
     if (pdv.command) {
       if (m.command) throw new PduError('command fragment after the command was complete', AbortReason.UnexpectedPduParameter);
-      m.commandChunks.push(Buffer.from(pdv.data));
-      if (!pdv.last) return;
-      m.command = decodeCommand(Buffer.concat(m.commandChunks));
-      m.commandChunks = [];
+      if ((m.commandParts?.length ?? 0) + pdv.data.length > MAX_COMMAND_BYTES) {
+        throw new PduError(`command set longer than ${MAX_COMMAND_BYTES} bytes`, AbortReason.InvalidPduParameterValue);
+      }
+      if (pdv.last && !m.commandParts) {
+        // The usual case, a command in one fragment: decoded where it lies (its values are copied out).
+        m.command = decodeCommand(pdv.data);
+      } else {
+        const parts = (m.commandParts ??= new Gathered(MAX_COMMAND_BYTES));
+        parts.append(pdv.data);
+        if (!pdv.last) return;
+        m.command = decodeCommand(parts.bytes());
+        m.commandParts = null;
+      }
       if (!hasDataset(m.command)) {
         this.inbound = null;
         this.dispatch(m);
@@ -211,11 +304,10 @@ export class MessageExchange {
       return;
     }
     if (!m.command) throw new PduError('dataset fragment before the command was complete', AbortReason.UnexpectedPduParameter);
-    m.datasetSize += pdv.data.length;
     if (m.fileFd !== undefined) writeSync(m.fileFd, pdv.data);
     else {
-      if (m.datasetSize > MAX_MEMORY_DATASET) throw new PduError(`dataset larger than ${MAX_MEMORY_DATASET} bytes`, AbortReason.NotSpecified);
-      m.datasetChunks.push(Buffer.from(pdv.data));
+      if (m.dataset.length + pdv.data.length > MAX_MEMORY_DATASET) throw new PduError(`dataset larger than ${MAX_MEMORY_DATASET} bytes`, AbortReason.NotSpecified);
+      m.dataset.append(pdv.data, own);
     }
     if (!pdv.last) return;
     if (m.fileFd !== undefined) {
@@ -226,6 +318,20 @@ export class MessageExchange {
     this.dispatch(m);
   }
 
+  /** Bytes held in memory for the message being received. */
+  held(): number {
+    const m = this.inbound;
+    let queued = 0;
+    for (const q of this.queued) queued += q.dataset?.length ?? 0;
+    return queued + (m ? (m.commandParts?.capacity ?? 0) + m.dataset.capacity : 0);
+  }
+
+  /** Whether we wait on the peer: in the middle of its message, or with nothing of ours going on (null: we are working). */
+  waitingForPeer(): 'message' | 'idle' | null {
+    if (this.inbound) return 'message';
+    return this.pending.size === 0 && this.writesInFlight === 0 && this.answering === 0 && !this.followUp && !this.slowedDown ? 'idle' : null;
+  }
+
   /** The association ended with `err`: every request still waiting fails with it, a half-received file is removed. */
   end(err: DimseError): void {
     this.withdrawFollowUp(`the association ended first (${err.message})`);
@@ -234,6 +340,15 @@ export class MessageExchange {
       p.reject(err);
     }
     this.pending.clear();
+    for (const q of this.queued.splice(0)) {
+      if (q.datasetPath) {
+        try {
+          unlinkSync(q.datasetPath);
+        } catch {
+          // best effort
+        }
+      }
+    }
     if (this.inbound?.fileFd !== undefined) {
       try {
         closeSync(this.inbound.fileFd);
@@ -327,7 +442,7 @@ export class MessageExchange {
 
   private dispatch(m: Inbound): void {
     const command = m.command!;
-    const dataset = m.filePath ? undefined : m.datasetChunks.length ? Buffer.concat(m.datasetChunks) : hasDataset(command) ? Buffer.alloc(0) : undefined;
+    const dataset = m.filePath || !hasDataset(command) ? undefined : m.dataset.bytes();
     if (isResponse(command)) {
       const id = command.MessageIDBeingRespondedTo ?? -1;
       const p = this.pending.get(id);
@@ -336,6 +451,7 @@ export class MessageExchange {
       if (status.category === 'pending') return; // C-FIND/C-GET style pending: wait for the final one
       this.pending.delete(id);
       if (p.timer) clearTimeout(p.timer);
+      this.layer.touch();
       if (this.followUp) {
         // The next request goes out before anything else runs; after "Refused: Out of Resources"
         // (A7xx, PS3.4 B.2.3) the sender waits before storing more, so the follow-up is withdrawn.
@@ -346,10 +462,62 @@ export class MessageExchange {
       return;
     }
     const ctx: NegotiatedContext = this.association.contexts.get(m.contextId)!;
-    void this.answer({ command, contextId: m.contextId, abstractSyntax: ctx.abstractSyntax, transferSyntax: ctx.transferSyntax, dataset, datasetPath: m.filePath, association: this.association });
+    const req: IncomingRequest = { command, contextId: m.contextId, abstractSyntax: ctx.abstractSyntax, transferSyntax: ctx.transferSyntax, dataset, datasetPath: m.filePath, association: this.association };
+    // One request of the peer's at a time, as the default asynchronous operations window says
+    // (PS3.7 D.3.3.3; we never negotiate another): one that comes while another is answered (or
+    // while the peer is slowed down) waits its turn. A peer that sends many without waiting for the
+    // answers is aborted: it cannot make us hold its requests or the event loop. (Reading goes on:
+    // a handler may wait for the response to a request of ours on the same association.)
+    if (this.answering || this.slowedDown) {
+      if (this.queued.length >= MAX_QUEUED_REQUESTS) {
+        this.queued.push(req); // (its file is removed with the others')
+        throw new PduError(`more than ${MAX_QUEUED_REQUESTS} requests sent without waiting for the answers (one at a time, PS3.7 D.3.3.3)`, AbortReason.UnexpectedPdu);
+      }
+      this.queued.push(req);
+      return;
+    }
+    this.startAnswer(req);
   }
 
+  private startAnswer(req: IncomingRequest): void {
+    this.answering = 1;
+    void this.answer(req);
+  }
+
+  /** Answers a request, then gives the next one its turn (after a wait, for a peer slowed down). */
   private async answer(req: IncomingRequest): Promise<void> {
+    let status: number | null = null;
+    try {
+      status = await this.answerNow(req);
+    } finally {
+      this.answering = 0;
+      this.layer.touch();
+      const wait = status !== null && statusInfo(status).category === 'failure' ? this.failureDelay() : 0;
+      const next = () => {
+        this.slowedDown = false;
+        this.layer.touch();
+        if (this.layer.state === 'closed') return;
+        const queued = this.queued.shift();
+        if (queued) this.startAnswer(queued);
+      };
+      if (!wait) next();
+      else {
+        this.slowedDown = true;
+        setTimeout(next, wait).unref();
+      }
+    }
+  }
+
+  /** Counts a failure answered; returns how long to wait before reading the peer's next request (ms). */
+  private failureDelay(): number {
+    const now = Date.now();
+    this.failureCredit = Math.min(FAILURE_BURST, this.failureCredit + ((now - this.creditAt) / 1000) * FAILURES_PER_SECOND) - 1;
+    this.creditAt = now;
+    return this.failureCredit >= 0 ? 0 : Math.ceil((-this.failureCredit / FAILURES_PER_SECOND) * 1000);
+  }
+
+  /** Answers a request from the peer; returns the status answered (null when the association ended first). */
+  private async answerNow(req: IncomingRequest): Promise<number | null> {
     const { command } = req;
     const onRequest = this.association.onRequest;
     let reply: Reply;
@@ -368,7 +536,7 @@ export class MessageExchange {
         }
       }
     }
-    if (this.layer.state !== 'established' && this.layer.state !== 'releasing') return;
+    if (this.layer.state !== 'established' && this.layer.state !== 'releasing') return null;
     const rsp: Command = {
       CommandField: command.CommandField | 0x8000,
       MessageIDBeingRespondedTo: command.MessageID,
@@ -384,5 +552,6 @@ export class MessageExchange {
     } catch {
       // the association ended while answering; nothing left to tell
     }
+    return reply.status;
   }
 }

@@ -108,6 +108,8 @@ export interface Pdv {
 export interface PData {
   type: 'p-data';
   pdvs: Pdv[];
+  /** Set by PduReader when the PDVs' bytes lie in a buffer it made for this PDU alone (they may be kept without a copy). */
+  own?: boolean;
 }
 
 /** A-RELEASE-RQ / A-RELEASE-RP. */
@@ -371,10 +373,16 @@ export function decodePdu(type: number, body: Buffer): Pdu {
 /**
  * Reassembles PDUs from a byte stream. `push` returns the complete PDUs so far; it throws
  * PduError for a malformed PDU or one longer than `maxLength` (after which the stream is dead).
+ *
+ * A PDU that arrives whole in one chunk is decoded where it lies (no copy). One that does not is
+ * copied into a buffer of its declared length, allocated once its 6-byte header is in: however the
+ * peer splits its PDUs (one byte per segment included) the work stays linear, and what is held is
+ * one buffer no longer than `maxLength` (`held`, which callers count against their memory budget).
  */
 export class PduReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** The incomplete PDU: its 6-byte header while that is incomplete, then a buffer of the whole PDU; `filled` bytes so far. */
+  private partial: Buffer | null = null;
+  private filled = 0;
   private readonly maxLength: number;
 
   /** `maxLength`: the largest PDU variable field accepted (our max PDU plus slack). */
@@ -384,59 +392,73 @@ export class PduReader {
 
   /** Bytes received but not yet part of a complete PDU (nonzero at close = truncated PDU). */
   get pending(): number {
-    return this.buffered;
+    return this.filled;
+  }
+
+  /** Bytes of memory held for them. */
+  get held(): number {
+    return this.partial?.length ?? 0;
   }
 
   /**
    * Adds bytes; returns the PDUs completed by them. A `transient` chunk is a read buffer that will be
-   * reused: the PDUs returned may point into it (use them at once), and what is left of it is copied.
+   * reused: the PDUs returned may point into it (use them at once); what is left of it is copied.
    */
-  push(chunk: Buffer, transient = false): Pdu[] {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+  push(chunk: Buffer, _transient = false): Pdu[] {
     const out: Pdu[] = [];
-    while (this.buffered >= 6) {
-      const head = this.peek(6);
-      const type = head[0];
-      const length = head.readUInt32BE(2);
-      if (type < 1 || type > 7) throw new PduError(`unrecognised PDU type 0x${type.toString(16)}`, AbortReason.UnrecognizedPdu);
-      if (length > this.maxLength) throw new PduError(`PDU of ${length} bytes exceeds the limit of ${this.maxLength}`, AbortReason.InvalidPduParameterValue);
-      if (this.buffered < 6 + length) break;
-      const whole = this.take(6 + length);
-      out.push(decodePdu(type, whole.subarray(6)));
+    let at = 0;
+    if (this.partial) {
+      at = this.fill(chunk);
+      if (this.filled < 6 || this.filled < this.partial.length) return out;
+      const whole = this.partial;
+      // The PDUs returned own this memory now; the next partial PDU gets a buffer of its own.
+      this.partial = null;
+      this.filled = 0;
+      const pdu = decodePdu(whole[0], whole.subarray(6));
+      if (pdu.type === 'p-data') pdu.own = true;
+      out.push(pdu);
     }
-    if (transient && this.buffered) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    while (chunk.length - at >= 6) {
+      const length = this.checkHeader(chunk, at);
+      if (chunk.length - at < 6 + length) break;
+      out.push(decodePdu(chunk[at], chunk.subarray(at + 6, at + 6 + length)));
+      at += 6 + length;
+    }
+    if (at < chunk.length) {
+      // The start of a PDU: keep a copy (the chunk may be a reused read buffer).
+      const rest = chunk.length - at;
+      this.partial = Buffer.allocUnsafe(rest >= 6 ? 6 + chunk.readUInt32BE(at + 2) : 6);
+      chunk.copy(this.partial, 0, at);
+      this.filled = rest;
+    }
     return out;
   }
 
-  private peek(n: number): Buffer {
-    if (this.chunks[0].length >= n) return this.chunks[0];
-    const merged = Buffer.concat(this.chunks);
-    this.chunks = [merged];
-    return merged;
+  /** Checks a PDU header at `at` (type, declared length); returns the length of its variable field. */
+  private checkHeader(b: Buffer, at: number): number {
+    const type = b[at];
+    const length = b.readUInt32BE(at + 2);
+    if (type < 1 || type > 7) throw new PduError(`unrecognised PDU type 0x${type.toString(16)}`, AbortReason.UnrecognizedPdu);
+    if (length > this.maxLength) throw new PduError(`PDU of ${length} bytes exceeds the limit of ${this.maxLength}`, AbortReason.InvalidPduParameterValue);
+    return length;
   }
 
-  private take(n: number): Buffer {
-    const first = this.chunks[0];
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0];
-        const k = Math.min(c.length, n - filled);
-        c.copy(out, filled, 0, k);
-        filled += k;
-        if (k === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(k);
-      }
+  /** Copies from `chunk` into the partial PDU, up to its end; returns how much of `chunk` was used. */
+  private fill(chunk: Buffer): number {
+    let used = 0;
+    if (this.filled < 6) {
+      used = Math.min(6 - this.filled, chunk.length);
+      chunk.copy(this.partial!, this.filled, 0, used);
+      this.filled += used;
+      if (this.filled < 6) return used;
+      const whole = Buffer.allocUnsafe(6 + this.checkHeader(this.partial!, 0));
+      this.partial!.copy(whole, 0, 0, 6);
+      this.partial = whole;
     }
-    this.buffered -= n;
-    return out;
+    const n = Math.min(this.partial!.length - this.filled, chunk.length - used);
+    chunk.copy(this.partial!, this.filled, used, used + n);
+    this.filled += n;
+    return used + n;
   }
 }
 

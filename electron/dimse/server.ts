@@ -7,14 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TlsCredentials } from './tls.ts';
-import { Association, VERIFICATION, type IncomingRequest, type NegotiatedContext, type Reply, type Timeouts } from './association.ts';
+import { Association, VERIFICATION, type Caller, type IncomingRequest, type NegotiatedContext, type Negotiation, type Reply, type Timeouts } from './association.ts';
 import { CommandField } from './command.ts';
 import { ContextResult, type AssociateRq, type RoleSelection } from './pdu.ts';
 import { READ_TRANSFER_SYNTAXES } from '../dicom/transferSyntax.ts';
+import { throttled } from './throttle.ts';
 import { logger } from '../log.ts';
 
 const log = logger('dimse');
@@ -27,8 +28,11 @@ export interface ServerOptions {
   /** Our AE title; associations calling another AE are rejected unless `anyCalledAe`. */
   aeTitle: string;
   anyCalledAe?: boolean;
-  /** Decides on a calling AE and peer address; false rejects (calling AE not recognized). Default: accept all. */
-  acceptCalling?: (callingAe: string, peer: { address: string; port: number }) => boolean;
+  /**
+   * Decides on a calling AE and the caller (its address, whether it came over TLS); false rejects
+   * (calling AE not recognized). It may take its time (a promise). Default: accept all.
+   */
+  acceptCalling?: (callingAe: string, peer: Caller) => boolean | Promise<boolean>;
   /** SOP classes accepted (besides Verification, always accepted). `'storage'` accepts any abstract syntax for C-STORE. */
   abstractSyntaxes?: string[] | ((uid: string) => boolean);
   /** Transfer syntaxes accepted, in order of our preference; default: every one Courier knows. */
@@ -49,6 +53,8 @@ export interface ServerOptions {
   tempDir?: string;
   maxPdu?: number;
   timeouts?: Partial<Timeouts>;
+  /** Caps on connections (defaults: DEFAULT_SERVER_LIMITS). */
+  limits?: Partial<ServerLimits>;
   /** Called once per accepted association (e.g. to send N-EVENT-REPORTs on it, or log). */
   onAssociation?: (assoc: Association) => void;
   /** Called for associations we rejected or that failed before being accepted. */
@@ -61,8 +67,24 @@ export interface ServerOptions {
   tls?: () => TlsCredentials | null;
 }
 
+/** How many connections the server holds at once; one more is closed at once, before any PDU is read. */
+export interface ServerLimits {
+  /** Connections in all (associations, and connections that have not asked for one yet). */
+  connections: number;
+  /** Connections from one address. */
+  connectionsPerPeer: number;
+}
+
+/**
+ * Enough for every legitimate use (a PACS reporting on a few associations, `courier send`'s
+ * parallel associations), few enough that a flood of idle connections costs little, and from one
+ * address never all of them.
+ */
+export const DEFAULT_SERVER_LIMITS: ServerLimits = { connections: 32, connectionsPerPeer: 8 };
+
 /** A TLS record starts with its content type; a handshake is 22 (RFC 8446 §5.1). */
 const TLS_HANDSHAKE = 0x16;
+
 
 /** A running SCP. */
 export interface DimseServer {
@@ -90,11 +112,8 @@ export function negotiator(opts: ServerOptions) {
     if (!a) return false;
     return typeof a === 'function' ? a(uid) : a.includes(uid);
   };
-  return (rq: AssociateRq, peer: { address: string; port: number }) => {
-    if (rq.protocolVersion !== 1 && (rq.protocolVersion & 1) === 0) return { reject: { result: 1, source: 2, reason: 2 } };
-    if (rq.applicationContext !== '1.2.840.10008.3.1.1.1') return { reject: { result: 1, source: 1, reason: 2 } };
-    if (!opts.anyCalledAe && rq.calledAe !== opts.aeTitle.trim()) return { reject: { result: 1, source: 1, reason: 7 } };
-    if (opts.acceptCalling && !opts.acceptCalling(rq.callingAe, peer)) return { reject: { result: 1, source: 1, reason: 3 } };
+  const callingNotRecognized: Negotiation = { reject: { result: 1, source: 1, reason: 3 } };
+  const decide = (rq: AssociateRq): Negotiation => {
     const contexts: NegotiatedContext[] = rq.contexts.map((c) => {
       if (!accepts(c.abstractSyntax)) return { id: c.id, abstractSyntax: c.abstractSyntax, transferSyntax: '', accepted: false, result: ContextResult.AbstractSyntaxNotSupported };
       // The requestor's order of preference among what we support (it proposes what it has first).
@@ -109,12 +128,27 @@ export function negotiator(opts: ServerOptions) {
       roles.push({ sopClassUid: r.sopClassUid, scu: granted.scu && r.scu, scp: granted.scp && r.scp });
       for (const c of contexts) if (c.abstractSyntax === r.sopClassUid) c.role = { scu: granted.scu && r.scu, scp: granted.scp && r.scp };
     }
-    if (!contexts.some((c) => c.accepted)) {
-      // PS3.8 allows accepting with every context rejected; we do, so the requestor sees why per context.
-    }
+    // (PS3.8 allows accepting with every context rejected; we do, so the requestor sees why per context.)
     return { contexts, roles };
   };
+  return (rq: AssociateRq, peer: Caller): Negotiation | Promise<Negotiation> => {
+    if (rq.protocolVersion !== 1 && (rq.protocolVersion & 1) === 0) return { reject: { result: 1, source: 2, reason: 2 } };
+    if (rq.applicationContext !== '1.2.840.10008.3.1.1.1') return { reject: { result: 1, source: 1, reason: 2 } };
+    if (!opts.anyCalledAe && rq.calledAe !== opts.aeTitle.trim()) return { reject: { result: 1, source: 1, reason: 7 } };
+    if (!opts.acceptCalling) return decide(rq);
+    const known = opts.acceptCalling(rq.callingAe, peer);
+    if (known instanceof Promise) return known.then((yes) => (yes ? decide(rq) : callingNotRecognized));
+    return known ? decide(rq) : callingNotRecognized;
+  };
 }
+
+/** "1.2.3.4" for "::ffff:1.2.3.4": one peer, one count, whichever way the socket spells it. */
+const peerKey = (address: string | undefined) => {
+  const a = (address ?? '').toLowerCase();
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+};
+
+type Rejection = { callingAe: string; calledAe: string; reason: string };
 
 /** Starts an SCP on `port` (0 = any) at `host` (default 127.0.0.1). */
 export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0.1'): Promise<DimseServer> {
@@ -140,21 +174,34 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
     }
   };
 
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...opts.limits };
+  const perPeer = new Map<string, number>();
+  const reasons: Record<number, string> = { 2: 'application context or protocol not supported', 3: 'calling AE title not recognized', 7: 'called AE title not recognized' };
+  // One by one, 20 per 10 s at most: a flood of connections must not become a flood of log lines.
+  const reportRejection = throttled<Rejection>(
+    (info) => {
+      if (opts.onRejected) safe(() => opts.onRejected!(info));
+      else log.warn(`refused ${info.callingAe || info.calledAe ? `${info.callingAe} → ${info.calledAe}` : 'a connection'}: ${info.reason}`);
+    },
+    (n, ms) => ({ callingAe: '', calledAe: '', reason: `${n} more connections or associations refused in ${ms / 1000} s (not listed one by one)` }),
+  );
+
   const accept = (socket: Socket) => {
     const assoc = Association.accept(
       socket,
       (rq, peer) => {
+        const answered = (d: Negotiation) => {
+          if ('reject' in d) {
+            const reason = reasons[d.reject.reason] ?? 'rejected';
+            reportRejection({ callingAe: rq.callingAe, calledAe: rq.calledAe, reason: `${reason} (from ${peer.address}${peer.tls ? ', over TLS' : ''})` });
+          } else {
+            open.add(assoc);
+            if (opts.onAssociation) queueMicrotask(() => safe(() => opts.onAssociation!(assoc)));
+          }
+          return d;
+        };
         const d = negotiate(rq, peer);
-        if ('reject' in d && d.reject) {
-          const rj = d.reject;
-          const reasons: Record<number, string> = { 2: 'application context or protocol not supported', 3: 'calling AE title not recognized', 7: 'called AE title not recognized' };
-          log.info(`rejected association from ${rq.callingAe} to ${rq.calledAe} (${peer.address}): ${reasons[rj.reason] ?? 'rejected'}`);
-          if (opts.onRejected) safe(() => opts.onRejected!({ callingAe: rq.callingAe, calledAe: rq.calledAe, reason: reasons[rj.reason] ?? 'rejected' }));
-        } else {
-          open.add(assoc);
-          if (opts.onAssociation) queueMicrotask(() => safe(() => opts.onAssociation!(assoc)));
-        }
-        return d;
+        return d instanceof Promise ? d.then(answered) : answered(d);
       },
       { maxPdu: opts.maxPdu, timeouts: opts.timeouts, onRequest: route },
     );
@@ -163,17 +210,28 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
   };
   /** Ends a connection refused before any association (no AE titles known yet: both ''). */
   const refuse = (raw: Socket, reason: string) => {
-    const why = `${reason} (from ${raw.remoteAddress})`;
-    if (opts.onRejected) safe(() => opts.onRejected!({ callingAe: '', calledAe: '', reason: why }));
-    else log.warn(`refused a connection: ${why}`);
+    reportRejection({ callingAe: '', calledAe: '', reason: `${reason} (from ${raw.remoteAddress})` });
     raw.destroy();
   };
 
   // A connection has this long to say whether it is TLS, and then to finish its handshake.
   const acceptWithin = opts.timeouts?.associate ?? 30_000;
   const server: Server = createServer((raw) => {
+    const peer = peerKey(raw.remoteAddress);
+    const fromPeer = perPeer.get(peer) ?? 0;
+    if (sockets.size >= limits.connections || fromPeer >= limits.connectionsPerPeer) {
+      raw.on('error', () => {});
+      const which = sockets.size >= limits.connections ? `the ${limits.connections} connections we hold at once` : `the ${limits.connectionsPerPeer} connections we hold from one address`;
+      return refuse(raw, `too many connections: closed at once, beyond ${which}`);
+    }
     sockets.add(raw);
-    raw.on('close', () => sockets.delete(raw));
+    perPeer.set(peer, fromPeer + 1);
+    raw.on('close', () => {
+      sockets.delete(raw);
+      const left = (perPeer.get(peer) ?? 1) - 1;
+      if (left > 0) perPeer.set(peer, left);
+      else perPeer.delete(peer);
+    });
     if (!opts.tls) return accept(raw);
     // Plain DICOM and DICOM over TLS on one port: the first byte tells them apart, an A-ASSOCIATE-RQ
     // being PDU type 1 (PS3.8 §9.3.2) and a TLS connection opening with a handshake record.
@@ -196,18 +254,20 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
         return refuse(raw, `DICOM over TLS, but our TLS files cannot be used: ${err instanceof Error ? err.message : String(err)}`);
       }
       if (!credentials?.cert || !credentials.key) return refuse(raw, 'DICOM over TLS, but our certificate and key are not set (Settings → This station)');
-      const secure = new TLSSocket(raw, { isServer: true, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', ...credentials });
-      const handshake = setTimeout(() => secure.destroy(), acceptWithin);
-      const failed = (err: NodeJS.ErrnoException) => {
-        clearTimeout(handshake);
-        refuse(raw, `TLS handshake failed: ${err.code ?? err.message}`);
-      };
-      secure.once('error', failed);
-      secure.once('secure', () => {
-        clearTimeout(handshake);
-        secure.off('error', failed);
+      // Handed to a tls.Server: one made from a socket (new TLSSocket) finishes the handshake whatever
+      // the caller's certificate, and never says whether it is one we trust. Here `authorized` does.
+      const tlsServer = createTlsServer({ requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2', handshakeTimeout: acceptWithin, ...credentials });
+      tlsServer.once('tlsClientError', (err: NodeJS.ErrnoException) => refuse(raw, `TLS handshake failed: ${err.code ?? err.message}`));
+      tlsServer.once('secureConnection', (secure: TLSSocket) => {
+        if (!secure.authorized) {
+          const none = !secure.getPeerCertificate()?.subject;
+          secure.on('error', () => {});
+          secure.destroy();
+          return refuse(raw, none ? 'TLS handshake failed: the caller sent no certificate' : `TLS: the caller's certificate is not signed by a CA we trust (${String(secure.authorizationError)})`);
+        }
         accept(secure);
       });
+      tlsServer.emit('connection', raw);
     });
   });
   server.on('error', (err) => log.error('server error:', err));
@@ -223,6 +283,7 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
     port: actualPort,
     associations: open,
     async close() {
+      reportRejection.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const a of open) a.abort();

@@ -12,9 +12,17 @@ import { AbortReason, PduError, PduReader, encodePdu, type AssociateAc, type Ass
 import { CommandError } from './command.ts';
 import { Aborted, AssociationRejected, PeerClosed, ProtocolError, Timeout, type DimseError } from './errors.ts';
 import type { Transport } from './transport.ts';
+import { inboundMemory } from './limits.ts';
+import { throttled } from './throttle.ts';
 import { logger } from '../log.ts';
 
 const log = logger('dimse');
+
+/** Associations we abort (protocol errors, silence), logged 20 per 10 s at most: a flood of them must not flood the log. */
+const warn = throttled<string>(
+  (line) => log.warn(line),
+  (n, ms) => `… and ${n} more associations aborted in ${ms / 1000} s (not listed one by one)`,
+);
 
 /** Timeouts in milliseconds. */
 export interface Timeouts {
@@ -24,10 +32,16 @@ export interface Timeouts {
   /** Waiting for a DIMSE response. */
   response: number;
   release: number;
+  /**
+   * Silence from the peer while it is the peer's turn: as acceptor, between its requests; in either
+   * role, in the middle of a message it has begun (an unfinished command or dataset). The
+   * association is aborted (PS3.8 §9.1.5's ARTIM timer, after association). 0: no limit.
+   */
+  idle: number;
 }
 
 /** Defaults: generous enough for a busy PACS, short enough to notice a dead one. */
-export const DEFAULT_TIMEOUTS: Timeouts = { connect: 10_000, associate: 30_000, response: 60_000, release: 10_000 };
+export const DEFAULT_TIMEOUTS: Timeouts = { connect: 10_000, associate: 30_000, response: 60_000, release: 10_000, idle: 60_000 };
 
 /** Why an association ended. */
 export interface CloseInfo {
@@ -35,8 +49,11 @@ export interface CloseInfo {
   reason: 'released' | DimseError;
 }
 
-/** The states an association goes through (PS3.8 Table 9-10's, merged where we act alike). */
-export type State = 'connecting' | 'awaiting-ac' | 'awaiting-rq' | 'established' | 'releasing' | 'closed';
+/**
+ * The states an association goes through (PS3.8 Table 9-10's, merged where we act alike);
+ * 'negotiating' is the acceptor deciding on an A-ASSOCIATE-RQ (Sta3).
+ */
+export type State = 'connecting' | 'awaiting-ac' | 'awaiting-rq' | 'negotiating' | 'established' | 'releasing' | 'closed';
 
 /** Which PDU may arrive in which state; any other is an unexpected PDU (PS3.8 §9.2.3, A-ABORT reason 2). */
 const EXPECTED: Record<Exclude<Pdu['type'], 'abort'>, readonly State[]> = {
@@ -51,13 +68,17 @@ const EXPECTED: Record<Exclude<Pdu['type'], 'abort'>, readonly State[]> = {
 /** What the state machine hands to the layers above it. */
 export interface UpperLayerEvents {
   /** The acceptor's decision on an A-ASSOCIATE-RQ: the A-ASSOCIATE-AC or -RJ to answer with. */
-  associateRq?(rq: AssociateRq): AssociateAc | AssociateRj;
-  /** A presentation data value of an established association; throws PduError/CommandError for a bad one. */
-  pdv(pdv: Pdv): void;
+  associateRq?(rq: AssociateRq): AssociateAc | AssociateRj | Promise<AssociateAc | AssociateRj>;
+  /** A presentation data value of an established association (`own`: see PData.own); throws PduError/CommandError for a bad one. */
+  pdv(pdv: Pdv, own: boolean): void;
   /** The association ended (`err` says why; released: a PeerClosed that says so): fail what waits. */
   ended(err: DimseError): void;
   /** Who the peer is, for the log: its AE title. */
   peerAe(): string;
+  /** Bytes held for a message not yet whole (counted against `inboundMemory`). */
+  held(): number;
+  /** Whether we wait on the peer: 'message' in the middle of one of its messages, 'idle' with nothing going on, null while we work. */
+  waitingForPeer(): 'message' | 'idle' | null;
 }
 
 /** One association's state, timers and upper-layer exchanges. */
@@ -74,10 +95,17 @@ export class UpperLayer {
   private associateWaiter: { resolve: (ac: AssociateAc) => void; reject: (e: Error) => void } | null = null;
   private releaseWaiter: { resolve: () => void } | null = null;
   private stateTimer: NodeJS.Timeout | null = null;
+  private readonly role: 'requestor' | 'acceptor';
+  /** Bytes counted against `inboundMemory` for this association. */
+  private counted = 0;
+  /** When we last heard from the peer or did something ourselves (Date.now()), for the idle timeout. */
+  private lastActivity = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   /** `maxPdu`: the largest P-DATA-TF we told the peer we take (0 = no limit). */
   constructor(transport: Transport, role: 'requestor' | 'acceptor', timeouts: Timeouts, maxPdu: number, events: UpperLayerEvents) {
     this.transport = transport;
+    this.role = role;
     this.events = events;
     this.timeouts = timeouts;
     // Peers must respect our max PDU; allow slack for the ones that count the header in.
@@ -107,9 +135,20 @@ export class UpperLayer {
     this.destroy(new PeerClosed(this.reader.pending ? 'The peer closed the connection in the middle of a PDU' : 'The peer closed the connection'));
   }
 
+  /** Something happened on the association: the idle timeout counts from now. */
+  touch(): void {
+    this.lastActivity = Date.now();
+  }
+
   /** Bytes from the peer; `transient` when `chunk` is a read buffer that is reused after this call. */
   onData(chunk: Buffer, transient: boolean): void {
     if (this.current === 'closed') return;
+    this.lastActivity = Date.now();
+    this.readPdus(chunk, transient);
+    if (this.state !== 'closed') this.countHeld();
+  }
+
+  private readPdus(chunk: Buffer, transient: boolean): void {
     let pdus: Pdu[];
     try {
       pdus = this.reader.push(chunk, transient);
@@ -128,6 +167,17 @@ export class UpperLayer {
         return;
       }
     }
+  }
+
+  /** Counts what this association holds against the process's budget; aborts it if that would pass the limit. */
+  private countHeld(): void {
+    const held = this.reader.held + this.events.held();
+    if (held === this.counted) return;
+    if (!inboundMemory.take(held - this.counted)) {
+      this.protocolFailure(`it would hold more incoming data than the ${inboundMemory.limit >> 20} MiB all associations may hold together`, AbortReason.NotSpecified);
+      return;
+    }
+    this.counted = held;
   }
 
   /**
@@ -184,7 +234,7 @@ export class UpperLayer {
     switch (p.type) {
       case 'associate-ac':
         this.clearTimer();
-        this.current = 'established';
+        this.established();
         this.associateWaiter?.resolve(p);
         this.associateWaiter = null;
         return;
@@ -195,7 +245,7 @@ export class UpperLayer {
         this.onAssociateRq(p);
         return;
       case 'p-data':
-        for (const pdv of p.pdvs) this.events.pdv(pdv);
+        for (const pdv of p.pdvs) this.events.pdv(pdv, p.own === true);
         return;
       case 'release-rq':
         this.transport.send(encodePdu({ type: 'release-rp' }));
@@ -214,18 +264,69 @@ export class UpperLayer {
 
   private onAssociateRq(rq: AssociateRq): void {
     if (!this.events.associateRq) throw new PduError('unexpected A-ASSOCIATE-RQ', AbortReason.UnexpectedPdu);
-    this.clearTimer();
     const answer = this.events.associateRq(rq);
+    if (!(answer instanceof Promise)) return this.answerAssociateRq(answer);
+    // Deciding takes a while (e.g. resolving a node's host name): anything the peer sends meanwhile
+    // is an unexpected PDU (PS3.8 Sta3), and the associate timer still runs.
+    this.current = 'negotiating';
+    answer.then(
+      (a) => {
+        if (this.current === 'negotiating') this.answerAssociateRq(a);
+      },
+      (err) => {
+        log.error('deciding on an association failed:', err);
+        if (this.current === 'negotiating') this.answerAssociateRq({ type: 'associate-rj', result: 2, source: 1, reason: 1 });
+      },
+    );
+  }
+
+  private answerAssociateRq(answer: AssociateAc | AssociateRj): void {
+    this.clearTimer();
     this.transport.send(encodePdu(answer));
     if (answer.type === 'associate-rj') {
       this.destroy(new AssociationRejected(answer.result, answer.source, answer.reason), true);
       return;
     }
+    this.established();
+  }
+
+  private established(): void {
     this.current = 'established';
+    this.lastActivity = Date.now();
+    if (this.timeouts.idle > 0) this.watchIdle(this.timeouts.idle);
+  }
+
+  /**
+   * Aborts the association when the peer stays silent for `ms` while we wait on it (Timeouts.idle).
+   * The timer is not re-armed per PDU: it wakes up when the silence could have lasted `ms` at the
+   * earliest, and looks at when we last heard from the peer.
+   */
+  private watchIdle(ms: number): void {
+    const check = () => {
+      this.idleTimer = null;
+      if (this.current !== 'established' && this.current !== 'releasing') return;
+      const waiting = this.events.waitingForPeer();
+      const now = Date.now();
+      if (waiting === 'message' || (waiting === 'idle' && this.role === 'acceptor')) {
+        const silent = now - this.lastActivity;
+        if (silent >= ms) {
+          warn(`${this.transport.peer} (${this.events.peerAe()}) sent nothing for ${ms} ms ${waiting === 'message' ? 'in the middle of a message' : 'on an idle association'}; aborting`);
+          this.transport.send(encodePdu({ type: 'abort', source: 2, reason: 0 }));
+          this.destroy(new Timeout('idle', ms));
+          return;
+        }
+        this.idleTimer = setTimeout(check, ms - silent).unref();
+        return;
+      }
+      // We are the one working (or, as requestor, nothing is asked of the peer): silence is fine.
+      this.lastActivity = now;
+      this.idleTimer = setTimeout(check, ms).unref();
+    };
+    this.idleTimer = setTimeout(check, ms).unref();
   }
 
   private protocolFailure(message: string, reason: number): void {
-    log.warn(`protocol error from ${this.transport.peer} (${this.events.peerAe()}); aborting: ${message}`);
+    warn(`protocol error from ${this.transport.peer} (${this.events.peerAe()}); aborting: ${message}`);
     this.transport.send(encodePdu({ type: 'abort', source: 2, reason }));
     this.destroy(new ProtocolError(message, reason));
   }
@@ -247,6 +348,10 @@ export class UpperLayer {
 
   private finish(info: CloseInfo): void {
     this.clearTimer();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    inboundMemory.take(-this.counted);
+    this.counted = 0;
     this.current = 'closed';
     const err = info.reason === 'released' ? new PeerClosed('The association was released') : info.reason;
     this.events.ended(err);

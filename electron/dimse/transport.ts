@@ -15,6 +15,8 @@ const READ_BUFFER = 64 * 1024;
 const HIGH_WATER = 4 * 1024 * 1024;
 /** Bytes the kernel may hold unsent for us (socketOptions.ts says why; 32–128 KiB measured alike). */
 const UNSENT_LIMIT = 128 * 1024;
+/** How long a peer has to close its side after a release or rejection, before we close the socket. */
+const GRACE_MS = 5000;
 
 /** What a transport reports to its owner. */
 export interface TransportEvents {
@@ -145,14 +147,16 @@ export class Transport {
 
   /**
    * Ends the connection once the association ended with `failure` (null: released): writes throw
-   * from now on, writers waiting for drain go on. Not `graceful`: destroyed 50 ms later, time for
-   * an A-ABORT we may have written to go out.
+   * from now on, writers waiting for drain go on. Not `graceful`: nothing more is read, and the
+   * socket is destroyed 50 ms later, time for an A-ABORT we may have written to go out. Graceful
+   * (a release, a rejection): the peer has GRACE_MS to close its side.
    */
   end(failure: DimseError | null, graceful: boolean): void {
     this.ended = { failure };
     this.wakeWriters();
     this.socket.end();
-    if (!graceful) setTimeout(() => this.socket.destroy(), 50).unref();
+    if (!graceful) this.socket.pause();
+    setTimeout(() => this.socket.destroy(), graceful ? GRACE_MS : 50).unref();
   }
 
   private wakeWriters(): void {
