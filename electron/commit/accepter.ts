@@ -20,8 +20,8 @@ export interface AccepterOptions {
   aeTitle: string;
   port: number;
   host?: string;
-  /** Decides on a calling AE and its address (false: A-ASSOCIATE-RJ, reason 3). */
-  acceptCalling: (callingAe: string, address: string) => boolean;
+  /** Decides on a calling AE, its address and whether it came over TLS (false: A-ASSOCIATE-RJ, reason 3). */
+  acceptCalling: (callingAe: string, address: string, tls: boolean) => boolean | Promise<boolean>;
   /** Handles an N-EVENT-REPORT-RQ (delivery on a new association). */
   onReport: (req: IncomingRequest) => Reply;
   /** Rejections, for the log. */
@@ -42,7 +42,7 @@ export async function startAccepter(o: AccepterOptions): Promise<Accepter> {
   const server: DimseServer = await startServer(
     {
       aeTitle: o.aeTitle,
-      acceptCalling: (callingAe, peer) => o.acceptCalling(callingAe, peer.address),
+      acceptCalling: (callingAe, peer) => o.acceptCalling(callingAe, peer.address, peer.tls),
       abstractSyntaxes: [STORAGE_COMMITMENT_SOP_CLASS],
       transferSyntaxes: [IMPLICIT_LE, EXPLICIT_LE],
       // The reporter is SCP of Storage Commitment; it may also keep the SCU role if it asks for it.

@@ -186,7 +186,7 @@ export class CommitService {
       aeTitle,
       port,
       host,
-      acceptCalling: (ae, address) => this.isKnownCaller(ae, address),
+      acceptCalling: (ae, address, tls) => this.isKnownCaller(ae, address, tls),
       onReport: (req) => this.onIncomingRequest(req, 'new'),
       // (Without our certificate, the accepter refuses TLS callers and says why: server.ts.)
       tls: () => this.nodes.tlsServer(),
@@ -240,16 +240,23 @@ export class CommitService {
     await a?.close();
   }
 
-  /** True for a calling AE we know: a configured node, or the node of a transaction still open. */
-  isKnownCaller(callingAe: string, address: string): boolean {
+  /**
+   * True for a calling AE we know, calling from its node's address: a configured node (its host
+   * name resolved), or the node of a transaction still open or recent. The AE title of a node set
+   * up for TLS is known only over TLS (`tls`: the caller showed a certificate we trust).
+   */
+  async isKnownCaller(callingAe: string, address: string, tls = false): Promise<boolean> {
     const peer = normaliseAddress(address);
+    const nodes = this.nodes.knownCallers().filter((n) => sameAeTitle(n.aeTitle, callingAe));
+    if (!tls && nodes.some((n) => n.tls)) return false;
     for (const t of this.store.open()) {
       if (sameAeTitle(t.node.aeTitle, callingAe) && t.node.addresses.some((a) => normaliseAddress(a) === peer)) return true;
     }
     for (const t of this.store.recentNodes()) {
       if (sameAeTitle(t.aeTitle, callingAe) && t.addresses.some((a) => normaliseAddress(a) === peer)) return true;
     }
-    return this.nodes.knownCallers().some((n) => sameAeTitle(n.aeTitle, callingAe));
+    for (const n of nodes) if ((await resolveAddresses(n.host)).includes(peer)) return true;
+    return false;
   }
 
   /** Handles N-EVENT-REPORT-RQ on any association (ours or the accepter's). */
@@ -642,6 +649,7 @@ export class CommitService {
     this.closing.abort();
     await this.stopAccepter();
     await this.deletionsIdle();
+    this.store.flushReportLog();
   }
 }
 

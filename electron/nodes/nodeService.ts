@@ -96,8 +96,8 @@ export class NodeService {
     return readTlsCredentials(this.store.local().tls);
   }
 
-  /** The AEs the accepter admits besides the nodes of open transactions: every saved node. */
-  knownCallers(): { aeTitle: string; host: string }[] {
-    return this.store.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host }));
+  /** The AEs the accepter admits besides the nodes of open transactions: every saved node (from its host; a TLS node over TLS only). */
+  knownCallers(): { aeTitle: string; host: string; tls: boolean }[] {
+    return this.store.list().map((n) => ({ aeTitle: n.aeTitle, host: n.host, tls: n.tls }));
   }
 }

@@ -111,10 +111,21 @@ export interface ReportLogEntry {
 
 const now = () => new Date().toISOString();
 
+/**
+ * Rejected reports change nothing, so their log lines need not be durable one by one: they are
+ * written together at most once every REJECTED_LOG_MS, REJECTED_LOG_ROWS of them at most (the rest
+ * of a flood becomes one line that counts them). A flood of forged reports costs one synced
+ * commit a second instead of one per report.
+ */
+const REJECTED_LOG_MS = 1000;
+const REJECTED_LOG_ROWS = 200;
+
 /** Commitment reads and writes over one database. */
 export class CommitStore {
   private readonly db: Db;
   private readonly stmt;
+  /** Log lines of rejected reports not written yet, and how many more were left out. */
+  private rejectedLog: { rows: [string, ReportLogEntry][]; more: number; timer: NodeJS.Timeout | null } = { rows: [], more: 0, timer: null };
 
   constructor(db: Db) {
     this.db = db;
@@ -242,17 +253,43 @@ export class CommitStore {
     });
   }
 
-  /** Writes one line of the report log. */
+  /** Writes one line of the report log: at once for an applied report, with the next batch for a rejected one. */
   logReport(e: ReportLogEntry): void {
-    this.stmt.log.run(now(), e.transactionUid, e.callingAe, e.peerAddress, e.delivery, e.status, e.outcome);
+    if (e.status === 0) {
+      this.stmt.log.run(now(), e.transactionUid, e.callingAe, e.peerAddress, e.delivery, e.status, e.outcome);
+      return;
+    }
+    const pending = this.rejectedLog;
+    if (pending.rows.length < REJECTED_LOG_ROWS) pending.rows.push([now(), e]);
+    else pending.more++;
+    pending.timer ??= setTimeout(() => {
+      try {
+        this.flushReportLog();
+      } catch {
+        // (the database was closed meanwhile: these lines are diagnostics, nothing depends on them)
+      }
+    }, REJECTED_LOG_MS).unref();
+  }
+
+  /** Writes the rejected reports' log lines still waiting for their batch. */
+  flushReportLog(): void {
+    const { rows, more, timer } = this.rejectedLog;
+    if (timer) clearTimeout(timer);
+    this.rejectedLog = { rows: [], more: 0, timer: null };
+    if (!rows.length) return;
+    transaction(this.db, () => {
+      for (const [at, e] of rows) this.stmt.log.run(at, e.transactionUid, e.callingAe, e.peerAddress, e.delivery, e.status, e.outcome);
+      if (more) this.stmt.log.run(now(), null, '', '', '', rows.at(-1)![1].status, `${more} more rejected reports in the same second, not logged one by one`);
+    });
   }
 
   /** The report log, newest first (tests and diagnostics). */
   reportLog(limit = 100): (ReportLogEntry & { receivedAt: string })[] {
+    this.flushReportLog();
     return this.db
       .prepare(
         `SELECT received_at AS receivedAt, transaction_uid AS transactionUid, calling_ae AS callingAe, peer_address AS peerAddress,
-                delivery, status, outcome FROM commit_report_log ORDER BY id DESC LIMIT ?`,
+                delivery, status, outcome FROM commit_report_log ORDER BY received_at DESC, id DESC LIMIT ?`,
       )
       .all(limit) as unknown as (ReportLogEntry & { receivedAt: string })[];
   }

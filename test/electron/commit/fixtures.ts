@@ -71,6 +71,6 @@ export function commitServiceFor(db: Db, opts: Partial<CommitOptions> & { aeTitl
 }
 
 /** Saves a node as Settings would, so the accepter admits its AE title. */
-export function saveNode(db: Db, node: { aeTitle: string; host: string; port?: number }): void {
-  new NodeService(db).save({ aeTitle: node.aeTitle, host: node.host, port: node.port ?? 104 });
+export function saveNode(db: Db, node: { aeTitle: string; host: string; port?: number; tls?: boolean }): void {
+  new NodeService(db).save({ aeTitle: node.aeTitle, host: node.host, port: node.port ?? 104, tls: node.tls });
 }

@@ -129,3 +129,19 @@ test('LateReport_AfterTimeout_StillCommits', (t) => {
   processReport(store, null, report({ TransactionUID: txn.transactionUid, referenced: refs(instances), failed: [] }));
   assert.deepEqual(states(), ['committed', 'committed']);
 });
+
+test('RejectedReportFlood_IsLoggedInBatches_NotASyncedRowEach_AnAppliedOneAtOnce', (t) => {
+  const { store, db, instances, txn } = setup(t);
+  const rows = () => (db.prepare('SELECT count(*) AS n FROM commit_report_log').get() as { n: number }).n;
+  for (let i = 0; i < 1000; i++) {
+    const d = processReport(store, null, report({ TransactionUID: txn.transactionUid, referenced: refs(instances), failed: [] }, { peerAeTitle: 'EVIL' }));
+    assert.equal(d.status, ReportStatus.InvalidArgumentValue);
+  }
+  assert.equal(rows(), 0, 'rejected reports wait for their batch: no row (and no synced commit) each');
+  processReport(store, null, report({ TransactionUID: txn.transactionUid, referenced: refs(instances), failed: [] }));
+  assert.equal(rows(), 1, 'an applied report is logged at once');
+  const log = store.reportLog(300); // (writes the batch first)
+  assert.equal(rows(), 1 + 200 + 1, 'the first 200 rejected ones one by one, the rest as one line');
+  assert.ok(log.some((e) => /800 more rejected reports/.test(e.outcome)));
+  assert.equal(log.filter((e) => /EVIL/.test(e.outcome)).length, 200);
+});

@@ -106,6 +106,29 @@ test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
   await assoc.release();
 });
 
+test('Accepter_AdmitsAConfiguredNode_OnlyFromItsHost_AndATlsNodeOnlyOverTls', async (t) => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir.path, 'courier.db'));
+  const service = commitServiceFor(db, { aeTitle: 'COURIER' });
+  const accepter = await service.startAccepter(0, '127.0.0.1');
+  cleanUpAfter(t, { service, db, dir });
+  const callAs = (callingAe: string) =>
+    Association.connect({
+      host: '127.0.0.1', port: accepter.port, callingAe, calledAe: 'COURIER',
+      contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
+    });
+  const notRecognized = (err: unknown) => err instanceof AssociationRejected && err.reason === 3;
+  // FAR's node is on another host: its AE title from 127.0.0.1 is someone else's.
+  saveNode(db, { aeTitle: 'FAR', host: '127.0.0.2' });
+  await assert.rejects(callAs('FAR'), notRecognized);
+  // Set up by name: the name is resolved, and 127.0.0.1 is localhost.
+  saveNode(db, { aeTitle: 'NAMED', host: 'localhost' });
+  await (await callAs('NAMED')).release();
+  // A TLS node's AE title over plain TCP, from the right host: refused.
+  saveNode(db, { aeTitle: 'SECURE', host: '127.0.0.1', tls: true });
+  await assert.rejects(callAs('SECURE'), notRecognized);
+});
+
 test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing', async (t) => {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
