@@ -26,7 +26,7 @@ test('requests are checked for sender, validated, dispatched; errors come back a
     const { ipc, handlers, invoke } = fakeIpcMain();
     const unregister = registerIpc(ipc, createDispatcher(createHandlers(services, { kind: 'electron', version: '1.0.0' })), createSenderCheck(page));
 
-    assert.deepEqual(await invoke(page, 'library.counts', undefined), { ok: true, value: { patients: 0, studies: 0, series: 0, instances: 0 } });
+    assert.deepEqual(await invoke(page, 'library.counts', undefined), { ok: true, value: { patients: 0, studies: 0, series: 0, instances: 0, unfiled: 0 } });
     const info = (await invoke(page, 'app.info', undefined)) as { ok: true; value: { host: string; version: string } };
     assert.equal(info.value.host, 'electron');
 
