@@ -120,6 +120,20 @@ const now = () => new Date().toISOString();
 const REJECTED_LOG_MS = 1000;
 const REJECTED_LOG_ROWS = 200;
 
+/** Counts with nothing in them. */
+export const emptyCounts = (): CommitCounts => ({ total: 0, pending: 0, committed: 0, failed: 0, timedOut: 0, deleted: 0, kept: 0 });
+
+/** Adds one instance's commitment state (and what happened to its file) to `c`. */
+export function countInto(c: CommitCounts, state: CommitInstanceState, deleteState: string | null): void {
+  c.total++;
+  if (state === 'pending') c.pending++;
+  else if (state === 'committed') c.committed++;
+  else if (state === 'failed') c.failed++;
+  else if (state === 'timed-out') c.timedOut++;
+  if (deleteState === 'deleted') c.deleted++;
+  else if (deleteState === 'kept') c.kept++;
+}
+
 /** Commitment reads and writes over one database. */
 export class CommitStore {
   private readonly db: Db;
@@ -505,17 +519,11 @@ export class CommitStore {
           StudyInstanceUID: key,
           StudyDescription: (r.StudyDescription as string | null) ?? null,
           PatientName: (r.PatientName as string | null) ?? null,
-          counts: { total: 0, pending: 0, committed: 0, failed: 0, timedOut: 0, deleted: 0, kept: 0 },
+          counts: emptyCounts(),
         };
         groups.set(key, g);
       }
-      g.counts.total++;
-      if (r.state === 'pending') g.counts.pending++;
-      else if (r.state === 'committed') g.counts.committed++;
-      else if (r.state === 'failed') g.counts.failed++;
-      else if (r.state === 'timed-out') g.counts.timedOut++;
-      if (r.delete_state === 'deleted') g.counts.deleted++;
-      if (r.delete_state === 'kept') g.counts.kept++;
+      countInto(g.counts, r.state as CommitInstanceState, (r.delete_state as string | null) ?? null);
     }
     return [...groups.values()];
   }

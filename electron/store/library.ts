@@ -2,6 +2,7 @@
  * Library queries: writing what indexing found, and reading patients → studies → series →
  * instances for the UI, the CLI and the other services.
  */
+import { selectionWhere, type SelectionScope } from './selection.ts';
 import type { InstanceRow, LibraryConflict, PatientRow, SeriesRow, StudyRow } from '../../shared/contract/index.ts';
 import type { Db } from './db.ts';
 
@@ -391,26 +392,15 @@ export class LibraryStore {
   }
 
   /** One file per instance of the given patients, studies or series (for send and export). */
-  filesOf(scope: { patientIds?: number[]; studyIds?: number[]; seriesIds?: number[]; instanceIds?: number[] }): InstanceFile[] {
-    const where: string[] = [];
-    const args: string[] = [];
-    const add = (ids: number[] | undefined, column: string) => {
-      if (ids?.length) {
-        where.push(`${column} IN (SELECT value FROM json_each(?))`);
-        args.push(JSON.stringify(ids));
-      }
-    };
-    add(scope.patientIds, 'st.patient_id');
-    add(scope.studyIds, 'se.study_id');
-    add(scope.seriesIds, 'i.series_id');
-    add(scope.instanceIds, 'i.id');
-    if (!where.length) return [];
+  filesOf(scope: SelectionScope): InstanceFile[] {
+    const selected = selectionWhere(scope);
+    if (!selected) return [];
     const rows = this.db
       .prepare(
-        `${FILE_SELECT} WHERE f.id = (SELECT min(f2.id) FROM files f2 WHERE f2.instance_id = i.id) AND (${where.join(' OR ')})
+        `${FILE_SELECT} WHERE f.id = (SELECT min(f2.id) FROM files f2 WHERE f2.instance_id = i.id) AND (${selected.where})
          ORDER BY st.id, se.SeriesNumber, se.id, i.InstanceNumber, i.id`,
       )
-      .all(...args);
+      .all(...selected.args);
     return rows.map(toInstanceFile);
   }
 }

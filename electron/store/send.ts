@@ -4,7 +4,7 @@
  * a crash still has its unfinished instances 'queued' and resumes from them.
  */
 import type { StatementSync } from 'node:sqlite';
-import type { CommitCounts, CommitInstanceState } from '../../shared/contract/commit.ts';
+import type { CommitInstanceState } from '../../shared/contract/commit.ts';
 import { failureMeaning, formatFailureReason } from '../../shared/contract/commit.ts';
 import type {
   SendCommitOptions,
@@ -19,6 +19,8 @@ import type {
   SendSelection,
 } from '../../shared/contract/send.ts';
 import { transaction, type Db } from './db.ts';
+import { selectionWhere } from './selection.ts';
+import { countInto, emptyCounts } from './commit.ts';
 
 /** What a new job's instance is. */
 export interface NewSendInstance {
@@ -99,19 +101,6 @@ interface JobDbRow {
   commit_attempts: number | null;
   commit_state: SendCommitState | null;
   commit_message: string | null;
-}
-
-const emptyCounts = (): CommitCounts => ({ total: 0, pending: 0, committed: 0, failed: 0, timedOut: 0, deleted: 0, kept: 0 });
-
-/** Adds one instance's commitment state to counts. */
-function count(c: CommitCounts, state: CommitInstanceState, deleteState: string | null): void {
-  c.total++;
-  if (state === 'pending') c.pending++;
-  else if (state === 'committed') c.committed++;
-  else if (state === 'failed') c.failed++;
-  else if (state === 'timed-out') c.timedOut++;
-  if (deleteState === 'deleted') c.deleted++;
-  else if (deleteState === 'kept') c.kept++;
 }
 
 /** The latest commitment row of a send instance `si` (a re-request supersedes the earlier ones). */
@@ -249,28 +238,17 @@ export class SendStore {
    * each), in library order: what `send.plan` chooses from.
    */
   selectionFiles(scope: SendSelection): SelectionFile[] {
-    const where: string[] = [];
-    const args: string[] = [];
-    const add = (ids: number[] | undefined, column: string) => {
-      if (ids?.length) {
-        where.push(`${column} IN (SELECT value FROM json_each(?))`);
-        args.push(JSON.stringify(ids));
-      }
-    };
-    add(scope.patientIds, 'st.patient_id');
-    add(scope.studyIds, 'se.study_id');
-    add(scope.seriesIds, 'i.series_id');
-    add(scope.instanceIds, 'i.id');
-    if (!where.length) return [];
+    const selected = selectionWhere(scope);
+    if (!selected) return [];
     return this.db
       .prepare(
         `SELECT f.id AS fileId, i.id AS instanceId, f.path, f.size, f.TransferSyntaxUID, i.SOPInstanceUID, i.SOPClassUID,
                 i.series_id AS seriesId, se.study_id AS studyId, st.patient_id AS patientId
          FROM files f JOIN instances i ON i.id = f.instance_id JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id
-         WHERE ${where.join(' OR ')}
+         WHERE ${selected.where}
          ORDER BY st.id, se.SeriesNumber, se.id, i.InstanceNumber, i.id, f.id`,
       )
-      .all(...args) as unknown as SelectionFile[];
+      .all(...selected.args) as unknown as SelectionFile[];
   }
 
   /** One job with its counts, or null. */
@@ -326,7 +304,7 @@ export class SendStore {
     const rows = this.db
       .prepare(`SELECT c.state, c.delete_state FROM send_instances si JOIN commit_instances c ON c.id = (SELECT max(c2.id) FROM commit_instances c2 WHERE c2.send_instance_id = si.id) WHERE si.job_id = ?`)
       .all(r.id) as { state: CommitInstanceState; delete_state: string | null }[];
-    for (const c of rows) count(counts, c.state, c.delete_state);
+    for (const c of rows) countInto(counts, c.state, c.delete_state);
     return {
       request: true,
       deleteAfterCommit: r.delete_after_commit === 1,
@@ -410,7 +388,7 @@ export class SendStore {
       if (r.state === 'queued') g.queued++;
       else if (r.state === 'failed') g.failed++;
       else g.stored++;
-      if (g.commit && r.commit_state) count(g.commit, r.commit_state as CommitInstanceState, (r.delete_state as string | null) ?? null);
+      if (g.commit && r.commit_state) countInto(g.commit, r.commit_state as CommitInstanceState, (r.delete_state as string | null) ?? null);
     }
     return [...groups.values()];
   }

@@ -30,10 +30,10 @@ function overwriteKeepingSizeAndMtime(path: string, scratch: string): void {
   assert.equal(after.mtimeMs, before.mtimeMs);
 }
 
-test('AppSendJob_FileOverwrittenAfterItWasSent_IsKeptAsChangedSinceSent_TheOthersDeleted', async (t) => {
+/** The app's services and a `courier pacs` (report on the same association); `queue` makes a send job with commitment and deletion for it. */
+async function appWithPacs(t: { after(fn: () => unknown): void }) {
   const dir = tempDir();
   const services = createServices(join(dir.path, 'home'));
-  const files = makeStudy(join(dir.path, 'study'), 3);
   const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
   t.after(async () => {
     await pacs.close();
@@ -41,14 +41,17 @@ test('AppSendJob_FileOverwrittenAfterItWasSent_IsKeptAsChangedSinceSent_TheOther
     dir.cleanup();
   });
   const dest = { nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, maxAssociations: 1 };
-  const jobId = services.send.queueFiles(dest, 'COURIER', 'changed', files.map((f) => ({ path: f.path })), {
-    request: true,
-    deleteAfterCommit: true,
-    timeoutMs: 10_000,
-    attempts: 1,
-  });
+  const queue = (paths: string[]) =>
+    services.send.queueFiles(dest, 'COURIER', 'changed', paths.map((path) => ({ path })), { request: true, deleteAfterCommit: true, timeoutMs: 10_000, attempts: 1 });
+  return { dir: dir.path, services, queue };
+}
+
+test('AppSendJob_FileOverwrittenAfterItWasSent_IsKeptAsChangedSinceSent_TheOthersDeleted', async (t) => {
+  const { dir, services, queue } = await appWithPacs(t);
+  const files = makeStudy(join(dir, 'study'), 3);
+  const jobId = queue(files.map((f) => f.path));
   // Right after its store is answered, before commitment is requested, the first file is overwritten.
-  services.send.start(jobId, { onResult: (r) => r.path === files[0].path && overwriteKeepingSizeAndMtime(files[0].path, join(dir.path, 'scratch')) });
+  services.send.start(jobId, { onResult: (r) => r.path === files[0].path && overwriteKeepingSizeAndMtime(files[0].path, join(dir, 'scratch')) });
   await services.send.wait(jobId);
   await services.workflow.settled(jobId);
   const rows = services.send.store.instances(jobId);
@@ -88,10 +91,9 @@ test('CliSendCommit_FileOverwrittenAfterItWasSent_IsKeptAsChangedSinceSent', asy
 });
 
 test('LargeFileStreamedAsItIsSent_OverwrittenAfterwards_IsKeptAsChangedSinceSent', async (t) => {
-  const dir = tempDir();
-  const services = createServices(join(dir.path, 'home'));
+  const { dir, services, queue } = await appWithPacs(t);
   // A 3 MB image (pydicom writes it): larger than what is read ahead, so its bytes are read as the store goes out.
-  const big = join(dir.path, 'big', 'IM_BIG.dcm');
+  const big = join(dir, 'big', 'IM_BIG.dcm');
   python([
     '-c',
     `
@@ -108,15 +110,8 @@ print('null')
     big,
   ]);
   assert.ok(statSync(big).size > 3_000_000);
-  const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
-  t.after(async () => {
-    await pacs.close();
-    await services.close();
-    dir.cleanup();
-  });
-  const dest = { nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, maxAssociations: 1 };
-  const jobId = services.send.queueFiles(dest, 'COURIER', 'big', [{ path: big }], { request: true, deleteAfterCommit: true, timeoutMs: 10_000, attempts: 1 });
-  services.send.start(jobId, { onResult: () => overwriteKeepingSizeAndMtime(big, join(dir.path, 'scratch')) });
+  const jobId = queue([big]);
+  services.send.start(jobId, { onResult: () => overwriteKeepingSizeAndMtime(big, join(dir, 'scratch')) });
   await services.send.wait(jobId);
   await services.workflow.settled(jobId);
   const [row] = services.send.store.instances(jobId);
