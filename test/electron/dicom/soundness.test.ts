@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { buildFileSet } from '../../../electron/dicomdir/fileset.ts';
 import { examineFile } from '../../../electron/library/examine.ts';
 import { preflight } from '../../../electron/send/preflight.ts';
 import { freePort, hasCommand, PYDICOM_TEST_FILES, python, tempDir } from '../../helpers.ts';
@@ -73,7 +74,7 @@ test('every element must fit in the file, in every transfer syntax: send check a
   }
 });
 
-test('a file without Study or Series Instance UID is not sent, with the reason', { skip: !existsSync(PYDICOM_TEST_FILES) && 'pydicom test files not installed' }, (t) => {
+test('a file without Study or Series Instance UID is not sent or exported, with the reason', { skip: !existsSync(PYDICOM_TEST_FILES) && 'pydicom test files not installed' }, async (t) => {
   const dir = tempDir();
   t.after(dir.cleanup);
   python([
@@ -91,6 +92,11 @@ print("[]")`,
   const series = preflight(join(dir.path, 'noseries.dcm'));
   assert.match(!study.ok ? study.reason : 'sent', /No Study Instance UID \(0020,000D\)/);
   assert.match(!series.ok ? series.reason : 'sent', /No Series Instance UID \(0020,000E\)/);
+  const exported = await buildFileSet([join(dir.path, 'nostudy.dcm'), join(dir.path, 'noseries.dcm'), join(PYDICOM_TEST_FILES, 'CT_small.dcm')], { out: join(dir.path, 'out') });
+  assert.equal(exported.instances, 1);
+  for (const name of ['nostudy.dcm', 'noseries.dcm']) {
+    assert.match(exported.errors.find((e) => e.path.endsWith(name))?.message ?? `${name} exported`, /no Study or Series Instance UID, so it has no place in a file-set/);
+  }
 });
 
 test('courier send --commit --delete-after-commit: unsound files are not sent, committed or deleted', { skip: needs }, async (t) => {
