@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { decodedFrameBytes, decodeFrame, type FrameCodecs, type OpenJpeg } from '../../shared/dicom/frameCodec.ts';
+import { decodedFrameBytes, decodeFrame, type FrameCodecs, type FrameGeometry, type OpenJpeg } from '../../shared/dicom/frameCodec.ts';
 import { codecFor } from '../../shared/dicom/transferSyntax.ts';
 import { ascii, find, T, uint16, type Element } from './dataset.ts';
 import { inflateBounded, InflateError } from './inflate.ts';
@@ -51,16 +51,8 @@ export function lossyMethod(ts: string): string | null {
   return null;
 }
 
-/** The Image Pixel attributes a decoder and the length checks need (PS3.3 C.7.6.3). */
-export interface PixelLayout {
-  rows: number;
-  columns: number;
-  samples: number;
-  bitsAllocated: number;
-  bitsStored: number;
-  pixelRepresentation: number;
-  planarConfiguration: number;
-  photometric: string;
+/** The Image Pixel attributes a decoder needs (PS3.3 C.7.6.3), and how many frames the length checks count. */
+export interface PixelLayout extends FrameGeometry {
   frames: number;
 }
 
