@@ -8,7 +8,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodedFrameBytes, decodeFrame, type FrameCodecs, type FrameGeometry, type OpenJpeg } from '../../shared/dicom/frameCodec.ts';
-import { codecFor } from '../../shared/dicom/transferSyntax.ts';
+import { basicOffsets, frameFragments, joinFragments } from '../../shared/dicom/fragments.ts';
+import { codecFor, type CodecFamily } from '../../shared/dicom/transferSyntax.ts';
 import { ascii, find, T, uint16, type Element } from './dataset.ts';
 import { inflateBounded, InflateError } from './inflate.ts';
 
@@ -103,41 +104,10 @@ export interface Decoded {
   planarConfiguration: number;
 }
 
-/** Splits encapsulated fragments into frames (PS3.5 A.4): by the Basic Offset Table, else by count or start markers. */
-export function framesOf(fragments: Uint8Array[], frameCount: number, codec: string): Uint8Array[] {
+/** Splits encapsulated fragments (the Basic Offset Table item first) into frames (shared/dicom/fragments.ts). */
+export function framesOf(fragments: Uint8Array[], frameCount: number, codec: CodecFamily): Uint8Array[] {
   const [bot, ...frags] = fragments;
-  if (!frags.length) throw new Error('the encapsulated pixel data holds no fragments');
-  const groups: Uint8Array[][] = [];
-  if (bot && bot.length >= 4 && frameCount > 1) {
-    const view = new DataView(bot.buffer, bot.byteOffset, bot.byteLength);
-    const offsets: number[] = [];
-    for (let i = 0; i + 4 <= bot.length; i += 4) offsets.push(view.getUint32(i, true));
-    let pos = 0;
-    let frame = -1;
-    for (const f of frags) {
-      while (frame + 1 < offsets.length && offsets[frame + 1] <= pos) {
-        frame++;
-        groups.push([]);
-      }
-      if (frame < 0) throw new Error('the Basic Offset Table does not start at the first fragment');
-      groups[frame].push(f);
-      pos += 8 + f.length;
-    }
-  } else if (frameCount <= 1) {
-    groups.push(frags);
-  } else if (frags.length === frameCount) {
-    for (const f of frags) groups.push([f]);
-  } else {
-    // No offset table and more fragments than frames: a frame starts where a codestream starts.
-    const starts = (f: Uint8Array) =>
-      codec === 'jpeg' || codec === 'jpegls' ? f[0] === 0xff && f[1] === 0xd8 : codec.includes('j2k') ? f[0] === 0xff && f[1] === 0x4f : true;
-    for (const f of frags) {
-      if (!groups.length || starts(f)) groups.push([f]);
-      else groups[groups.length - 1].push(f);
-    }
-  }
-  if (groups.length < frameCount) throw new Error(`found ${groups.length} frames in the pixel data, the header says ${frameCount}`);
-  return groups.slice(0, frameCount).map((g) => (g.length === 1 ? g[0] : Buffer.concat(g)));
+  return frameFragments(frags, basicOffsets(bot), frameCount, codec).map((g) => joinFragments(frags, g));
 }
 
 /** Decodes every frame of an encapsulated Pixel Data element of `elements` (top-level dataset). */

@@ -1,10 +1,12 @@
 /**
  * Finding the bytes of one frame in a parsed file: native Pixel Data (frames follow each other,
- * not byte aligned for 1-bit images, PS3.5 §8.1.1) or encapsulated fragments (PS3.5 A.4), split by
- * the Extended Offset Table, the Basic Offset Table, one fragment a frame, or where a codestream
- * starts. A file cut short says so: "truncated", with how many bytes are missing.
+ * not byte aligned for 1-bit images, PS3.5 §8.1.1) or encapsulated fragments (PS3.5 A.4), split as
+ * export splits them (shared/dicom/fragments.ts), by the Extended Offset Table first when there is
+ * one. A file cut short says so: "truncated", with how many bytes are missing.
  */
 import type { DataSet, Element } from 'dicom-parser';
+import { frameFragments, joinFragments } from '../../../../shared/dicom/fragments.ts';
+import type { CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
 import type { PixelLayout } from './attributes.ts';
 
 /** A frame's native bytes: `bitOffset` bits into `bytes` (only 1-bit frames start inside a byte), its
@@ -57,52 +59,15 @@ export function truncated(needed: number, available: number, what: string): Erro
 }
 
 /** The compressed bytes of frame `frame` of encapsulated Pixel Data. */
-export function encapsulatedFrame(ds: DataSet, px: Element, frames: number, frame: number, codec: string): Uint8Array {
-  const fragments = px.fragments ?? [];
+export function encapsulatedFrame(ds: DataSet, px: Element, frames: number, frame: number, codec: CodecFamily): Uint8Array {
   const end = ds.byteArray.length;
-  for (const f of fragments) {
+  const fragments = (px.fragments ?? []).map((f) => {
     if (f.position + f.length > end) throw new Error(`The file is truncated: a fragment of its pixel data needs ${f.position + f.length - end} more bytes than the file holds`);
-  }
-  if (!fragments.length) throw new Error('The encapsulated pixel data holds no fragments');
-  const groups = fragmentGroups(ds, px, frames, codec);
-  if (frame >= groups.length) throw new Error(`The pixel data holds ${groups.length} frames, the header says ${frames}`);
-  const group = groups[frame];
-  if (group.length === 1) return ds.byteArray.subarray(fragments[group[0]].position, fragments[group[0]].position + fragments[group[0]].length);
-  const out = new Uint8Array(group.reduce((n, i) => n + fragments[i].length, 0));
-  let at = 0;
-  for (const i of group) {
-    out.set(ds.byteArray.subarray(fragments[i].position, fragments[i].position + fragments[i].length), at);
-    at += fragments[i].length;
-  }
-  return out;
-}
-
-/** Which fragments (by index) make up each frame (PS3.5 A.4). */
-function fragmentGroups(ds: DataSet, px: Element, frames: number, codec: string): number[][] {
-  const fragments = px.fragments!;
-  if (frames <= 1) return [fragments.map((_, i) => i)];
-  const offsets = extendedOffsets(ds) ?? (px.basicOffsetTable?.length ? px.basicOffsetTable : null);
-  if (offsets) {
-    // Offsets count from the first fragment's item tag; fragment.offset does too.
-    const groups: number[][] = offsets.map(() => []);
-    fragments.forEach((f, i) => {
-      let k = offsets.length - 1;
-      while (k > 0 && offsets[k] > f.offset) k--;
-      groups[k].push(i);
-    });
-    return groups;
-  }
-  if (fragments.length === frames) return fragments.map((_, i) => [i]);
-  // No offset table and more fragments than frames: a frame starts where a codestream starts.
-  const groups: number[][] = [];
-  fragments.forEach((f, i) => {
-    const b = ds.byteArray;
-    const soi = b[f.position] === 0xff && b[f.position + 1] === (codec === 'j2k' || codec === 'htj2k' ? 0x4f : 0xd8);
-    const starts = codec === 'rle' || codec === 'deflate' ? true : soi;
-    if (!groups.length || starts) groups.push([i]);
-    else groups[groups.length - 1].push(i);
+    return ds.byteArray.subarray(f.position, f.position + f.length);
   });
-  return groups;
+  const offsets = extendedOffsets(ds) ?? (px.basicOffsetTable?.length ? px.basicOffsetTable : null);
+  const groups = frameFragments(fragments, offsets, frames, codec);
+  return joinFragments(fragments, groups[frame]);
 }
 
 /** The Extended Offset Table (7FE0,0001), 64-bit offsets (PS3.5 A.4 Table A.4-1). */
