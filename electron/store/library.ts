@@ -87,6 +87,8 @@ export interface EntityCounts {
 export class LibraryStore {
   private readonly db: Db;
   private readonly patientIds = new Map<string, number>();
+  /** Studies whose files were added or forgotten since the last pruneOrphans: their Patient IDs are recounted there. */
+  private readonly touchedStudies = new Set<number>();
   private readonly studyIds = new Map<string, number>();
   private readonly seriesIds = new Map<string, number>();
   private readonly stmt;
@@ -130,6 +132,11 @@ export class LibraryStore {
       error: db.prepare('INSERT OR REPLACE INTO index_errors (path, size, mtime_ms, message) VALUES (?, ?, ?, ?)'),
       skipped: db.prepare('INSERT OR REPLACE INTO skipped_files (path, size, mtime_ms) VALUES (?, ?, ?)'),
       forgetFile: db.prepare('DELETE FROM files WHERE path = ?'),
+      studyOfFile: db.prepare('SELECT se.study_id AS id FROM files f JOIN instances i ON i.id = f.instance_id JOIN series se ON se.id = i.series_id WHERE f.path = ?'),
+      recountClaims: db.prepare(
+        `UPDATE studies SET patient_ids = (SELECT count(DISTINCT f.PatientID) FROM series se JOIN instances i ON i.series_id = se.id
+           JOIN files f ON f.instance_id = i.id WHERE se.study_id = studies.id AND f.PatientID IS NOT NULL) WHERE id = ?`,
+      ),
       forgetError: db.prepare('DELETE FROM index_errors WHERE path = ?'),
       forgetSkipped: db.prepare('DELETE FROM skipped_files WHERE path = ?'),
     };
@@ -201,6 +208,8 @@ export class LibraryStore {
         rec.BodyPartExamined, rec.SeriesInstanceUID ? 0 : 1) as { id: number }).id;
       this.seriesIds.set(seriesKey, seriesId);
     }
+    this.touchedStudies.add(studyId);
+    this.touchStudyOf(path); // the study it held before, if it changed
     const instanceId = (this.stmt.instance.get(seriesId, rec.SOPInstanceUID, rec.SOPClassUID, rec.InstanceNumber, rec.Rows, rec.Columns,
       rec.NumberOfFrames, rec.hasPixels ? 1 : 0) as { id: number }).id;
     this.stmt.file.run(path, instanceId, size, Math.trunc(mtimeMs), rec.TransferSyntaxUID, rec.datasetOffset, rec.hasPart10Header ? 1 : 0,
@@ -212,27 +221,43 @@ export class LibraryStore {
 
   /** Records a DICOM file that could not be read, with the reason. */
   putError(path: string, size: number, mtimeMs: number, message: string): void {
-    this.stmt.forgetFile.run(path);
+    this.forgetFile(path);
     this.stmt.forgetSkipped.run(path);
     this.stmt.error.run(path, size, Math.trunc(mtimeMs), message);
   }
 
   /** Records a file that is not DICOM, so the next index does not read it again. */
   putSkipped(path: string, size: number, mtimeMs: number): void {
-    this.stmt.forgetFile.run(path);
+    this.forgetFile(path);
     this.stmt.forgetError.run(path);
     this.stmt.skipped.run(path, size, Math.trunc(mtimeMs));
   }
 
   /** Forgets a path that no longer exists; instances left without files are removed too. */
   forgetPath(path: string): void {
-    this.stmt.forgetFile.run(path);
+    this.forgetFile(path);
     this.stmt.forgetError.run(path);
     this.stmt.forgetSkipped.run(path);
   }
 
-  /** Removes instances, series, studies and patients that no longer have any file. */
+  private forgetFile(path: string): void {
+    this.touchStudyOf(path);
+    this.stmt.forgetFile.run(path);
+  }
+
+  private touchStudyOf(path: string): void {
+    const study = this.stmt.studyOfFile.get(path) as { id: number } | undefined;
+    if (study) this.touchedStudies.add(study.id);
+  }
+
+  /**
+   * Settles the library after files were added or forgotten: removes instances, series, studies and
+   * patients that no longer have any file, and recounts the Patient IDs the files of each touched
+   * study name (studies.patient_ids: more than 1 is a conflict), so reading the tree costs no scan.
+   */
   pruneOrphans(): void {
+    for (const id of this.touchedStudies) this.stmt.recountClaims.run(id);
+    this.touchedStudies.clear();
     this.db.exec(`
       DELETE FROM instances WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.instance_id = instances.id);
       DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_id = series.id);
@@ -277,7 +302,7 @@ export class LibraryStore {
     return this.db
       .prepare(
         `SELECT p.id, p.PatientID, p.PatientName, p.PatientBirthDate, p.PatientSex, count(s.id) AS studyCount,
-                (SELECT count(*) FROM studies s3 WHERE s3.patient_id = p.id AND s3.id IN (${CLAIMED_STUDIES})) AS conflicts
+                (SELECT count(*) FROM studies s3 WHERE s3.patient_id = p.id AND s3.patient_ids > 1) AS conflicts
          FROM patients p LEFT JOIN studies s ON s.patient_id = p.id
          WHERE ? = '%%' OR p.PatientName LIKE ? ESCAPE '\\' OR p.PatientID LIKE ? ESCAPE '\\'
             OR EXISTS (SELECT 1 FROM studies s2 WHERE s2.patient_id = p.id AND (s2.StudyDate LIKE ? ESCAPE '\\' OR s2.StudyDescription LIKE ? ESCAPE '\\'))
@@ -295,9 +320,8 @@ export class LibraryStore {
                 (SELECT group_concat(DISTINCT se.Modality) FROM series se WHERE se.study_id = st.id) AS modalities,
                 (SELECT count(*) FROM series se WHERE se.study_id = st.id) AS seriesCount,
                 (SELECT count(*) FROM instances i JOIN series se ON se.id = i.series_id WHERE se.study_id = st.id) AS instanceCount,
-                (SELECT count(DISTINCT f.PatientID) FROM series se JOIN instances i ON i.series_id = se.id JOIN files f ON f.instance_id = i.id
-                  WHERE se.study_id = st.id AND f.PatientID IS NOT NULL) AS patientIds,
-                (SELECT count(*) FROM series se JOIN instances i ON i.series_id = se.id WHERE se.study_id = st.id AND i.id IN (${DIFFERING_INSTANCES})) AS contentConflicts
+                st.patient_ids AS patientIds,
+                (SELECT count(*) FROM series se JOIN instances i ON i.series_id = se.id WHERE se.study_id = st.id AND ${DIFFERS}) AS contentConflicts
          FROM studies st WHERE st.patient_id = ? ORDER BY st.unfiled, st.StudyDate DESC, st.StudyTime DESC`,
       )
       .all(patientId)
@@ -316,7 +340,7 @@ export class LibraryStore {
         `SELECT se.id, se.study_id AS studyId, CASE WHEN se.unfiled THEN '' ELSE se.SeriesInstanceUID END AS SeriesInstanceUID,
                 se.Modality, se.SeriesNumber, se.SeriesDescription, se.unfiled,
                 (SELECT count(*) FROM instances i WHERE i.series_id = se.id) AS instanceCount,
-                (SELECT count(*) FROM instances i WHERE i.series_id = se.id AND i.id IN (${DIFFERING_INSTANCES})) AS contentConflicts
+                (SELECT count(*) FROM instances i WHERE i.series_id = se.id AND ${DIFFERS}) AS contentConflicts
          FROM series se WHERE se.study_id = ? ORDER BY se.unfiled, se.SeriesNumber IS NULL, se.SeriesNumber, se.id`,
       )
       .all(studyId)
@@ -351,7 +375,7 @@ export class LibraryStore {
         `SELECT st.id AS studyId, st.patient_id AS patientId, st.StudyInstanceUID, st.StudyDate, st.StudyDescription,
                 f.PatientID, f.PatientName, count(*) AS files, min(f.path) AS example
          FROM studies st JOIN series se ON se.study_id = st.id JOIN instances i ON i.series_id = se.id JOIN files f ON f.instance_id = i.id
-         WHERE st.id IN (SELECT study_id FROM (${CLAIMED_STUDIES}) LIMIT ?) AND f.PatientID IS NOT NULL
+         WHERE st.id IN (SELECT id FROM studies WHERE patient_ids > 1 LIMIT ?) AND f.PatientID IS NOT NULL
          GROUP BY st.id, f.PatientID, f.PatientName ORDER BY st.id, min(f.id)`,
       )
       .all(limit) as { studyId: number; patientId: number; StudyInstanceUID: string; StudyDate: string; StudyDescription: string; PatientID: string; PatientName: string; files: number; example: string }[];
@@ -405,12 +429,10 @@ export class LibraryStore {
   }
 }
 
+/** Instance `i` has files with different contents (one index lookup per instance: files_instance_content). */
+const DIFFERS = '(SELECT count(DISTINCT f.content_key) FROM files f WHERE f.instance_id = i.id) > 1';
 /** Instances whose files hold different contents under the one SOP Instance UID. */
 const DIFFERING_INSTANCES = 'SELECT instance_id FROM files WHERE content_key IS NOT NULL GROUP BY instance_id HAVING count(DISTINCT content_key) > 1';
-/** Studies whose files name more than one Patient ID under the one Study Instance UID. */
-const CLAIMED_STUDIES = `SELECT se.study_id FROM series se JOIN instances i ON i.series_id = se.id JOIN files f ON f.instance_id = i.id
-  WHERE f.PatientID IS NOT NULL GROUP BY se.study_id HAVING count(DISTINCT f.PatientID) > 1`;
-
 const FILE_SELECT = `SELECT f.id AS fileId, i.id AS instanceId, f.path, f.size, f.mtime_ms, f.TransferSyntaxUID, f.dataset_offset,
   f.has_part10_header, i.SOPInstanceUID, i.SOPClassUID
   FROM files f JOIN instances i ON i.id = f.instance_id JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id`;

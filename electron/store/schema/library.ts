@@ -101,4 +101,20 @@ export const libraryMigrations: Migration[] = [
       ALTER TABLE series ADD COLUMN unfiled INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    // A study's or series' rows count the instances whose files differ: one lookup per instance.
+    id: '2026-12-03-files-instance-content',
+    sql: `CREATE INDEX files_instance_content ON files(instance_id, content_key);`,
+  },
+  {
+    // How many Patient IDs the files of a study name (more than 1: a conflict), kept by
+    // LibraryStore.pruneOrphans for the studies an index or a deletion touched, so that listing
+    // patients and studies needs no scan of every file.
+    id: '2026-12-03-studies-patient-ids',
+    sql: `
+      ALTER TABLE studies ADD COLUMN patient_ids INTEGER NOT NULL DEFAULT 0;
+      UPDATE studies SET patient_ids = (SELECT count(DISTINCT f.PatientID) FROM series se JOIN instances i ON i.series_id = se.id
+        JOIN files f ON f.instance_id = i.id WHERE se.study_id = studies.id AND f.PatientID IS NOT NULL);
+    `,
+  },
 ];

@@ -122,6 +122,13 @@ test('a Study UID claimed by two Patient IDs and a SOP Instance UID with two con
   assert.equal(again.filesRead, 1);
   for (const d of ['a', 'c']) await indexPath(services.db, services.library, join(tmp.path, d));
   assert.deepEqual(services.library.conflicts(), conflicts);
+
+  // The anonymised copy deleted (as a committed send does): nothing is claimed twice any more.
+  services.library.forgetPath(join(tmp.path, 'b', 'ct-anon.dcm'));
+  services.library.pruneOrphans();
+  assert.deepEqual(services.library.conflicts(), []);
+  assert.equal(services.library.patients()[0].conflicts, 0);
+  assert.deepEqual(services.library.studies(patient.id).map((s) => [s.otherPatients, s.contentConflicts]), [[0, 0]]);
 });
 
 test('a committed send deletes the file it sent, never another file with the same SOP Instance UID and other content', async (t) => {
