@@ -449,26 +449,33 @@ export class CommitStore {
 
   /** The transaction history, newest first. */
   transactions(limit = 100): CommitTransactionRow[] {
-    const rows = this.db.prepare('SELECT * FROM commit_transactions ORDER BY id DESC LIMIT ?').all(limit);
-    return rows.map((r) => {
-      const t = toTransaction(r);
-      return {
-        id: t.id,
-        transactionUid: t.transactionUid,
-        node: nodeText(t.node),
-        callingAe: t.callingAe,
-        state: t.state,
-        createdAt: r.created_at as string,
-        requestedAt: (r.requested_at as string | null) ?? null,
-        reportAt: (r.report_at as string | null) ?? null,
-        attempts: t.attempts,
-        deleteAfterCommit: t.deleteAfterCommit,
-        retryOf: t.retryOf,
-        sendJobId: t.sendJobId,
-        message: (r.message as string | null) ?? null,
-        counts: this.counts(t.id),
-      };
-    });
+    return this.db.prepare('SELECT * FROM commit_transactions ORDER BY id DESC LIMIT ?').all(limit).map((r) => this.toRow(r));
+  }
+
+  /** One transaction as the history shows it, or null. */
+  transactionRow(id: number): CommitTransactionRow | null {
+    const r = this.stmt.txnById.get(id);
+    return r ? this.toRow(r) : null;
+  }
+
+  private toRow(r: Record<string, unknown>): CommitTransactionRow {
+    const t = toTransaction(r);
+    return {
+      id: t.id,
+      transactionUid: t.transactionUid,
+      node: nodeText(t.node),
+      callingAe: t.callingAe,
+      state: t.state,
+      createdAt: r.created_at as string,
+      requestedAt: (r.requested_at as string | null) ?? null,
+      reportAt: (r.report_at as string | null) ?? null,
+      attempts: t.attempts,
+      deleteAfterCommit: t.deleteAfterCommit,
+      retryOf: t.retryOf,
+      sendJobId: t.sendJobId,
+      message: (r.message as string | null) ?? null,
+      counts: this.counts(t.id),
+    };
   }
 
   /** The instances of a transaction for the UI and the CLI; `problemsFirst`: failed, kept, timed-out and pending before the committed. */
@@ -526,6 +533,11 @@ export class CommitStore {
       countInto(g.counts, r.state as CommitInstanceState, (r.delete_state as string | null) ?? null);
     }
     return [...groups.values()];
+  }
+
+  /** How many files the audit log lists as deleted. */
+  deletionCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM commit_deletions').get() as { n: number }).n;
   }
 
   /** The deletion audit log, newest first. */

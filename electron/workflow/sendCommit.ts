@@ -73,7 +73,7 @@ export class SendCommitWorkflow {
       .then(async (ids) => {
         if (!ids.length) return; // nothing to ask about: the state says why
         await this.commit.settle(ids);
-        this.setState(jobId, 'done');
+        this.settledState(jobId);
       })
       .catch((err) => {
         log.error(`send job ${jobId}: storage commitment failed:`, err);
@@ -209,8 +209,17 @@ export class SendCommitWorkflow {
     const settled = this.commit.settle(ids).then(() => ids);
     this.active.set(jobId, settled);
     void settled
-      .then(() => this.setState(jobId, 'done'))
+      .then(() => this.settledState(jobId))
       .catch((err) => log.error(`send job ${jobId}: storage commitment failed:`, err))
       .finally(() => this.active.delete(jobId));
+  }
+
+  /** After settling: 'done' once none of the job's transactions waits any more (settling stops early when the services close). */
+  private settledState(jobId: number): void {
+    const open = this.send.store.transactionIds(jobId).some((id) => {
+      const state = this.commit.store.byId(id)?.state;
+      return state === 'created' || state === 'requested';
+    });
+    if (!open) this.setState(jobId, 'done');
   }
 }

@@ -39,11 +39,11 @@ export const commitCommand: Command = {
     }
     if (args.values.has('commit-timeout')) commit.store.capDeadlines(Date.now() + commit.options.maxTimeoutMs);
     if (args.values.has('listen')) await commit.startAccepter(intOption(args, 'listen', 0, 0, 65535));
-    const deletedBefore = commit.store.deletions(1_000_000).length;
+    const deletedBefore = commit.store.deletionCount();
     const open = await commit.resume(signal, { rerequest: true });
     const ids = await commit.settle(open, signal);
-    const transactions = ids.map((id) => commit.store.transactions(1_000_000).find((t) => t.id === id)!).filter(Boolean);
-    const deleted = commit.store.deletions(1_000_000).length - deletedBefore;
+    const transactions = ids.map((id) => commit.store.transactionRow(id)).filter((t) => t !== null);
+    const deleted = commit.store.deletionCount() - deletedBefore;
     if (json) out.json({ resumed: open.length, transactions, deleted });
     else {
       out.line(`${open.length} open transaction(s) resumed, ${deleted} file(s) deleted`);

@@ -207,7 +207,8 @@ export const sendCommand: Command = {
     }));
     // One UID for the run: the job's latest transaction (a re-request after a timeout replaces the first).
     const transactionIds = job.commit?.transactionIds ?? [];
-    const transactionUid = transactionIds.length ? (services.commit.store.byId(transactionIds.at(-1)!)?.transactionUid ?? null) : null;
+    const latest = transactionIds.length ? services.commit.store.transactionRow(transactionIds.at(-1)!) : null;
+    const transactionUid = latest?.transactionUid ?? null;
     const failed = instances.filter((i) => i.store === 'failed').length;
     const uncommitted = asked && instances.some((i) => i.store !== 'failed' && i.commit !== 'committed');
     if (json) {
@@ -221,7 +222,9 @@ export const sendCommand: Command = {
           `${failed ? `, ${failed} failed` : ''}; ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s (${(mb / Math.max(seconds, 0.001)).toFixed(1)} MB/s)`,
       );
       if (job.state === 'failed' && job.error) out.line(job.error);
-      if (asked) printCommitment(out, instances, job.commit?.message ?? null, transactionUid);
+      // Why commitment did not happen: the job's word, or the latest transaction's (e.g. the node could not be reached).
+      const why = job.commit?.message ?? (latest && (latest.state === 'failed' || latest.state === 'timed-out') ? latest.message : null);
+      if (asked) printCommitment(out, instances, why, transactionUid);
     }
     return failed || uncommitted || signal.aborted ? 1 : 0;
   },
