@@ -2,7 +2,8 @@
  * Serving an instance's file bytes to the renderer by id (the custom protocol in Electron, HTTP in
  * the browser host). The renderer names an instance id, never a path.
  */
-import { createReadStream, statSync, type ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { openRegularFile } from '../dicom/files.ts';
 import { CourierError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 
@@ -23,8 +24,10 @@ export function openInstanceBytes(services: Services, instanceId: number): Insta
   const file = services.library.fileOfInstance(instanceId);
   if (!file) throw new CourierError('NOT_FOUND', `No instance ${instanceId} in the library`);
   try {
-    const { size } = statSync(file.path);
-    return { size, stream: createReadStream(file.path) };
+    // Opened here, checked regular (a FIFO swapped in would hold the stream open forever).
+    const opened = openRegularFile(file.path);
+    if (!opened) throw new Error('it is not a regular file any more');
+    return { size: opened.stats.size, stream: createReadStream('', { fd: opened.fd }) };
   } catch (err) {
     throw new CourierError('NOT_FOUND', `The file of instance ${instanceId} is no longer readable: ${(err as Error).message}`);
   }

@@ -2,7 +2,7 @@
  * Viewer channels: the tag browser's element tree, decoded here in the main process (dicom-parser
  * over the whole file, names from dcmjs's dictionary) and sent to the renderer as plain data.
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../dicom/files.ts';
 import { dcmjs } from '../dicom/dcmjs.ts';
 import dicomParser from 'dicom-parser';
 import type { TagNode, TagTree } from '../../shared/contract/index.ts';
@@ -30,7 +30,7 @@ export function viewerHandlers(services: Services): Handlers<'viewer.tags' | 'vi
       if (!file) throw new CourierError('NOT_FOUND', `No instance ${instanceId} in the library`);
       let bytes: Uint8Array;
       try {
-        bytes = readFileSync(file.path);
+        bytes = readRegularFile(file.path);
       } catch (err) {
         throw new CourierError('IO', `The file of instance ${instanceId} is no longer readable: ${(err as Error).message}`);
       }

@@ -2,7 +2,7 @@
  * Opening the files Courier reads, safely: only regular files (a FIFO would block the reader, a
  * device never ends), and file system failures said in words rather than as errno codes.
  */
-import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 
 /** Why a file system call failed, in words a person understands ("it does not exist", "… loops"). */
 export function fsReason(err: unknown): string {
@@ -51,4 +51,15 @@ export function openRegularFile(path: string): { fd: number; stats: Stats } | nu
   if (stats.isFile()) return { fd, stats };
   closeSync(fd);
   return null;
+}
+
+/** The bytes of the regular file at `path` (never blocking on a FIFO a library path was swapped for); throws otherwise. */
+export function readRegularFile(path: string): Buffer {
+  const opened = openRegularFile(path);
+  if (!opened) throw new Error(`${path} is not a regular file (a folder, pipe, socket or device)`);
+  try {
+    return readFileSync(opened.fd);
+  } finally {
+    closeSync(opened.fd);
+  }
 }

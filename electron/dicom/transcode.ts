@@ -4,7 +4,7 @@
  * in Explicit VR Little Endian (re-encoded, and decompressed when its compression is not allowed),
  * or for a peer a dataset in Explicit or Implicit VR Little Endian. Every other value's bytes are kept.
  */
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from './files.ts';
 import { inflateDataset } from './header.ts';
 import { DEFLATED_LE, EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from './transferSyntax.ts';
 import {
@@ -49,7 +49,7 @@ const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH
 
 /** Reads and parses a file for export; throws DatasetError with a reason for a person. */
 export function readSource(path: string): Source {
-  return parseSource(path, readFileSync(path), true);
+  return parseSource(path, readRegularFile(path), true);
 }
 
 /** Parses a file's bytes; with `complete` false (only the head of the file), reading stops before Pixel Data. */

@@ -7,9 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
-  fstatSync,
-  openSync,
-  readFileSync,
   readSync,
   existsSync,
   linkSync,
@@ -28,6 +25,7 @@ import { spawnSync } from 'node:child_process';
 import type { ExportError, ExportFilledKey, ExportResult, IsoSupport } from '../../shared/contract/index.ts';
 import { CourierError } from '../../shared/errors.ts';
 import { charsetDecoder } from '../dicom/charset.ts';
+import { openRegularFile, readRegularFile } from '../dicom/files.ts';
 import { headKind, NotDicomError } from '../dicom/header.ts';
 import { transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { ascii, DatasetError, find, type Element } from '../dicom/dataset.ts';
@@ -270,11 +268,14 @@ interface Exported {
 
 async function exportOne(path: string, staged: string, allowed: ReadonlySet<string>, head: { buffer: Buffer }, copier: Copier): Promise<Exported> {
   // Read the head first: a file that already conforms is copied by the kernel without reading its pixels here.
-  const fd = openSync(path, 'r');
+  // Only a regular file is opened for reading (a FIFO swapped in for a library path would block the export).
+  const opened = openRegularFile(path);
+  if (!opened) throw new DatasetError('it is not a regular file (a folder, pipe, socket or device)');
+  const fd = opened.fd;
   let src: Source | null = null;
   let size: number;
   try {
-    size = fstatSync(fd).size;
+    size = opened.stats.size;
     for (let want = HEAD_BYTES; !src && want < size && want <= MAX_HEAD_BYTES; want *= 8) {
       if (head.buffer.length < want) head.buffer = Buffer.allocUnsafe(want);
       const n = readSync(fd, head.buffer, 0, want, 0);
@@ -295,7 +296,7 @@ async function exportOne(path: string, staged: string, allowed: ReadonlySet<stri
   if (src) {
     prepared = { bytes: null, ts: src.ts, transcoded: false };
   } else {
-    const bytes = readFileSync(path);
+    const bytes = readRegularFile(path);
     passOver(bytes);
     src = parseSource(path, bytes, true);
     const pixel = find(src.elements, PIXEL_DATA);
