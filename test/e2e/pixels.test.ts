@@ -222,8 +222,12 @@ test('LUTs, VOI functions, functional groups, palettes, float pixels and overlay
   assert.deepEqual(app.pageErrors, []);
 });
 
+/** Files issue 17 named, shown whatever the rotation picks: 16- and 32-bit RGB (one big endian), 16-bit PALETTE COLOR,
+ * and a native 1-bit multi-frame image whose second frame starts inside a byte (one big endian). */
+const NAMED = ['rgb16.explicit.pydicom', 'rgb32.bigendian.dcmtk', 'palette16.explicit.pydicom', 'bit1.explicit.pydicom', 'bit1.bigendian.dcmtk'];
+
 /** A share of the codec corpus that holds every encoding (transfer syntax and encoder options) and every image
- * kind at least once, the image kinds rotating through the encodings. */
+ * kind at least once, the image kinds rotating through the encodings, and the NAMED files. */
 function corpusSample(files: CodecCorpusFile[]): CodecCorpusFile[] {
   const encoding = (f: CodecCorpusFile) => f.name.split('.').slice(1).join('.');
   const kinds = [...new Set(files.map((f) => f.image))];
@@ -235,6 +239,7 @@ function corpusSample(files: CodecCorpusFile[]): CodecCorpusFile[] {
     picked.push(pool.find((f) => f.image === kinds[i % kinds.length]) ?? pool[0]);
   });
   for (const kind of kinds) if (!picked.some((p) => p.image === kind)) picked.push(files.find((f) => f.image === kind)!);
+  for (const name of NAMED) if (!picked.some((p) => p.name === name)) picked.push(files.find((f) => f.name === name)!);
   return picked;
 }
 
