@@ -1,11 +1,12 @@
 /**
- * Runs every test file under test/ (files named *.test.ts) with Node's built-in test runner.
+ * Runs every test file under test/ (files named *.test.ts) with Node's built-in test runner, then
+ * one line naming what was skipped for a missing peer and how to install it (scripts/runTests.ts).
  * `node scripts/test.ts [filter]` runs only the files whose path contains `filter`.
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildCli } from './build.ts';
+import { runTests } from './runTests.ts';
 
 function find(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -24,9 +25,4 @@ if (!files.length) {
 }
 // The CLI tests run the bundled `courier` (bin/courier.mjs); build it once here, not in each test file at once.
 await buildCli();
-const result = spawnSync(
-  process.execPath,
-  ['--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+process.exit(runTests(files));

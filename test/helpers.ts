@@ -3,7 +3,7 @@
  * and where Debian's packages put the peers and fixtures the tests use.
  */
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,10 @@ export const PYDICOM_TEST_FILES = join(PYDICOM_DATA, 'test_files');
 export const PYDICOM_CHARSET_FILES = join(PYDICOM_DATA, 'charset_files');
 /** Debian's python3 (with pydicom and numpy), not whatever python3 is first on PATH. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
+/** Debian's Chromium, which the UI tests drive. */
+export const CHROMIUM = '/usr/bin/chromium';
+/** The Orthanc command: Debian's (in /usr/sbin, often not on PATH), else whatever PATH finds. */
+export const ORTHANC = existsSync('/usr/sbin/Orthanc') ? '/usr/sbin/Orthanc' : 'Orthanc';
 /** The repository root (tests run from it). */
 export const ROOT = process.cwd();
 

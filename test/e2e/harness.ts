@@ -20,10 +20,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { freePort, spawnCli, tempDir } from '../helpers.ts';
+import { CHROMIUM, freePort, spawnCli, tempDir } from '../helpers.ts';
 
-/** Debian's Chromium. */
-export const CHROMIUM = '/usr/bin/chromium';
 /** Flags for a quiet, sandbox-free headless Chromium in CI containers. */
 export const CHROMIUM_ARGS = ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--no-sandbox'];
 

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, tempDir } from '../../helpers.ts';
-import { hasOrthanc, startOrthanc } from './orthanc.ts';
+import { startOrthanc } from './orthanc.ts';
+import { missingPeers } from '../../peers.ts';
 import { makeStudy } from './study.ts';
 import { runCliAsync } from './net.ts';
 
-test('CourierSend_CommitAgainstOrthanc_AllCommittedFilesGoneOrthancHoldsThem', { skip: !hasOrthanc() && 'Orthanc is not installed' }, async (t) => {
+test('CourierSend_CommitAgainstOrthanc_AllCommittedFilesGoneOrthancHoldsThem', { skip: missingPeers('Orthanc') }, async (t) => {
   const dir = tempDir();
   const files = makeStudy(join(dir.path, 'study'), 8);
   const listen = await freePort();
@@ -40,7 +41,7 @@ test('CourierSend_CommitAgainstOrthanc_AllCommittedFilesGoneOrthancHoldsThem', {
   for (const f of files) assert.ok(held.has(f.sopInstanceUid), `Orthanc lacks ${f.sopInstanceUid}`);
 });
 
-test('CourierSend_CommitAgainstOrthancThatDoesNotKnowUs_TimesOutAndKeepsEveryFile', { skip: !hasOrthanc() && 'Orthanc is not installed' }, async (t) => {
+test('CourierSend_CommitAgainstOrthancThatDoesNotKnowUs_TimesOutAndKeepsEveryFile', { skip: missingPeers('Orthanc') }, async (t) => {
   const dir = tempDir();
   const files = makeStudy(join(dir.path, 'study'), 2);
   const listen = await freePort();

@@ -6,15 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, hasCommand } from '../../helpers.ts';
-
-/** Where Debian installs Orthanc. */
-export const ORTHANC_BIN = '/usr/sbin/Orthanc';
-
-/** True when Orthanc can be run here. */
-export function hasOrthanc(): boolean {
-  return hasCommand(ORTHANC_BIN) || hasCommand('Orthanc');
-}
+import { freePort, ORTHANC } from '../../helpers.ts';
 
 /** A running Orthanc. */
 export interface Orthanc {
@@ -53,7 +45,7 @@ export async function startOrthanc(dir: string, ours: { aeTitle: string; host: s
   const path = join(dir, 'orthanc.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
   let output = '';
-  const child: ChildProcess = spawn(hasCommand(ORTHANC_BIN) ? ORTHANC_BIN : 'Orthanc', [path], {
+  const child: ChildProcess = spawn(ORTHANC, [path], {
     env: { ...process.env, TCP_NODELAY: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,11 +8,9 @@ import { test } from 'node:test';
 import { readHeader } from '../../../electron/dicom/header.ts';
 import { TRANSFER_SYNTAXES } from '../../../electron/dicom/transferSyntax.ts';
 import { codecCorpus } from '../../fixtures/codecCorpus.ts';
-import { hasCommand } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 
-const tools = ['dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress'];
-
-test('the codec corpus covers every transfer syntax and image kind', { skip: tools.find((t) => !hasCommand(t)) && `needs ${tools.join(', ')}` }, () => {
+test('the codec corpus covers every transfer syntax and image kind', { skip: missingPeers('dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress') }, () => {
   const corpus = codecCorpus();
   const syntaxes = new Set(corpus.files.map((f) => f.transferSyntax));
   // Video syntaxes hold no frames to compare; every other syntax Courier names is in the corpus.

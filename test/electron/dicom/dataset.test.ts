@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ascii, DatasetError, encode, EXPLICIT_VR_LE, IMPLICIT_VR_LE, readDataset, textElement, usElement, type Element } from '../../../electron/dicom/dataset.ts';
 import { part10Header } from '../../../electron/dicom/part10.ts';
-import { hasCommand, tempDir } from '../../helpers.ts';
+import { tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 
 const elements: Element[] = [
   textElement(0x00080016, 'UI', '1.2.840.10008.5.1.4.1.1.7'),
@@ -28,7 +29,7 @@ test('Explicit and Implicit VR Little Endian round-trip through the reader', () 
   }
 });
 
-test('DCMTK reads what the writer writes, in both VR encodings', { skip: !hasCommand('dcmdump') && 'DCMTK not installed' }, (t) => {
+test('DCMTK reads what the writer writes, in both VR encodings', { skip: missingPeers('dcmdump') }, (t) => {
   const dir = tempDir();
   t.after(dir.cleanup);
   for (const [name, enc, ts] of [['explicit', EXPLICIT_VR_LE, '1.2.840.10008.1.2.1'], ['implicit', IMPLICIT_VR_LE, '1.2.840.10008.1.2']] as const) {

@@ -15,7 +15,8 @@ import { test } from 'node:test';
 import { buildFileSet } from '../../../electron/dicomdir/fileset.ts';
 import { examineFile } from '../../../electron/library/examine.ts';
 import { preflight } from '../../../electron/send/preflight.ts';
-import { freePort, hasCommand, PYDICOM_TEST_FILES, python, tempDir } from '../../helpers.ts';
+import { freePort, PYDICOM_TEST_FILES, python, tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { runCliAsync } from '../commit/net.ts';
 import { spawnPacs } from '../pacs/cli.ts';
 
@@ -51,7 +52,7 @@ function makeFiles(dir: string): string[] {
   return names;
 }
 
-const needs = !hasCommand('dcmconv') ? 'DCMTK not installed' : !existsSync(PYDICOM_TEST_FILES) && 'pydicom test files not installed';
+const needs = missingPeers('dcmconv', 'pydicom test files');
 
 test('every element must fit in the file, in every transfer syntax: send check and index agree', { skip: needs }, (t) => {
   const dir = tempDir();
@@ -74,7 +75,7 @@ test('every element must fit in the file, in every transfer syntax: send check a
   }
 });
 
-test('a file without Study or Series Instance UID is not sent or exported, with the reason', { skip: !existsSync(PYDICOM_TEST_FILES) && 'pydicom test files not installed' }, async (t) => {
+test('a file without Study or Series Instance UID is not sent or exported, with the reason', { skip: missingPeers('pydicom test files') }, async (t) => {
   const dir = tempDir();
   t.after(dir.cleanup);
   python([

@@ -13,10 +13,10 @@ import { test } from 'node:test';
 import { buildFileSet } from '../../../electron/dicomdir/fileset.ts';
 import { transcodeDataset } from '../../../electron/dicom/transcode.ts';
 import { codecCorpus } from '../../fixtures/codecCorpus.ts';
-import { hasCommand, tempDir } from '../../helpers.ts';
+import { tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 
-const TOOLS = ['dcmodify', 'dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress'];
-const missing = TOOLS.find((t) => !hasCommand(t));
+const missing = missingPeers('dcmodify', 'dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress');
 
 /** Corpus file → copy with `attribute` set to `value`, and the reason export and send must give. */
 const CASES: [string, string, string, RegExp][] = [
@@ -27,7 +27,7 @@ const CASES: [string, string, string, RegExp][] = [
   ['bit1.j2k.openjpeg', 'Rows', '12', /JPEG 2000 \(Lossless Only\) pixel data could not be decompressed exactly.*frame 1: the codestream is 21 × 13 with 1 components; the attributes say 21 × 12/],
 ];
 
-test('a transcode whose pixels do not fit the attributes is refused with the reason, never written', { skip: missing && `${missing} is not installed` }, async (t) => {
+test('a transcode whose pixels do not fit the attributes is refused with the reason, never written', { skip: missing }, async (t) => {
   const corpus = codecCorpus();
   const dir = tempDir();
   t.after(dir.cleanup);

@@ -21,10 +21,10 @@ import { parseSource, type Source } from '../../../electron/dicom/transcode.ts';
 import { buildFileSet } from '../../../electron/dicomdir/fileset.ts';
 import type { ExportResult } from '../../../shared/contract/index.ts';
 import { codecCorpus, comparePixels, type CodecCorpus } from '../../fixtures/codecCorpus.ts';
-import { hasCommand, tempDir } from '../../helpers.ts';
+import { tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 
-const TOOLS = ['dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress', 'dciodvfy'];
-const missing = TOOLS.find((t) => !hasCommand(t));
+const missing = missingPeers('dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress', 'dciodvfy');
 const HTJ2K_LOSSY = '1.2.840.10008.1.2.4.203';
 
 /** Every file under `dir`. */
@@ -32,7 +32,7 @@ function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
 }
 
-describe('export of the codec corpus (STD-GEN-CD)', { skip: missing && `${missing} is not installed` }, () => {
+describe('export of the codec corpus (STD-GEN-CD)', { skip: missing }, () => {
   const tmp = tempDir('courier-codecs-');
   const out = join(tmp.path, 'media');
   let corpus: CodecCorpus;

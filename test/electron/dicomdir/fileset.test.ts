@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { buildFileSet } from '../../../electron/dicomdir/fileset.ts';
 import { indexPath } from '../../../electron/library/indexer.ts';
 import { createServices } from '../../../electron/services.ts';
-import { hasCommand, PYDICOM_CHARSET_FILES, PYDICOM_TEST_FILES, python, runCli, tempDir } from '../../helpers.ts';
+import { PYDICOM_CHARSET_FILES, PYDICOM_TEST_FILES, python, runCli, tempDir } from '../../helpers.ts';
+import { hasPeers, missingPeers, peer } from '../../peers.ts';
 
 const HERE = 'test/electron/dicomdir';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -90,7 +91,7 @@ describe('courier dicomdir (STD-GEN-CD) on pydicom test files', { skip: !hasPydi
       let reference: string | null = null;
       if (spec.reference === 'self') reference = join(corpus, name);
       else if (spec.reference === 'MR_small') reference = join(corpus, 'MR_small.dcm');
-      else if (spec.reference === 'dcmdjpeg' && hasCommand('dcmdjpeg')) {
+      else if (spec.reference === 'dcmdjpeg' && peer('dcmdjpeg').available) {
         reference = join(refs, name);
         execFileSync('dcmdjpeg', [join(corpus, name), reference], { stdio: 'ignore' });
       }
@@ -115,14 +116,14 @@ describe('courier dicomdir (STD-GEN-CD) on pydicom test files', { skip: !hasPydi
     assert.ok(result.filled.some((f) => f.record === 'PATIENT' && f.key === 'Patient ID' && f.path.endsWith('reportsi.dcm')));
   });
 
-  test('dciodvfy reports no errors on the DICOMDIR', { skip: !hasCommand('dciodvfy') && 'dciodvfy not installed' }, () => {
+  test('dciodvfy reports no errors on the DICOMDIR', { skip: missingPeers('dciodvfy') }, () => {
     const r = spawnSync('dciodvfy', [join(out, 'DICOMDIR')], { encoding: 'utf8' });
     const text = r.stdout + r.stderr;
     assert.match(text, /BasicDirectory/);
     assert.deepEqual(text.split('\n').filter((l) => /^Error/.test(l)), []);
   });
 
-  test('dcmdump reads the DICOMDIR and every file', { skip: !hasCommand('dcmdump') && 'DCMTK not installed' }, () => {
+  test('dcmdump reads the DICOMDIR and every file', { skip: missingPeers('dcmdump') }, () => {
     const files = walk(join(out, 'DICOM'));
     assert.equal(files.length, result.instances);
     for (const f of [join(out, 'DICOMDIR'), ...files]) {
@@ -149,9 +150,10 @@ describe('courier dicomdir (STD-GEN-CD) on pydicom test files', { skip: !hasPydi
     for (const [name, spec] of Object.entries(CORPUS)) assert.equal(bySop.get(manifest[name].sop)?.recordType, spec.record, name);
   });
 
-  test('decompressed and re-encoded pixels equal the reference decoders', () => {
+  test('decompressed and re-encoded pixels equal the reference decoders', (t) => {
+    const withDcmdjpeg = hasPeers(t, 'dcmdjpeg');
     for (const [name, spec] of Object.entries(CORPUS)) {
-      if (!spec.reference || (spec.reference === 'dcmdjpeg' && !hasCommand('dcmdjpeg'))) continue;
+      if (!spec.reference || (spec.reference === 'dcmdjpeg' && !withDcmdjpeg)) continue;
       assert.equal(checked.pixels[manifest[name].sop], 'equal', name);
     }
   });
@@ -211,7 +213,7 @@ describe('courier dicomdir with a compressed profile, an ISO image, and bad inpu
   const tmp = tempDir('courier-dicomdir-');
   after(() => tmp.cleanup());
 
-  test('STD-GEN-DVD-JPEG keeps JPEG files as they are and decompresses the rest', () => {
+  test('STD-GEN-DVD-JPEG keeps JPEG files as they are and decompresses the rest', (t) => {
     const corpus = join(tmp.path, 'jpeg');
     mkdirSync(corpus);
     const names = ['SC_rgb_jpeg_dcmtk.dcm', 'JPEG-lossy.dcm', 'SC_rgb_jpeg_gdcm.dcm', 'MR_small_jp2klossless.dcm', 'MR_small_RLE.dcm'];
@@ -232,13 +234,13 @@ describe('courier dicomdir with a compressed profile, an ISO image, and bad inpu
       assert.equal(i.ts, keep ? manifest[name].ts : EXPLICIT_LE, name);
       assert.equal(i.recordTs, i.ts, name);
     }
-    if (hasCommand('dciodvfy')) {
+    if (hasPeers(t, 'dciodvfy')) {
       const v = spawnSync('dciodvfy', [join(out, 'DICOMDIR')], { encoding: 'utf8' });
       assert.deepEqual((v.stdout + v.stderr).split('\n').filter((l) => /^Error/.test(l)), []);
     }
   });
 
-  test('--iso writes an ISO 9660 image holding the file-set', { skip: !hasCommand('xorriso') && 'xorriso not installed' }, () => {
+  test('--iso writes an ISO 9660 image holding the file-set', { skip: missingPeers('xorriso') }, () => {
     const corpus = join(tmp.path, 'iso-in');
     mkdirSync(corpus);
     python<Manifest>([join(HERE, 'make_corpus.py'), corpus, 'CT_small.dcm', 'rtplan.dcm']);
@@ -287,7 +289,7 @@ describe('courier dicomdir with a compressed profile, an ISO image, and bad inpu
     assert.deepEqual(readdirSync(tmp.path).filter((n) => n.includes('courier-')), []);
   });
 
-  test('every pydicom test and charset file: bad ones listed, the file-set still valid for dciodvfy and pydicom', () => {
+  test('every pydicom test and charset file: bad ones listed, the file-set still valid for dciodvfy and pydicom', (t) => {
     const out = join(tmp.path, 'everything');
     const r = runCli(['dicomdir', PYDICOM_TEST_FILES, PYDICOM_CHARSET_FILES, '--out', out, '--json'], join(tmp.path, 'home-all'));
     assert.equal(r.status, 0, r.stderr);
@@ -296,7 +298,7 @@ describe('courier dicomdir with a compressed profile, an ISO image, and bad inpu
     for (const e of res.errors) assert.match(e.message, /^not exported: ./);
     // Old ACR-NEMA dates (1997.04.24) are written as DA and reported.
     assert.ok(res.filled.some((f) => f.key === 'Study Date' && /^\d{8}$/.test(f.value)));
-    if (hasCommand('dciodvfy')) {
+    if (hasPeers(t, 'dciodvfy')) {
       const v = spawnSync('dciodvfy', [join(out, 'DICOMDIR')], { encoding: 'utf8' });
       assert.deepEqual((v.stdout + v.stderr).split('\n').filter((l) => /^Error/.test(l)), []);
     }

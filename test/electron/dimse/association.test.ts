@@ -24,7 +24,8 @@ import {
   type IncomingRequest,
 } from '../../../electron/dimse/index.ts';
 import { EXPLICIT_LE, IMPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
-import { freePort, hasCommand, tempDir } from '../../helpers.ts';
+import { freePort, tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { startStorescp } from './peers.ts';
 
 const execFileAsync = promisify(execFile);
@@ -247,7 +248,7 @@ test('peer A-ABORT → Aborted; peer vanishing → PeerClosed; silence → Timeo
   await assert.rejects(connect(mutePort, { timeouts: { associate: 200 } }), (e: unknown) => e instanceof Timeout && e.phase === 'associate');
 });
 
-test('DCMTK: our echo against storescp, echoscu against our server', { skip: !hasCommand('storescp') }, async (t) => {
+test('DCMTK: our echo against storescp, echoscu against our server', { skip: missingPeers('storescp', 'echoscu') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const scp = await startStorescp(tmp.path);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '../../helpers.ts';
+import { freePort, ORTHANC } from '../../helpers.ts';
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
 export function waitForListening(port: number, proc: ChildProcess, timeoutMs = 20_000): Promise<void> {
@@ -74,7 +74,7 @@ export async function startOrthanc(root: string, aeTitle = 'ORTHANC', modalities
     Plugins: [],
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const proc = spawn('Orthanc', [join(dir, 'config.json')], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  const proc = spawn(ORTHANC, [join(dir, 'config.json')], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
   await waitForListening(port, proc, 60_000);
   return { port, httpPort, aeTitle, dir, stop: () => stopProc(proc) };
 }

@@ -13,7 +13,8 @@ import { CommandField } from '../../../electron/dimse/command.ts';
 import { MAX_COMMAND_BYTES, MAX_PDU_SENT, inboundMemory } from '../../../electron/dimse/limits.ts';
 import { readTlsCredentials } from '../../../electron/dimse/tls.ts';
 import { EXPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
-import { hasCommand, tempDir } from '../../helpers.ts';
+import { tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { makePki } from './pki.ts';
 import { RawPeer, commandBytes, pdata } from './rawPeer.ts';
 
@@ -193,7 +194,7 @@ test('Connections_AreCappedPerPeerAndInAll_OtherPeersStillServed', async (t) => 
   for (const p of [...fromB, ...fromC]) p.destroy();
 });
 
-test('TlsCaller_WithACertificateFromAnotherCa_IsRefused_OneWeTrustIsAdmittedAsTls', { skip: !hasCommand('openssl') }, async (t) => {
+test('TlsCaller_WithACertificateFromAnotherCa_IsRefused_OneWeTrustIsAdmittedAsTls', { skip: missingPeers('openssl') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const pki = makePki(join(tmp.path, 'pki'));

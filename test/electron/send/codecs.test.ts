@@ -12,18 +12,18 @@ import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { parseSource } from '../../../electron/dicom/transcode.ts';
 import { codecCorpus, comparePixels } from '../../fixtures/codecCorpus.ts';
-import { hasCommand, runCli, tempDir } from '../../helpers.ts';
+import { runCli, tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { startStorescp } from '../dimse/peers.ts';
 
-const TOOLS = ['storescp', 'dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress'];
-const missing = TOOLS.find((t) => !hasCommand(t));
+const missing = missingPeers('storescp', 'dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress');
 const HTJ2K_LOSSY = '1.2.840.10008.1.2.4.203';
 
 for (const [flag, accepts] of [
   ['+xe', ['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2']],
   ['+xi', ['1.2.840.10008.1.2']],
 ] as const) {
-  test(`courier send of the codec corpus to storescp ${flag}: decompressed where needed, pixels exact`, { skip: missing && `${missing} is not installed` }, async (t) => {
+  test(`courier send of the codec corpus to storescp ${flag}: decompressed where needed, pixels exact`, { skip: missing }, async (t) => {
     const corpus = codecCorpus();
     const tmp = tempDir();
     t.after(tmp.cleanup);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PYDICOM_TEST_FILES, datasetOf, fixtureFolder, hasCommand, python, runCli, tempDir } from '../../helpers.ts';
+import { PYDICOM_TEST_FILES, datasetOf, fixtureFolder, python, runCli, tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { startOrthanc, startStorescp } from '../dimse/peers.ts';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -67,7 +68,7 @@ interface CliOut {
   instances: { path: string; sopInstanceUid: string; store: string; status: string | null; commit: string; deleted: boolean; message: string }[];
 }
 
-test('courier send to storescp +B +xa: every sound file stored, byte-identical', { skip: !hasCommand('storescp') }, async (t) => {
+test('courier send to storescp +B +xa: every sound file stored, byte-identical', { skip: missingPeers('storescp') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const home = join(tmp.path, 'home');
@@ -106,7 +107,7 @@ test('courier send to storescp +B +xa: every sound file stored, byte-identical',
   assertStamped(home); // read ahead from the index, checked in full, padded
 });
 
-test('a peer that takes only uncompressed syntaxes gets compressed files decompressed, lossy ones flagged (storescp +xe)', { skip: !hasCommand('storescp') }, async (t) => {
+test('a peer that takes only uncompressed syntaxes gets compressed files decompressed, lossy ones flagged (storescp +xe)', { skip: missingPeers('storescp') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   // Distinct SOP Instance UIDs (several pydicom files share one, and storescp names files by it).
@@ -154,7 +155,7 @@ print(json.dumps(out))
   assert.equal(rows.find((x) => x.sameAsMrSmall !== null)!.sameAsMrSmall, true, 'JPEG-LS lossless decoded equals the uncompressed original');
 });
 
-test('a file that changed after it was indexed is checked in full when sent, not trusted', { skip: !hasCommand('storescp') }, async (t) => {
+test('a file that changed after it was indexed is checked in full when sent, not trusted', { skip: missingPeers('storescp') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const home = join(tmp.path, 'home');
@@ -189,7 +190,7 @@ test('a file that changed after it was indexed is checked in full when sent, not
   assert.match(byName.get('MR_small.dcm')!.message, /changed since it was queued/);
 });
 
-test('courier send queues what the library indexed: not-DICOM files in a folder are left out, a named one fails with why, nothing goes twice, a new file is indexed first', { skip: !hasCommand('storescp') }, async (t) => {
+test('courier send queues what the library indexed: not-DICOM files in a folder are left out, a named one fails with why, nothing goes twice, a new file is indexed first', { skip: missingPeers('storescp') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const home = join(tmp.path, 'home');
@@ -225,7 +226,7 @@ test('courier send queues what the library indexed: not-DICOM files in a folder 
   assert.equal(readdirSync(scp.dir).length, 2 + 3, 'storescp received two instances, then three (+uf: a file per store)');
 });
 
-test('courier send to Orthanc: every instance stored in its own transfer syntax', { skip: !hasCommand('Orthanc') }, async (t) => {
+test('courier send to Orthanc: every instance stored in its own transfer syntax', { skip: missingPeers('Orthanc') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const home = join(tmp.path, 'home');

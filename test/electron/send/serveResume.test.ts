@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort, hasCommand, spawnCli, tempDir } from '../../helpers.ts';
+import { freePort, spawnCli, tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { startStorescp } from '../dimse/peers.ts';
 import { makeStudy } from '../commit/study.ts';
 import { createServices } from '../../../electron/services.ts';
@@ -22,7 +23,7 @@ const until = async (ok: () => boolean, ms = 30_000) => {
   }
 };
 
-test('courier serve resumes an interrupted send job and, with --listen, runs the commit accepter', { skip: !hasCommand('storescp') }, async (t) => {
+test('courier serve resumes an interrupted send job and, with --listen, runs the commit accepter', { skip: missingPeers('storescp') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const home = join(tmp.path, 'home');

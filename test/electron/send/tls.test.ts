@@ -9,19 +9,20 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { datasetOf, fixtureFolder, freePort, hasCommand, runCli, tempDir } from '../../helpers.ts';
+import { datasetOf, fixtureFolder, freePort, runCli, tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { startStorescp, type Peer } from '../dimse/peers.ts';
 import { makePki, type Pki } from '../dimse/pki.ts';
 import { createServices } from '../../../electron/services.ts';
 import { nodeHandlers } from '../../../electron/api/nodes.ts';
-import { hasOrthanc, startOrthanc } from '../commit/orthanc.ts';
+import { startOrthanc } from '../commit/orthanc.ts';
 import { makeStudy } from '../commit/study.ts';
 import { runCliAsync } from '../commit/net.ts';
 import { startAccepter } from '../../../electron/commit/accepter.ts';
 import { readTlsCredentials } from '../../../electron/dimse/tls.ts';
 import type { TlsFiles } from '../../../shared/contract/nodes.ts';
 
-const skip = !hasCommand('storescp') || !hasCommand('openssl');
+const skip = missingPeers('storescp', 'openssl');
 
 async function tlsStorescp(root: string, pki: Pki): Promise<Peer> {
   return startStorescp(root, 'STORESCP', ['+tls', pki.serverKey, pki.serverCert, '-pw', '+cf', pki.ca]);
@@ -108,7 +109,7 @@ test('a saved node marked TLS is reached over TLS with our saved files (Settings
   assert.equal(services.nodes.local().tls.caFile, pki.ca);
 });
 
-test('send and storage commitment over TLS to Orthanc (DicomTlsEnabled), its report over TLS to our accepter: every instance committed', { skip: skip || !hasOrthanc() }, async (t) => {
+test('send and storage commitment over TLS to Orthanc (DicomTlsEnabled), its report over TLS to our accepter: every instance committed', { skip: missingPeers('storescp', 'openssl', 'Orthanc') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const pki = makePki(join(tmp.path, 'pki'));
@@ -137,7 +138,7 @@ test('send and storage commitment over TLS to Orthanc (DicomTlsEnabled), its rep
   assert.equal(JSON.parse(plain.stdout).ok, false);
 });
 
-test('the accepter takes plain DICOM and DICOM over TLS on one port; a peer without a trusted certificate is refused', { skip: skip || !hasCommand('echoscu') }, async (t) => {
+test('the accepter takes plain DICOM and DICOM over TLS on one port; a peer without a trusted certificate is refused', { skip: missingPeers('storescp', 'openssl', 'echoscu') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const pki = makePki(join(tmp.path, 'pki'));

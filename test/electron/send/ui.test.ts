@@ -5,13 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYDICOM_TEST_FILES, tempDir } from '../../helpers.ts';
-import { openApp, CHROMIUM } from '../../e2e/harness.ts';
+import { openApp } from '../../e2e/harness.ts';
+import { missingPeers } from '../../peers.ts';
 import { startServer } from '../../../electron/dimse/server.ts';
 
-test('settings: add a node, test connection; send: a patient to it, statuses shown', { skip: !existsSync(CHROMIUM) }, async (t) => {
+test('settings: add a node, test connection; send: a patient to it, statuses shown', { skip: missingPeers('chromium') }, async (t) => {
   const tmp = tempDir();
   t.after(tmp.cleanup);
   const dir = join(tmp.path, 'data');

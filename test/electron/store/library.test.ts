@@ -9,7 +9,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { join } from 'node:path';
 import { indexPath } from '../../../electron/library/indexer.ts';
 import { createServices } from '../../../electron/services.ts';
-import { PYDICOM_TEST_FILES, freePort, hasCommand, python, runCli, tempDir } from '../../helpers.ts';
+import { PYDICOM_TEST_FILES, freePort, python, runCli, tempDir } from '../../helpers.ts';
+import { hasPeers } from '../../peers.ts';
 import { runCliAsync } from '../commit/net.ts';
 import { startStorescp } from '../dimse/peers.ts';
 import { spawnPacs } from '../pacs/cli.ts';
@@ -69,7 +70,7 @@ test('files without a Study or Series Instance UID are viewable under Unfiled; s
   assert.deepEqual(e.errors.map((x) => x.path.split('/').pop()).sort(), ['no-series.dcm', 'unfiled.dcm']);
   for (const x of e.errors) assert.match(x.message, /no Study or Series Instance UID/);
 
-  if (!hasCommand('storescp')) return;
+  if (!hasPeers(t, 'storescp')) return;
   // Send: the PACS receives the filed one only; the others fail with the reason, before any association carries them.
   const scp = await startStorescp(tmp.path);
   t.after(scp.stop);

@@ -9,10 +9,9 @@ import { test } from 'node:test';
 import { openApp } from '../../../e2e/harness.ts';
 import { generateSmallCorpus } from '../../../fixtures/generate.ts';
 import { tempDir } from '../../../helpers.ts';
+import { missingPeers } from '../../../peers.ts';
 
-const hasChromium = existsSync('/usr/bin/chromium');
-
-test('export a selected patient from the UI, then a non-empty folder is refused', { skip: !hasChromium && 'chromium not installed' }, async (t) => {
+test('export a selected patient from the UI, then a non-empty folder is refused', { skip: missingPeers('chromium') }, async (t) => {
   const tmp = tempDir('courier-export-ui-');
   t.after(() => tmp.cleanup());
   const corpus = join(tmp.path, 'corpus');
