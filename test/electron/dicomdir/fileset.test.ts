@@ -70,9 +70,7 @@ interface CliResult {
   iso?: string;
 }
 
-const hasPydicomFiles = existsSync(PYDICOM_TEST_FILES);
-
-describe('courier dicomdir (STD-GEN-CD) on pydicom test files', { skip: !hasPydicomFiles && 'pydicom test files not installed' }, () => {
+describe('courier dicomdir (STD-GEN-CD) on pydicom test files', { skip: missingPeers('pydicom test files') }, () => {
   const tmp = tempDir('courier-dicomdir-');
   const corpus = join(tmp.path, 'corpus');
   const refs = join(tmp.path, 'refs');
@@ -209,7 +207,7 @@ describe('courier dicomdir (STD-GEN-CD) on pydicom test files', { skip: !hasPydi
   });
 });
 
-describe('courier dicomdir with a compressed profile, an ISO image, and bad input', { skip: !hasPydicomFiles && 'pydicom test files not installed' }, () => {
+describe('courier dicomdir with a compressed profile, an ISO image, and bad input', { skip: missingPeers('pydicom test files') }, () => {
   const tmp = tempDir('courier-dicomdir-');
   after(() => tmp.cleanup());
 
