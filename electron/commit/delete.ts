@@ -7,7 +7,7 @@
  * (with its audit row) after, so a crash in between is completed at the next start, not repeated.
  *
  * The file unlinked is the file checked, even if its path is swapped for another file after the
- * checks (issue 18). The file is checked through an open descriptor (which pins its inode), then
+ * checks. The file is checked through an open descriptor (which pins its inode), then
  * renamed to a fresh name beside itself, and the name is compared with the descriptor: same device
  * and inode, it is the file checked, and that name is unlinked; anything else (a file swapped in
  * between the check and the rename) is put back where it was, never deleted. A rename takes whatever

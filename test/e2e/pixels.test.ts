@@ -222,7 +222,7 @@ test('LUTs, VOI functions, functional groups, palettes, float pixels and overlay
   assert.deepEqual(app.pageErrors, []);
 });
 
-/** Files issue 17 named, shown whatever the rotation picks: 16- and 32-bit RGB (one big endian), 16-bit PALETTE COLOR,
+/** Files the viewer must show, whatever the rotation picks: 16- and 32-bit RGB (one big endian), 16-bit PALETTE COLOR,
  * and a native 1-bit multi-frame image whose second frame starts inside a byte (one big endian). */
 const NAMED = ['rgb16.explicit.pydicom', 'rgb32.bigendian.dcmtk', 'palette16.explicit.pydicom', 'bit1.explicit.pydicom', 'bit1.bigendian.dcmtk'];
 

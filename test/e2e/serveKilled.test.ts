@@ -1,6 +1,6 @@
 /**
  * `courier serve` killed with SIGKILL while it waits for a storage commitment report, then started
- * again on the same library, ends as an uninterrupted run does (issue 16): the same files deleted
+ * again on the same library, ends as an uninterrupted run does: the same files deleted
  * (the committed ones, each once, audited) and the same Commitment tab on the screen. The PACS
  * (`courier pacs --commit-delivery next`) holds its report for Courier's next association, so the
  * report outlives the crash; the send job was queued with commitment before serve started, so the

@@ -1,5 +1,5 @@
 /**
- * Fuzzing in `npm test` (issue 18): for each target (targets.ts) the kept regression inputs are
+ * Fuzzing in `npm test`: for each target (targets.ts) the kept regression inputs are
  * replayed, then 10,000 new cases run. A failure names its seed (FUZZ_SEED=<seed> reproduces it)
  * and keeps the shrunk input under test/fuzz/regressions/<target>/ to be committed with the fix.
  * `npm run fuzz` runs longer.

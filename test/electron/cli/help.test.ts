@@ -1,5 +1,5 @@
 // `courier <command> --help` prints that command's usage and exits, for every command: `serve` and
-// `pacs` used to start their service instead (issue 16.7).
+// `pacs` used to start their service instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';

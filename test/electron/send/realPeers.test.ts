@@ -56,7 +56,7 @@ const UNSOUND: Record<string, RegExp> = {
   'SC_rgb_jpeg.dcm': /Declares JPEG Baseline .* but is encoded as Implicit VR Little Endian/,
   'ExplVR_LitEndNoMeta.dcm': /No File Meta Information/,
   'empty_charset_LEI.dcm': /No SOP Class UID/,
-  // Explicit UN and private sequences, but no Study Instance UID: a PACS has nowhere to file them (issue 17).
+  // Explicit UN and private sequences, but no Study Instance UID: a PACS has nowhere to file them.
   'UN_sequence.dcm': /No Study Instance UID \(0020,000D\)/,
   'priv_SQ.dcm': /No Study Instance UID \(0020,000D\)/,
 };

@@ -1,5 +1,5 @@
 /**
- * The deletion guard is taken when the bytes are read for sending (issue 16.3): a file overwritten
+ * The deletion guard is taken when the bytes are read for sending: a file overwritten
  * after it was sent — same size, same SOP Instance UID, its mtime put back as `cp -p` keeps one — is
  * kept with the reason "changed since it was sent", although the PACS committed the instance. Once
  * through the app's send job with commitment, once through `courier send --commit`. (Before, the

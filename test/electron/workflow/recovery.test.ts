@@ -1,5 +1,5 @@
 /**
- * Recovery after an outage longer than the commit budget (issue 16.5): a PACS that refuses the
+ * Recovery after an outage longer than the commit budget: a PACS that refuses the
  * connection is retried within seconds (not after each report timeout), and what an outage left
  * uncommitted is asked again at the next start of the app, and by `courier commit`, without a re-send.
  */
