@@ -3,6 +3,7 @@
  */
 import { CourierError } from '../../shared/errors.ts';
 import { echoOutcome } from '../dimse/echo.ts';
+import { inWords } from '../nodes/peerFailure.ts';
 import type { Services } from '../services.ts';
 import type { Handlers } from './handlers.ts';
 
@@ -23,7 +24,9 @@ export function nodeHandlers(services: Services): Handlers<'nodes.list' | 'nodes
         target = { aeTitle: req.aeTitle, host: req.host, port: req.port, tls: req.tls ?? false };
       }
       const local = nodes.local();
-      return echoOutcome(target, local.aeTitle, target.tls ? local.tls : undefined);
+      const outcome = await echoOutcome(target, local.aeTitle, target.tls ? local.tls : undefined);
+      // "could not connect to … — connection refused", not "connect ECONNREFUSED …".
+      return outcome.ok ? outcome : { ...outcome, message: inWords(outcome.message, target) };
     },
     'nodes.local': () => nodes.local(),
     'nodes.setLocal': async (req) => {

@@ -15,6 +15,7 @@ import type { NodeService } from '../nodes/nodeService.ts';
 import { SendStore, type InstanceUpdate, type JobCommitment, type NewSendInstance, type QueuedInstance, type SendDestination } from '../store/send.ts';
 import { inputCount, sendFiles, type InstanceResult, type RetryPolicy, type SendInput, type SendSource, type SendSummary } from './sender.ts';
 import { chooseFiles, planOf } from './plan.ts';
+import { patientsAndStudies } from '../../shared/words.ts';
 import { inWords, jobFailure } from '../nodes/peerFailure.ts';
 import { logger } from '../log.ts';
 
@@ -68,14 +69,9 @@ export class SendService {
   ): number {
     const node = this.nodes.get(req.nodeId);
     if (!node) throw new CourierError('NOT_FOUND', `No node ${req.nodeId}`);
-    const { files } = chooseFiles(this.store.selectionFiles(req), opts.choice);
+    const chosen = chooseFiles(this.store.selectionFiles(req), opts.choice);
+    const { files } = chosen;
     if (!files.length) throw new CourierError('NOT_FOUND', 'Nothing to send: the selection holds no instances');
-    const parts = [
-      req.patientIds?.length && `${req.patientIds.length} patient(s)`,
-      req.studyIds?.length && `${req.studyIds.length} study(ies)`,
-      req.seriesIds?.length && `${req.seriesIds.length} series`,
-      req.instanceIds?.length && `${req.instanceIds.length} instance(s)`,
-    ].filter(Boolean);
     const ask = opts.commit ?? { request: node.requestCommitment, deleteAfterCommit: false };
     const commitment: JobCommitment | null = ask.request
       ? { request: true, deleteAfterCommit: ask.deleteAfterCommit, timeoutMs: node.commitTimeoutS * 1000, attempts: node.commitRetries + 1 }
@@ -83,7 +79,7 @@ export class SendService {
     const id = this.store.create(
       { nodeId: node.id, aeTitle: node.aeTitle, host: node.host, port: node.port, maxAssociations: node.maxAssociations, tls: node.tls },
       this.nodes.local().aeTitle,
-      `${parts.join(', ') || 'selection'} → ${node.name}`,
+      `${patientsAndStudies(planOf(chosen))} → ${node.name}`,
       files.map((f) => ({ path: f.path, size: f.size, instanceId: f.instanceId, SOPInstanceUID: f.SOPInstanceUID, SOPClassUID: f.SOPClassUID, TransferSyntaxUID: f.TransferSyntaxUID })),
       commitment,
     );

@@ -6,11 +6,7 @@ import { useEffect, useState } from 'react';
 import type { SendPlan } from '../../shared/contract/index.ts';
 import { errorMessage, invoke } from '../api/courier.ts';
 import { isEmptySelection, scopeOf, type LibrarySelection } from './selection.ts';
-
-/** "2 studies", "1 patient": a count with its noun. */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
-}
+import { plural } from '../../shared/words.ts';
 
 /** Bytes for people: "830 kB", "154.2 MB", "3.40 GB". */
 export function megabytes(bytes: number): string {

@@ -10,6 +10,8 @@ import type { CommitDeletionRow, CommitInstanceRow, CommitStudySummary, CommitTr
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
 import { CommitCountsView } from './CommitCounts.tsx';
 import { failuresFirst, fileFate } from './instances.ts';
+import { latestOnly } from '../latest.ts';
+import { plural } from '../../../shared/words.ts';
 
 const STATE_LABEL: Record<CommitInstanceRow['state'], string> = {
   pending: 'Pending',
@@ -23,8 +25,9 @@ const TRANSACTION_TONE: Record<CommitTransactionRow['state'], string> = { create
 export default function CommitPanel({ initialTransaction = null }: { initialTransaction?: number | null }) {
   const [transactions, setTransactions] = useState<CommitTransactionRow[]>([]);
   const [selected, setSelected] = useState<number | null>(initialTransaction);
-  const [instances, setInstances] = useState<CommitInstanceRow[]>([]);
-  const [studies, setStudies] = useState<CommitStudySummary[]>([]);
+  // The rows of one transaction, with its id: the detail shows them only while that transaction is the one shown
+  // (a new one's rows are on their way), and a late answer for another never lands in it.
+  const [loaded, setLoaded] = useState<{ transactionId: number; instances: CommitInstanceRow[]; studies: CommitStudySummary[] } | null>(null);
   const [deletions, setDeletions] = useState<CommitDeletionRow[]>([]);
   const [accepter, setAccepter] = useState<ResponseOf<'commit.accepter'> | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -38,31 +41,39 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
   const selectedRef = useRef<number | null>(null);
   selectedRef.current = selected;
 
-  const loadDeletions = useCallback(() => invoke('commit.deletions', { limit: 500 }).then(setDeletions, (err) => setProblem(errorMessage(err))), []);
+  // Each list applies only its latest answer (an earlier one may arrive later, with older states).
+  const [historyCall, rowsCall, deletionsCall] = useMemo(() => [latestOnly(), latestOnly(), latestOnly()], []);
+  const fail = useCallback((err: unknown) => setProblem(errorMessage(err)), []);
+  const loadDeletions = useCallback(() => deletionsCall(invoke('commit.deletions', { limit: 500 }), setDeletions, fail), [deletionsCall, fail]);
   const loadHistory = useCallback(() => {
-    invoke('commit.transactions', { limit: 200 }).then((rows) => {
+    historyCall(invoke('commit.transactions', { limit: 200 }), (rows) => {
       const before = known.current;
       known.current = new Set(rows.map((r) => r.id));
       const fresh = before ? rows.filter((r) => !before.has(r.id)) : [];
       const successor = fresh.find((r) => followNew.current || (r.retryOf !== null && r.retryOf === selectedRef.current));
       setTransactions(rows);
       setSelected((s) => successor?.id ?? s ?? rows[0]?.id ?? null);
-    }, (err) => setProblem(errorMessage(err)));
-    invoke('commit.accepter', undefined).then(setAccepter, (err) => setProblem(errorMessage(err)));
-    void loadDeletions();
-  }, [loadDeletions]);
+    }, fail);
+    invoke('commit.accepter', undefined).then(setAccepter, fail);
+    loadDeletions();
+  }, [historyCall, loadDeletions, fail]);
 
-  const loadSelected = useCallback((id: number) => {
-    invoke('commit.instances', { transactionId: id }).then(setInstances, (err) => setProblem(errorMessage(err)));
-    invoke('commit.studies', { transactionId: id }).then(setStudies, (err) => setProblem(errorMessage(err)));
-  }, []);
+  const loadSelected = useCallback(
+    (id: number) =>
+      rowsCall(
+        Promise.all([invoke('commit.instances', { transactionId: id }), invoke('commit.studies', { transactionId: id })]),
+        ([instances, studies]) => setLoaded({ transactionId: id, instances, studies }),
+        fail,
+      ),
+    [rowsCall, fail],
+  );
 
   useEffect(() => loadHistory(), [loadHistory]);
   useEffect(() => {
     if (selected !== null) loadSelected(selected);
   }, [selected, loadSelected]);
 
-  // Live: per-instance changes in place, the history's counts, new transactions, the audit log.
+  // Live: the shown transaction's rows, the history's counts, new transactions, the audit log.
   const auditTimer = useRef<number | null>(null);
   useEffect(() => {
     const off = courier.on('commit.changed', (e) => {
@@ -71,24 +82,12 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
       if (e.counts.deleted > 0 && auditTimer.current === null) {
         auditTimer.current = window.setTimeout(() => {
           auditTimer.current = null;
-          void loadDeletions();
+          loadDeletions();
         }, 250);
       }
-      if (e.transactionId !== selectedRef.current) return;
-      if (e.instances) {
-        const byId = new Map(e.instances.map((i) => [i.id, i]));
-        setInstances((rows) =>
-          rows.map((r) => {
-            const c = byId.get(r.id);
-            return c ? { ...r, state: c.state, failureReason: c.failureReason ?? r.failureReason, deleted: c.deleted || r.deleted } : r;
-          }),
-        );
-        // Meanings and kept reasons come with the rows.
-        if (e.instances.some((i) => i.failureReason || !i.deleted)) loadSelected(e.transactionId);
-        invoke('commit.studies', { transactionId: e.transactionId }).then(setStudies, (err) => setProblem(errorMessage(err)));
-      } else {
-        loadSelected(e.transactionId);
-      }
+      // The rows again (with meanings and kept reasons): an answer asked before this event is dropped, so
+      // the detail never goes back to an older state.
+      if (e.transactionId === selectedRef.current) loadSelected(e.transactionId);
     });
     return () => {
       off();
@@ -98,7 +97,9 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
   }, [loadHistory, loadSelected, loadDeletions]);
 
   const current = transactions.find((t) => t.id === selected) ?? null;
-  const shown = useMemo(() => failuresFirst(filter === 'all' ? instances : instances.filter((i) => i.state === filter)), [instances, filter]);
+  // Rows of another transaction are never shown for this one (they were the last one's until its own arrive).
+  const rows = loaded?.transactionId === selected ? loaded : null;
+  const shown = useMemo(() => failuresFirst(!rows ? [] : filter === 'all' ? rows.instances : rows.instances.filter((i) => i.state === filter)), [rows, filter]);
   const canRerequest = current !== null && current.counts.committed < current.counts.total;
 
   const resend = async () => {
@@ -185,7 +186,7 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
               Transaction <code title="Transaction UID">{current.transactionUid}</code>
             </h3>
             <p>
-              To {current.node} as {current.callingAe} · {current.attempts} attempt(s)
+              To {current.node} as {current.callingAe} · {plural(current.attempts, 'attempt')}
               {current.retryOf ? ` · re-request of #${current.retryOf}` : ''}
               {current.deleteAfterCommit ? ' · deletes local files once committed' : ' · keeps local files'}
             </p>
@@ -213,7 +214,7 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
                 </tr>
               </thead>
               <tbody>
-                {studies.map((s) => (
+                {rows?.studies.map((s) => (
                   <tr key={s.StudyInstanceUID ?? 'unknown'} className={s.counts.failed + s.counts.timedOut ? 'row-fail' : undefined}>
                     <td>{s.PatientName ?? '—'}</td>
                     <td title={s.StudyInstanceUID ?? ''}>{s.StudyDescription || s.StudyInstanceUID || 'not in the library'}</td>
@@ -234,7 +235,8 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
                 <option value="committed">committed</option>
               </select>
             </h4>
-            <table className="commit-instances compact" data-testid="commit-instances">
+            {/* data-transaction-id: whose rows these are (absent while the shown transaction's are on their way). */}
+            <table className="commit-instances compact" data-testid="commit-instances" data-transaction-id={rows?.transactionId}>
               <thead>
                 <tr>
                   <th>State</th>

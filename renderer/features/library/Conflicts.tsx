@@ -8,8 +8,8 @@ import { useEffect, useState } from 'react';
 import type { LibraryConflict } from '../../../shared/contract/index.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
 import { formatDate, formatName } from '../format.ts';
+import { plural } from '../../../shared/words.ts';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** One conflict, in words. */
 function ConflictItem({ c }: { c: LibraryConflict }) {

@@ -8,7 +8,8 @@ import { useEffect, useMemo, useState } from 'react';
 import type { FileChoice, NodeRow, SendPlan } from '../../../shared/contract/index.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
 import { scopeOf, type LibrarySelection } from '../selection.ts';
-import { megabytes, planText, plural } from '../selectionSummary.ts';
+import { megabytes, planText } from '../selectionSummary.ts';
+import { plural } from '../../../shared/words.ts';
 
 /** The folder part of a path (POSIX or Windows). */
 function folderOf(path: string): string {

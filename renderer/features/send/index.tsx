@@ -2,9 +2,10 @@
  * The send queue: one live view per job — stores (instances, MB, rate, time left; pause, resume,
  * cancel, retry failed), then its storage commitment (requested → committed / failed / pending →
  * deleted), per study and per instance with failures first, each instance's DIMSE status, its
- * commitment word and what became of its local file. New sends start from the Send dialog.
+ * commitment word and what became of its local file; a finished job sent without commitment can
+ * ask for it (the files kept). New sends start from the Send dialog.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SendInstanceRow, SendJobRow, SendJobStudy, SendProgress } from '../../../shared/contract/index.ts';
 import { instanceStage, jobOutcome } from './stages.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
@@ -13,6 +14,7 @@ import type { LibrarySelection } from '../selection.ts';
 import { CommitCountsView } from '../commit/CommitCounts.tsx';
 import { megabytes } from '../selectionSummary.ts';
 import { StackBar } from '../StackBar.tsx';
+import { latestOnly } from '../latest.ts';
 
 const hex = (s: number | null) => (s === null ? '' : `0x${s.toString(16).toUpperCase().padStart(4, '0')}`);
 function duration(s: number | null): string {
@@ -21,7 +23,7 @@ function duration(s: number | null): string {
   const m = Math.floor(s / 60);
   return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
-const COMMIT_STATE_TEXT = { waiting: 'after the stores', requesting: 'requesting', pending: 'waiting for the report', done: 'ended', failed: 'could not be requested' } as const;
+const COMMIT_STATE_TEXT = { waiting: 'to be requested when the stores end', requesting: 'requesting', pending: 'waiting for the report', done: 'ended', failed: 'could not be requested' } as const;
 
 /** The send queue panel. */
 export default function SendPanel(props: {
@@ -37,20 +39,25 @@ export default function SendPanel(props: {
   const [jobs, setJobs] = useState<SendJobRow[]>([]);
   const [progress, setProgress] = useState<Record<number, SendProgress>>({});
   const [open, setOpen] = useState<number | null>(openJob);
-  const [instances, setInstances] = useState<SendInstanceRow[]>([]);
-  const [studies, setStudies] = useState<SendJobStudy[]>([]);
+  // The open job's rows, with its id: another job's rows never show under it, and only the latest answer counts.
+  const [loaded, setLoaded] = useState<{ sendJobId: number; filter: string; instances: SendInstanceRow[]; studies: SendJobStudy[] } | null>(null);
+  const [jobsCall, rowsCall] = useMemo(() => [latestOnly(), latestOnly()], []);
   const [filter, setFilter] = useState<'' | 'queued' | 'success' | 'warning' | 'failed'>('');
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => setOpen(openJob), [openJob]);
-  const reloadJobs = useCallback(() => invoke('send.jobs', { limit: 50 }).then(setJobs, (e) => setError(errorMessage(e))), []);
+  const fail = useCallback((e: unknown) => setError(errorMessage(e)), []);
+  const reloadJobs = useCallback(() => jobsCall(invoke('send.jobs', { limit: 50 }), setJobs, fail), [jobsCall, fail]);
   const reloadInstances = useCallback(() => {
     if (open === null) return;
-    invoke('send.instances', { sendJobId: open, state: filter || undefined, problemsFirst: true, limit: 1000 }).then(setInstances, (e) => setError(errorMessage(e)));
-    invoke('send.studies', { sendJobId: open }).then(setStudies, (e) => setError(errorMessage(e)));
-  }, [open, filter]);
+    rowsCall(
+      Promise.all([invoke('send.instances', { sendJobId: open, state: filter || undefined, problemsFirst: true, limit: 1000 }), invoke('send.studies', { sendJobId: open })]),
+      ([instances, studies]) => setLoaded({ sendJobId: open, filter, instances, studies }),
+      fail,
+    );
+  }, [open, filter, rowsCall, fail]);
 
-  useEffect(() => void reloadJobs(), [reloadJobs]);
+  useEffect(() => reloadJobs(), [reloadJobs]);
   useEffect(() => reloadInstances(), [reloadInstances]);
 
   // Stores and commitment come as events; reload at most every 300 ms.
@@ -60,7 +67,7 @@ export default function SendPanel(props: {
       if (pending.current !== null) return;
       pending.current = window.setTimeout(() => {
         pending.current = null;
-        void reloadJobs();
+        reloadJobs();
         reloadInstances();
       }, 300);
     };
@@ -80,7 +87,7 @@ export default function SendPanel(props: {
     try {
       await fn();
       setError(null);
-      await reloadJobs();
+      reloadJobs();
       reloadInstances();
     } catch (e) {
       setError(errorMessage(e));
@@ -88,6 +95,7 @@ export default function SendPanel(props: {
   };
 
   const nothing = isEmptySelection(selection);
+  const rows = loaded && loaded.sendJobId === open && loaded.filter === filter ? loaded : null;
 
   return (
     <div className="panel send" style={{ flex: 1 }}>
@@ -134,6 +142,14 @@ export default function SendPanel(props: {
                   ) : null}
                   {j.state === 'running' || j.state === 'paused' || j.state === 'queued' ? (
                     <button onClick={() => void act(() => invoke('send.cancel', { sendJobId: j.id }))}>Cancel</button>
+                  ) : null}
+                  {j.state === 'done' && !j.commit?.request && j.success + j.warning > 0 ? (
+                    <button
+                      title="Ask the node to commit what this job stored (PS3.4 Annex J); the local files are kept"
+                      onClick={() => void act(() => invoke('commit.requestForSendJob', { sendJobId: j.id, deleteAfterCommit: false }))}
+                    >
+                      Request storage commitment
+                    </button>
                   ) : null}
                   {j.failed > 0 && j.state !== 'running' ? <button onClick={() => void act(() => invoke('send.retryFailed', { sendJobId: j.id }))}>Retry failed</button> : null}
                   {j.state !== 'running' ? <button onClick={() => void act(() => invoke('send.remove', { sendJobId: j.id }))}>Remove</button> : null}
@@ -189,7 +205,7 @@ export default function SendPanel(props: {
                       </tr>
                     </thead>
                     <tbody>
-                      {studies.map((s) => (
+                      {rows?.studies.map((s) => (
                         <tr key={s.StudyInstanceUID ?? 'unknown'} className={s.failed || (s.commit && s.commit.failed + s.commit.timedOut) ? 'row-fail' : undefined}>
                           <td>{s.PatientName ?? '—'}</td>
                           <td title={s.StudyInstanceUID ?? ''}>{s.StudyDescription || s.StudyInstanceUID || '—'}</td>
@@ -212,7 +228,7 @@ export default function SendPanel(props: {
                       <option value="failed">store failed</option>
                     </select>
                   </h4>
-                  <table className="compact" data-testid="job-instances">
+                  <table className="compact" data-testid="job-instances" data-job-id={rows?.sendJobId}>
                     <thead>
                       <tr>
                         <th>Where it stands</th>
@@ -222,7 +238,7 @@ export default function SendPanel(props: {
                       </tr>
                     </thead>
                     <tbody>
-                      {instances.map((i) => {
+                      {rows?.instances.map((i) => {
                         const stage = instanceStage(i, j, Boolean(p?.sending.includes(i.id)));
                         return (
                           <tr key={i.id} className={stage.tone === 'fail' ? 'row-fail' : undefined} data-sop-instance-uid={i.SOPInstanceUID ?? ''} data-commit={i.commit?.state ?? ''} data-deleted={i.commit?.deleted ? 'yes' : 'no'}>

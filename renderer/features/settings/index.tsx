@@ -316,9 +316,9 @@ export default function SettingsPanel() {
                 </span>
               </label>
               {field(
-                'Wait for a report (s)',
+                'Wait for a report (seconds)',
                 'commitTimeoutS',
-                <input aria-label="Wait for a report (s)" value={draft.commitTimeoutS} style={{ width: 70 }} onChange={(e) => setDraft({ ...draft, commitTimeoutS: e.target.value })} />,
+                <input aria-label="Wait for a report (seconds)" value={draft.commitTimeoutS} style={{ width: 70 }} onChange={(e) => setDraft({ ...draft, commitTimeoutS: e.target.value })} />,
               )}
               {field(
                 'Then ask again (times)',

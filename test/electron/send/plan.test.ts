@@ -77,6 +77,8 @@ test('SendJob_NothingListensOnThePort_EndsFailed_WithTheReasonInWords', async (t
   await services.workflow.settled(sendJobId);
   const job = services.send.store.job(sendJobId)!;
   assert.equal(job.state, 'failed');
+  // What was sent, in words, as the Send queue shows it.
+  assert.equal(job.description, '1 patient, 1 study → PACS');
   assert.equal(job.error, `could not connect to PACS at 127.0.0.1:${port} — connection refused (is the PACS running, and listening on that port?)`);
   assert.ok(job.finishedAt);
   // The node asks for commitment by default; with nothing stored, there is nothing to ask about, and it says so.

@@ -77,6 +77,8 @@ test('nodes and send channels: validate, queue a selection, progress, per-instan
   assert.ok(echo.ok && (echo.value as { ok: boolean }).ok, JSON.stringify(echo));
   const echoBad = await call('nodes.echo', { aeTitle: 'NOBODY', host: '127.0.0.1', port: 1 });
   assert.ok(echoBad.ok && !(echoBad.value as { ok: boolean }).ok);
+  // In words, not the system's error code.
+  assert.match((echoBad.value as { message: string }).message, /^could not connect to NOBODY at 127\.0\.0\.1:1 — connection refused/);
   assert.deepEqual((await call('nodes.setLocal', { aeTitle: 'MYCOURIER', port: 11113 })).ok, true);
 
   // Index, then send a study selection
