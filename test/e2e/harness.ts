@@ -15,7 +15,7 @@
  *     assert.deepEqual(app.pageErrors, []);
  *   });
  *
- * `startServe` and `launchChromium` are exported separately for tests that need only one of them.
+ * `startServe`, `launchChromium` and `collectErrors` are exported separately for tests that need only one of them.
  * Set COURIER_E2E_HEADED=1 to watch (needs a display; try `xvfb-run`).
  */
 import type { ChildProcess } from 'node:child_process';
@@ -98,6 +98,17 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
   };
 }
 
+/** Collects a page's uncaught exceptions and console errors from now on (a test asserts both stay empty, or names those it provokes). */
+export function collectErrors(page: Page): { pageErrors: string[]; consoleErrors: string[] } {
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}${process.env.COURIER_E2E_STACKS ? `\n${e.stack}` : ''}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  return { pageErrors, consoleErrors };
+}
+
 /** The app open in Chromium against a running `courier serve`. */
 export interface App {
   serve: Serve;
@@ -135,12 +146,7 @@ export async function openApp(opts: { open?: string; viewport?: { width: number;
     chromiumHandle = await launchChromium();
     const context = await chromiumHandle.browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
     const page = await context.newPage();
-    const pageErrors: string[] = [];
-    const consoleErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(`${e.name}: ${e.message}${process.env.COURIER_E2E_STACKS ? `\n${e.stack}` : ''}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
+    const { pageErrors, consoleErrors } = collectErrors(page);
     await page.goto(serve.url);
     const viewport = async (pane = 0): Promise<ViewportState> => {
       const el = page.getByTestId('viewport').nth(pane);

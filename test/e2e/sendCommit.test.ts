@@ -7,8 +7,13 @@
  * delivery (`same`, `next`, `new` with a delayed report, `same` with `--fail <uid>`) and against
  * Orthanc. Each run checks the screen (per-instance committed / failed with the reason, the kept
  * file's path, the deletion audit list growing live) and the disk (the committed copies gone, the
- * refused one and the originals untouched, the PACS holding every instance). A last run sends to a
- * node that is not listening: the job ends "failed" with the reason in words.
+ * refused one and the originals untouched, the PACS holding every instance). On the way: one file
+ * picked by hand from another copy (only it is sent and deleted there); a node saved with "delete
+ * after commit" starts the dialog with deletion on; the refused instance, re-sent from the
+ * Commitment tab once the PACS accepts it, ends committed and deleted. A last run sends to a node
+ * that is not listening: the job ends "failed" with the reason in words; once the node is up,
+ * "Retry failed" stores everything and "Request storage commitment" on the finished job ends
+ * committed, the files kept. The page must log no error and throw no exception throughout.
  *
  * COURIER_SCREENSHOTS=1 also writes docs/screenshots/send-dialog.png and commitment-tab.png (the
  * README's pictures); CI leaves them alone.
@@ -17,7 +22,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openApp } from './harness.ts';
@@ -59,29 +64,53 @@ print(json.dumps(files))
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const list = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.dcm')).sort() : []);
 
+/** A PACS of one run. */
+interface Node {
+  aeTitle: string;
+  port: number;
+  holds(): Promise<string[]>;
+  stop(): Promise<void>;
+  /** Starts it again on the same port and folder, refusing nothing. */
+  heal?(): Promise<void>;
+}
+
 interface Peer {
   /** Run name, also the copy's folder (copy-<name>) and the node's name. */
   name: string;
-  start(accepterPort: number, tmp: string, failUid: string): Promise<{ aeTitle: string; port: number; holds(): Promise<string[]>; stop(): Promise<void> }>;
-  /** The SOP Instance refused by the PACS (its file must stay). */
+  start(accepterPort: number, tmp: string, failUid: string): Promise<Node>;
+  /** The SOP Instance refused by the PACS: its file stays, until it is re-sent to the healed PACS. */
   fails?: boolean;
   /** The report comes late: the Commitment tab is open before it and must update by itself. */
   watchCommitmentTab?: boolean;
+  /** The node is saved with "Delete local files once committed": the dialog starts with deletion on. */
+  deleteByDefault?: boolean;
+  /** One instance's file is picked by hand from copy-pick instead of the copy's. */
+  pick?: boolean;
 }
 
-const pacsPeer = (name: string, delivery: 'same' | 'next' | 'new', extra: { fails?: boolean; delayMs?: number } = {}): Peer => ({
+const pacsPeer = (name: string, delivery: 'same' | 'next' | 'new', extra: Pick<Peer, 'fails' | 'deleteByDefault' | 'pick'> & { delayMs?: number } = {}): Peer => ({
   name,
-  fails: extra.fails,
+  ...extra,
   watchCommitmentTab: Boolean(extra.delayMs),
   async start(accepterPort, tmp, failUid) {
     const aeTitle = `PACS_${name.toUpperCase()}`;
     const dir = join(tmp, `pacs-${name}`);
-    const args = ['--port', '0', '--ae', aeTitle, '--dir', dir, '--commit-delivery', delivery];
+    const home = join(tmp, `pacs-home-${name}`);
+    const args = ['--ae', aeTitle, '--dir', dir, '--commit-delivery', delivery];
     if (delivery === 'new') args.push('--reply-to', `COURIER@127.0.0.1:${accepterPort}`);
     if (extra.delayMs) args.push('--commit-delay', String(extra.delayMs));
-    if (extra.fails) args.push('--fail', failUid);
-    const p: PacsProcess = await spawnPacs(args, join(tmp, `pacs-home-${name}`));
-    return { aeTitle, port: p.port, holds: async () => list(dir).map((n) => n.replace(/\.dcm$/, '')), stop: () => p.stop() };
+    let p: PacsProcess = await spawnPacs(['--port', '0', ...args, ...(extra.fails ? ['--fail', failUid] : [])], home);
+    const port = p.port;
+    return {
+      aeTitle,
+      port,
+      holds: async () => list(dir).map((n) => n.replace(/\.dcm$/, '')),
+      stop: () => p.stop(),
+      async heal() {
+        await p.stop();
+        p = await spawnPacs(['--port', String(port), ...args], home);
+      },
+    };
   },
 });
 
@@ -101,8 +130,11 @@ const orthancPeer: Peer = {
   },
 };
 
-/** Adds a node in Settings (commitment asked by default, a short report wait), tests it, saves it. */
-async function addNode(page: Page, name: string, aeTitle: string, port: number, expectEcho: RegExp) {
+/**
+ * Adds a node in Settings (commitment asked by default, deletion too when `deleteByDefault`; a
+ * report wait long enough for a loaded machine), tests it, saves it, and checks the nodes table.
+ */
+async function addNode(page: Page, name: string, aeTitle: string, port: number, expectEcho: RegExp, deleteByDefault = false) {
   await page.getByRole('tab', { name: 'Settings' }).click();
   await page.getByRole('button', { name: 'Add node…' }).click();
   const form = page.getByRole('form', { name: 'Add node' });
@@ -111,16 +143,21 @@ async function addNode(page: Page, name: string, aeTitle: string, port: number, 
   await form.getByLabel('Host', { exact: true }).fill('127.0.0.1');
   await form.getByLabel('Port', { exact: true }).fill(String(port));
   await form.getByLabel('Request storage commitment').check();
-  await form.getByLabel('Wait for a report (s)').fill('10');
+  if (deleteByDefault) await form.getByLabel('Delete local files once committed').check();
+  await form.getByLabel('Wait for a report (seconds)').fill('30');
   await form.getByLabel('Then ask again (times)').fill('1');
   await form.getByRole('button', { name: 'Test connection' }).click();
   await form.getByText(expectEcho).waitFor({ timeout: 20_000 });
   await form.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByTestId('settings-saved').filter({ hasText: `Saved node ${name}` }).waitFor();
+  await page.locator('table.nodes tr', { hasText: aeTitle }).filter({ hasText: deleteByDefault ? 'asked, then deletes · 30 s × 2 tries' : 'asked · 30 s × 2 tries' }).waitFor();
 }
 
-/** Opens the Send dialog on the ticked patient, for node `name`, sending the files under `folder`. */
-async function openSendDialog(page: Page, name: string, folder: string | null) {
+/**
+ * Opens the Send dialog on the ticked patient, for node `name`, sending the files under `folder`
+ * (and, with `pick`, that instance's file from another folder, chosen in the per-file list).
+ */
+async function openSendDialog(page: Page, name: string, folder: string | null, pick: { uid: string; path: string } | null = null) {
   await page.getByTestId('selection-bar').getByRole('button', { name: 'Send…' }).click();
   const dialog = page.getByTestId('send-dialog');
   await dialog.getByTestId('send-plan').filter({ hasText: /1 patient · 1 study · 4 images/ }).waitFor();
@@ -131,6 +168,17 @@ async function openSendDialog(page: Page, name: string, folder: string | null) {
     await dialog.getByLabel('Send the files under').selectOption(folder);
     await dialog.getByTestId('send-folders').filter({ hasText: folder }).waitFor();
     assert.equal(await dialog.getByTestId('send-folders').locator('li').count(), 1);
+    if (pick) {
+      // The list shows the file each instance is sent from: all from the folder chosen, until one is picked elsewhere.
+      await dialog.getByRole('button', { name: 'Choose each file…' }).click();
+      const choices = dialog.getByTestId('send-duplicate-files').locator('select');
+      assert.equal(await choices.count(), 4);
+      for (const value of await choices.evaluateAll((els) => els.map((e) => (e as HTMLSelectElement).value))) assert.ok(value.startsWith(folder + sep), value);
+      await dialog.getByLabel(`File for ${pick.uid}`).selectOption(pick.path);
+      await dialog.getByTestId('send-folders').locator('li').nth(1).waitFor();
+      const lines = (await dialog.getByTestId('send-folders').locator('li').allInnerTexts()).map((l) => l.replace(/\d+ kB$/, 'N kB'));
+      assert.deepEqual(lines, [`${folder} — 3 files, N kB`, `${dirname(pick.path)} — 1 file, N kB`].sort());
+    }
   }
   return dialog;
 }
@@ -144,8 +192,11 @@ async function optionLabel(page: Page, name: string): Promise<string> {
   return label;
 }
 
+/** Console errors the test provokes on purpose (none: a failure shows on the screen, never in the console). */
+const EXPECTED_CONSOLE_ERRORS: RegExp[] = [];
+
 test(
-  'send with storage commitment and deletion from the UI: courier pacs (same, next, new, --fail) and Orthanc; a dead node fails in words',
+  'send with storage commitment and deletion from the UI: courier pacs (same, next, new, --fail) and Orthanc; a dead node fails in words, then recovers',
   { skip: missingPeers('chromium', 'python3') },
   async (t) => {
     const tmp = tempDir('courier-e2e-commit-');
@@ -154,10 +205,18 @@ test(
     const original = join(library, 'original');
     const study = python<{ name: string; sopInstanceUid: string }[]>(['-c', STUDY_SCRIPT, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), original, String(Date.now() % 1e9)]);
     const failUid = study[1].sopInstanceUid;
-    const peers: Peer[] = [pacsPeer('same', 'same'), pacsPeer('next', 'next'), pacsPeer('new', 'new', { delayMs: 1500 }), pacsPeer('fail', 'same', { fails: true })];
+    const peers: Peer[] = [
+      pacsPeer('same', 'same', { pick: true }),
+      pacsPeer('next', 'next', { deleteByDefault: true }),
+      pacsPeer('new', 'new', { delayMs: 1500 }),
+      pacsPeer('fail', 'same', { fails: true }),
+    ];
     const withoutOrthanc = missingPeers('Orthanc');
     if (!withoutOrthanc) peers.push(orthancPeer);
     for (const p of peers) cpSync(original, join(library, `copy-${p.name}`), { recursive: true });
+    // One more copy, where the 'same' run picks one file by hand.
+    const pickDir = join(library, 'copy-pick');
+    cpSync(original, pickDir, { recursive: true });
     const originals = new Map(study.map((f) => [f.name, sha256(join(original, f.name))]));
 
     const accepterPort = await freePort();
@@ -199,22 +258,33 @@ test(
         const node = await peer.start(accepterPort, tmp.path, failUid);
         try {
           const copy = join(library, `copy-${peer.name}`);
-          await addNode(page, peer.name, node.aeTitle, node.port, /✔ 0x0000 Success/);
-          const dialog = await openSendDialog(page, peer.name, copy);
-          // The node's default: commitment asked; deletion is off until confirmed.
+          const picked = peer.pick ? study[0] : null;
+          await addNode(page, peer.name, node.aeTitle, node.port, /✔ 0x0000 Success/, peer.deleteByDefault);
+          const dialog = await openSendDialog(page, peer.name, copy, picked && { uid: picked.sopInstanceUid, path: join(pickDir, picked.name) });
+          const folders = picked ? [copy, pickDir] : [copy];
+          // The node's defaults: commitment asked; deletion as saved in Settings.
           assert.equal(await dialog.getByLabel('Request storage commitment').isChecked(), true);
           const del = dialog.getByLabel('Delete local files once the PACS has committed them');
-          assert.equal(await del.isChecked(), false);
-          // Ticking it asks first: it stays unticked until confirmed.
-          await del.click();
-          assert.equal(await del.isChecked(), false);
-          const confirm = dialog.getByTestId('confirm-delete');
-          await confirm.filter({ hasText: `Delete 4 files` }).filter({ hasText: copy }).waitFor();
-          await confirm.getByRole('button', { name: 'Delete after commit' }).click();
-          assert.equal(await del.isChecked(), true);
+          if (peer.deleteByDefault) {
+            // On from the start, and what it deletes named at once; Send asks again below.
+            assert.equal(await del.isChecked(), true);
+            await dialog.getByTestId('delete-summary').filter({ hasText: /Will delete 4 files \(\d+ kB\) in / }).filter({ hasText: copy }).waitFor();
+          } else {
+            assert.equal(await del.isChecked(), false);
+            // Ticking it asks first: it stays unticked until confirmed.
+            await del.click();
+            assert.equal(await del.isChecked(), false);
+            let confirm = dialog.getByTestId('confirm-delete').filter({ hasText: /Delete 4 files \(\d+ kB\)/ });
+            for (const f of folders) confirm = confirm.filter({ hasText: f });
+            await confirm.waitFor();
+            await confirm.getByRole('button', { name: 'Delete after commit' }).click();
+            assert.equal(await del.isChecked(), true);
+          }
           if (SCREENSHOTS && peer.name === 'fail') await dialog.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'send-dialog.png') });
           await dialog.getByRole('button', { name: 'Send…' }).click();
-          await dialog.getByTestId('confirm-send').filter({ hasText: 'Send 4 images' }).waitFor();
+          let confirmSend = dialog.getByTestId('confirm-send').filter({ hasText: /Send 4 images \(\d+ kB\)/ });
+          for (const f of folders) confirmSend = confirmSend.filter({ hasText: f });
+          await confirmSend.waitFor();
           await dialog.getByRole('button', { name: 'Send and delete' }).click();
           await dialog.waitFor({ state: 'detached' });
 
@@ -223,35 +293,54 @@ test(
             await page.getByRole('tab', { name: 'Commitment' }).click();
             await page.getByTestId('commit-audit').locator('summary').click();
             await page.getByTestId('commit-audit').locator('summary').filter({ hasText: `Deleted files (${deletedSoFar + 4})` }).waitFor({ timeout: TIMEOUT });
-            // The detail follows the new transaction by itself, and shows its instances committed and deleted.
+            // The detail follows the new transaction by itself, and shows its own instances (never the last
+            // one's) committed and deleted.
             const detail = page.getByRole('region', { name: 'Transaction', exact: true });
-            await detail.filter({ hasText: `To ${node.aeTitle}@127.0.0.1:${node.port}` }).waitFor();
-            await page.waitForFunction(() => document.querySelectorAll('[data-testid="file-fate"]').length === 4 && [...document.querySelectorAll('[data-testid="file-fate"]')].every((e) => e.textContent === 'deleted'), undefined, { timeout: TIMEOUT });
+            await detail.filter({ hasText: `To ${node.aeTitle}@127.0.0.1:${node.port}` }).waitFor({ timeout: TIMEOUT });
+            const shown = await detail.getAttribute('data-transaction-id');
+            const fates = detail.locator(`[data-testid="commit-instances"][data-transaction-id="${shown}"] [data-testid="file-fate"]`);
+            await page.waitForFunction(
+              (id) => {
+                const fates = [...document.querySelectorAll(`[data-testid="commit-instances"][data-transaction-id="${id}"] [data-testid="file-fate"]`)];
+                return fates.length === 4 && fates.every((e) => e.textContent === 'deleted');
+              },
+              shown,
+              { timeout: TIMEOUT },
+            );
+            assert.equal(await fates.count(), 4);
             await page.getByRole('tab', { name: 'Send queue' }).click();
           }
 
           // One live view of the job: stored → committed / failed → deleted, per instance.
           const job = page.getByTestId('send-job').first();
+          // Described in words: what was sent, and where.
+          await job.getByRole('button', { name: `1 patient, 1 study → ${peer.name}` }).waitFor();
           await job.getByTestId('job-commit').and(page.locator('[data-commit-state="done"]')).waitFor({ timeout: TIMEOUT });
-          const rows = job.getByTestId('job-instances').locator('tbody tr');
+          const jobId = await job.getAttribute('data-job-id');
+          const rows = job.locator(`[data-testid="job-instances"][data-job-id="${jobId}"] tbody tr`);
           await page.waitForFunction(
-            (n) => document.querySelectorAll('[data-testid="job-instances"] tbody tr[data-deleted="yes"]').length === n,
-            peer.fails ? 3 : 4,
+            ([id, n]) => document.querySelectorAll(`[data-testid="job-instances"][data-job-id="${id}"] tbody tr[data-deleted="yes"]`).length === n,
+            [jobId, peer.fails ? 3 : 4] as const,
             { timeout: TIMEOUT },
           );
           assert.equal(await rows.count(), 4);
+          if (picked) {
+            // The file picked by hand is the one sent (and deleted), from its own folder.
+            assert.ok((await rows.and(page.locator(`[data-sop-instance-uid="${picked.sopInstanceUid}"]`)).innerText()).includes(join(pickDir, picked.name)));
+          }
           if (peer.fails) {
             // The refused instance comes first, in red words, with the path of the file kept.
             const first = rows.first();
             assert.equal(await first.getAttribute('data-sop-instance-uid'), failUid);
             assert.equal(await first.getAttribute('data-commit'), 'failed');
             assert.match(await first.getByTestId('instance-stage').innerText(), /commitment failed 0x0110: Processing failure/);
-            assert.match(await first.innerText(), new RegExp(join(copy, study[1].name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+            assert.ok((await first.innerText()).includes(join(copy, study[1].name)));
             await job.getByTestId('job-commit').filter({ hasText: /3\/4 committed · 1 failed · 3 deleted/ }).waitFor();
             // The job links to its transaction in the Commitment tab: failure first and coloured, reason in
             // words, kept file's path, the audit log.
             await job.getByRole('button', { name: 'Show in the Commitment tab' }).click();
-            await page.getByRole('region', { name: 'Transaction', exact: true }).filter({ hasText: `PACS_FAIL@127.0.0.1:${node.port}` }).waitFor();
+            const detail = page.getByRole('region', { name: 'Transaction', exact: true });
+            await detail.filter({ hasText: `PACS_FAIL@127.0.0.1:${node.port}` }).waitFor();
             const first2 = page.getByTestId('commit-instances').locator('tbody tr').first();
             await first2.filter({ hasText: 'Failed 0x0110' }).waitFor();
             assert.equal(await first2.getAttribute('class'), 'row-fail');
@@ -260,25 +349,49 @@ test(
             await page.getByTestId('commit-audit').locator('summary').click();
             for (const f of study.filter((s) => s.sopInstanceUid !== failUid)) await page.getByTestId('commit-audit').getByText(join(copy, f.name)).waitFor();
             if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'docs', 'screenshots', 'commitment-tab.png') });
-            // Re-request: the detail follows the new transaction, which asks for the refused instance only.
-            const detail = page.getByRole('region', { name: 'Transaction', exact: true });
+            // Re-request: the detail follows the new transaction, and shows its own rows only (the refused
+            // instance, refused again), never the four of the transaction before.
             const before = await detail.getAttribute('data-transaction-id');
             await detail.getByRole('button', { name: 'Re-request' }).click();
-            await detail.filter({ hasText: `re-request of #${before}` }).waitFor();
-            await detail.getByTestId('commit-instances').locator('tbody tr[data-state="failed"]').waitFor({ timeout: TIMEOUT });
-            assert.equal(await detail.getByTestId('commit-instances').locator('tbody tr').count(), 1);
+            await detail.filter({ hasText: `re-request of #${before}` }).waitFor({ timeout: TIMEOUT });
+            const again = await detail.getAttribute('data-transaction-id');
+            const againRows = detail.locator(`[data-testid="commit-instances"][data-transaction-id="${again}"] tbody tr`);
+            await againRows.and(page.locator('[data-state="failed"]')).waitFor({ timeout: TIMEOUT });
+            assert.equal(await againRows.count(), 1);
+            assert.equal(await againRows.getAttribute('data-sop-instance-uid'), failUid);
+            assert.deepEqual(list(copy), [study[1].name]);
+            // The PACS accepts it now: Re-send stores it again, the detail follows the re-send's transaction,
+            // and the instance ends committed and its file deleted.
+            await node.heal!();
+            await detail.getByRole('button', { name: 'Re-send failed' }).click();
+            await page.getByRole('status').filter({ hasText: /Re-sending as send job \d+/ }).waitFor();
+            await page.waitForFunction(
+              (old) => {
+                const d = document.querySelector('section[aria-label="Transaction"]');
+                const id = d?.getAttribute('data-transaction-id');
+                const rows = [...(d?.querySelectorAll(`[data-testid="commit-instances"][data-transaction-id="${id}"] tbody tr`) ?? [])];
+                return !!id && !old.includes(id) && rows.length === 1 && rows[0].getAttribute('data-state') === 'committed' && rows[0].querySelector('[data-testid="file-fate"]')?.textContent === 'deleted';
+              },
+              [before, again],
+              { timeout: TIMEOUT },
+            );
+            await page.getByTestId('commit-audit').getByText(join(copy, study[1].name)).waitFor({ timeout: TIMEOUT });
             await page.getByRole('tab', { name: 'Send queue' }).click();
+            await page.getByTestId('send-job').first().getByTestId('job-commit').filter({ hasText: /1\/1 committed · 1 deleted/ }).waitFor({ timeout: TIMEOUT });
           } else {
             for (let i = 0; i < 4; i++) assert.match(await rows.nth(i).getByTestId('instance-stage').innerText(), /stored → committed → deleted/);
           }
 
-          // The disk: the committed copies are gone, the refused one and every original are untouched.
-          assert.deepEqual(list(copy), peer.fails ? [study[1].name] : []);
+          // The disk: the chosen files are gone (the refused one too once re-sent), every other copy and
+          // every original untouched.
+          assert.deepEqual(list(copy), picked ? [picked.name] : []);
           for (const [n, hash] of originals) assert.equal(sha256(join(original, n)), hash, `original ${n} changed`);
+          for (const n of list(pickDir)) assert.equal(sha256(join(pickDir, n)), originals.get(n), `copy-pick/${n} changed`);
+          assert.equal(list(pickDir).length, 3);
           for (const other of peers.slice(peers.indexOf(peer) + 1)) assert.equal(list(join(library, `copy-${other.name}`)).length, 4);
           // The PACS holds every instance (the refused one too: it was stored, only its commitment was refused).
           assert.deepEqual((await node.holds()).sort(), study.map((f) => f.sopInstanceUid).sort());
-          deletedSoFar += peer.fails ? 3 : 4;
+          deletedSoFar += 4;
           broken = false;
         } catch (err) {
           // What the screen showed, for whoever reads the failure.
@@ -292,18 +405,38 @@ test(
     }
     if (withoutOrthanc) await t.test('Orthanc: committed copies deleted, the rest kept, the PACS holds all', { skip: withoutOrthanc }, () => {});
 
-    await t.test('a node that does not listen: the job fails with the reason in words, no full bar', { skip: broken && 'an earlier run failed' }, async () => {
+    await t.test('a node that does not listen: the job fails with the reason in words; once it listens, Retry failed and Request storage commitment', { skip: broken && 'an earlier run failed' }, async () => {
       const dead = await freePort();
-      await addNode(page, 'dead', 'NOBODY', dead, /✘/);
-      await openSendDialog(page, 'dead', null);
-      await page.getByTestId('send-dialog').getByRole('button', { name: 'Send', exact: true }).click();
+      await addNode(page, 'dead', 'NOBODY', dead, new RegExp(`✘ could not connect to NOBODY at 127\\.0\\.0\\.1:${dead} — connection refused`));
+      const dialog = await openSendDialog(page, 'dead', null);
+      // Sent without commitment (the originals: the file indexed first), to ask for it once stored.
+      await dialog.getByLabel('Request storage commitment').uncheck();
+      await dialog.getByRole('button', { name: 'Send', exact: true }).click();
       const job = page.getByTestId('send-job').first();
       await job.and(page.locator('[data-outcome="failed"]')).waitFor({ timeout: TIMEOUT });
       assert.match(await job.getByTestId('job-error').innerText(), new RegExp(`127\\.0\\.0\\.1:${dead}.*refused`, 'i'));
       assert.equal(await job.getByTestId('job-state').innerText(), 'failed');
-      assert.equal(list(join(library, 'original')).length, 4);
+      assert.equal(list(original).length, 4);
+
+      const pacsDir = join(tmp.path, 'pacs-dead');
+      const pacs = await spawnPacs(['--port', String(dead), '--ae', 'NOBODY', '--dir', pacsDir, '--commit-delivery', 'same'], join(tmp.path, 'pacs-home-dead'));
+      try {
+        await job.getByRole('button', { name: 'Retry failed' }).click();
+        await job.and(page.locator('[data-outcome="done"]')).waitFor({ timeout: TIMEOUT });
+        await job.getByRole('button', { name: 'Request storage commitment' }).click();
+        await job.getByTestId('job-commit').and(page.locator('[data-commit-state="done"]')).waitFor({ timeout: TIMEOUT });
+        await job.getByTestId('job-commit').filter({ hasText: /keeping the files: .*4\/4 committed/ }).waitFor();
+        for (const [n, hash] of originals) assert.equal(sha256(join(original, n)), hash, `original ${n} changed`);
+        assert.deepEqual(list(pacsDir), study.map((f) => `${f.sopInstanceUid}.dcm`).sort());
+      } finally {
+        await pacs.stop();
+      }
     });
 
     assert.deepEqual(app.pageErrors, []);
+    assert.deepEqual(
+      app.consoleErrors.filter((e) => !EXPECTED_CONSOLE_ERRORS.some((r) => r.test(e))),
+      [],
+    );
   },
 );

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { launchChromium, startServe, type Serve } from './harness.ts';
+import { collectErrors, launchChromium, startServe, type Serve } from './harness.ts';
 import { freePort, tempDir } from '../helpers.ts';
 import { createServices } from '../../electron/services.ts';
 import { indexPath } from '../../electron/library/indexer.ts';
@@ -59,6 +59,7 @@ async function run(kill: boolean): Promise<{ screen: string; kept: string[]; gon
     }
 
     const page = await (await chromium.browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    const errors = collectErrors(page);
     await page.goto(serve.url);
     await page.getByRole('tab', { name: 'Commitment' }).click();
     await page.getByTestId('commit-transaction').first().click();
@@ -74,6 +75,7 @@ async function run(kill: boolean): Promise<{ screen: string; kept: string[]; gon
       .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
       .replace(/port \d+/g, 'port <port>')
       .replace(/\d{1,2}\/\d{1,2}\/\d{4},? \d{1,2}:\d{2}:\d{2}( [AP]M)?/g, '<time>');
+    assert.deepEqual(errors, { pageErrors: [], consoleErrors: [] });
     return {
       screen,
       kept: files.filter((f) => existsSync(f.path)).map((f) => f.path.slice(tmp.path.length)),
