@@ -3,7 +3,8 @@
  * whose state is `committed` in the database (set only by a valid report, see report.ts), only the
  * very file that was sent, only while it is still provably the bytes sent (its stamp, electron/fileStamp.ts;
  * size and SHA-256 for transactions recorded before stamps), only inside the folders the user sent
- * from, never twice. Each deletion is recorded as an intent before the file is touched and as done
+ * from, never while another file under its SOP Instance UID may hold other content (sameUid.ts),
+ * never twice. Each deletion is recorded as an intent before the file is touched and as done
  * (with its audit row) after, so a crash in between is completed at the next start, not repeated.
  *
  * The file unlinked is the file checked, even if its path is swapped for another file after the
@@ -15,13 +16,14 @@
  * unlinked; the fresh name is only known to us (a process that could swap it could as well delete
  * the file itself: both need write access to the folder).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, constants, type Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { link, lstat, open, realpath, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, sep } from 'node:path';
 import type { CommitStore, CommitTransaction, DeletionCandidate } from '../store/commit.ts';
 import { sameInode, stampIsOf, stampMatchesMoved, stampProblem } from '../fileStamp.ts';
+import { sha256File, sha256Of } from './hash.ts';
+import { sameUidProblem } from './sameUid.ts';
 
 /** What happened to one committed file. */
 export interface DeletionOutcome {
@@ -41,26 +43,6 @@ export interface DeleteHooks {
   afterDelete?: (path: string) => void;
   /** Replaces fs.unlink (tests simulate read-only media with it). */
   unlink?: (path: string) => Promise<void>;
-}
-
-/** SHA-256 of a file's content, hex. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** SHA-256 of an open file's content, hex (the descriptor stays open). */
-async function sha256Of(fh: FileHandle): Promise<string> {
-  const hash = createHash('sha256');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  for (let pos = 0; ; ) {
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-    if (!bytesRead) break;
-    hash.update(buf.subarray(0, bytesRead));
-    pos += bytesRead;
-  }
-  return hash.digest('hex');
 }
 
 /** True when `child` is `root` or inside it (both real paths). */
@@ -191,6 +173,11 @@ export async function deleteCommitted(store: CommitStore, transaction: CommitTra
       store.markKept(c.id, why);
       outcomes.push({ ...base, deleted: false, problem: why });
     };
+    if (c.keepReason) {
+      // Another file of the request shares its SOP Instance UID with other content (sameUid.ts).
+      kept(c.keepReason);
+      continue;
+    }
     if (c.deleteState === 'deleting') {
       const resumed = await resumeInterrupted(c);
       if (resumed === 'deleted') {
@@ -213,6 +200,11 @@ export async function deleteCommitted(store: CommitStore, transaction: CommitTra
     }
     const { fh, st, sha256 } = checked;
     try {
+      const sameUid = await sameUidProblem(store, c, transaction, fh, st.size, sha256);
+      if (sameUid) {
+        kept(sameUid);
+        continue;
+      }
       // The intent is durable before the file is touched (invariant 2); markDeleting re-checks `committed`.
       const quarantine = quarantineFor(c);
       if (!store.markDeleting(c.id, quarantine)) {

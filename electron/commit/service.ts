@@ -27,6 +27,7 @@ import { normaliseAddress, processReport, sameAeTitle, type IncomingReport, type
 import type { NodeService } from '../nodes/nodeService.ts';
 import { connectFailure } from '../nodes/peerFailure.ts';
 import { newTransactionUid } from './uid.ts';
+import { planSameUid } from './sameUid.ts';
 import { startAccepter, type Accepter } from './accepter.ts';
 import { logger } from '../log.ts';
 
@@ -341,24 +342,30 @@ export class CommitService {
   // -------------------------------------------------------------------------------------------
   // Requesting
 
-  /** Records the transactions (split at chunkSize) and sends their N-ACTIONs; returns them. */
+  /**
+   * Records the transactions and sends their N-ACTIONs; returns them. Each transaction lists a SOP
+   * Instance UID once: files sharing one go into layers of their own (sameUid.ts), and each layer
+   * is split at chunkSize.
+   */
   async request(r: CommitRequest, signal?: AbortSignal): Promise<CommitTransaction[]> {
     const node: CommitNode = { ...r.node, addresses: await resolveAddresses(r.node.host) };
     const ids: number[] = [];
-    for (let at = 0; at < r.instances.length; at += this.options.chunkSize) {
-      ids.push(
-        this.store.createTransaction({
-          transactionUid: newTransactionUid(),
-          node,
-          callingAe: r.callingAe ?? this.aeTitle,
-          timeoutMs: r.timeoutMs ?? this.options.timeoutMs,
-          maxAttempts: r.maxAttempts ?? this.options.maxAttempts,
-          deleteAfterCommit: r.deleteAfterCommit,
-          roots: r.roots,
-          sendJobId: r.sendJobId ?? null,
-          instances: r.instances.slice(at, at + this.options.chunkSize),
-        }),
-      );
+    for (const layer of await planSameUid(r.instances)) {
+      for (let at = 0; at < layer.length; at += this.options.chunkSize) {
+        ids.push(
+          this.store.createTransaction({
+            transactionUid: newTransactionUid(),
+            node,
+            callingAe: r.callingAe ?? this.aeTitle,
+            timeoutMs: r.timeoutMs ?? this.options.timeoutMs,
+            maxAttempts: r.maxAttempts ?? this.options.maxAttempts,
+            deleteAfterCommit: r.deleteAfterCommit,
+            roots: r.roots,
+            sendJobId: r.sendJobId ?? null,
+            instances: layer.slice(at, at + this.options.chunkSize),
+          }),
+        );
+      }
     }
     const txns = ids.map((id) => this.store.byId(id)!);
     this.emitState(txns);
@@ -515,6 +522,11 @@ export class CommitService {
       const now = Date.now();
       let next = Infinity;
       for (const t of open) {
+        const key = `${t.id}:${t.attempts}`;
+        const collect = async () => {
+          collected.add(key);
+          await this.collect(t.node, open.filter((o) => o.node.host === t.node.host && o.node.port === t.node.port).map((o) => o.id), signal);
+        };
         if (t.deadlineMs <= now) {
           if (t.undelivered && t.attempts < t.maxAttempts) {
             await this.sendActions([t], signal);
@@ -529,11 +541,9 @@ export class CommitService {
         }
         // Halfway to a short deadline at the latest: a node's own timeout may be shorter than collectAfterMs.
         const collectAt = t.deadlineMs - t.timeoutMs + Math.min(this.options.collectAfterMs, Math.ceil(t.timeoutMs / 2));
-        const key = `${t.id}:${t.attempts}`;
         const canCollect = t.state === 'requested' && !collected.has(key) && collectAt < t.deadlineMs;
         if (canCollect && collectAt <= now) {
-          collected.add(key);
-          await this.collect(t.node, open.filter((o) => o.node.host === t.node.host && o.node.port === t.node.port).map((o) => o.id), signal);
+          await collect();
           continue;
         }
         next = Math.min(next, t.deadlineMs, canCollect ? collectAt : Infinity);

@@ -36,6 +36,8 @@ export interface NewCommitInstance {
   stamp?: string | null;
   /** The send job instance it was stored as. */
   sendInstanceId?: number | null;
+  /** Why its file must never be deleted, whatever the report says (commit/sameUid.ts); null: no such reason. */
+  keepReason?: string | null;
 }
 
 /** What creating a transaction needs. */
@@ -90,6 +92,19 @@ export interface DeletionCandidate {
   deleteState: 'deleting' | 'deleted' | 'kept' | null;
   /** Where the file was being moved for its unlink (set with the 'deleting' intent). */
   quarantine: string | null;
+  /** Why it is never deleted, known when the transaction was created (commit/sameUid.ts). */
+  keepReason: string | null;
+  /** The send job instance it was stored as (null for transactions made without a send job). */
+  sendInstanceId: number | null;
+}
+
+/** A file stored under a SOP Instance UID, as the send history knows it (commit/sameUid.ts). */
+export interface SentFile {
+  path: string;
+  /** What identified its bytes as they were read for sending (null for older rows). */
+  stamp: string | null;
+  /** SHA-256 of the bytes sent, when a commitment request or a deletion proved it; else null. */
+  sha256: string | null;
 }
 
 /** One change a report makes to one instance. */
@@ -110,6 +125,8 @@ export interface ReportLogEntry {
 }
 
 const now = () => new Date().toISOString();
+/** An instance's fields as a re-request carries them on (NewCommitInstance). */
+const RETRY_FIELDS = 'SOPClassUID, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, send_instance_id AS sendInstanceId, keep_reason AS keepReason';
 
 /**
  * Rejected reports change nothing, so their log lines need not be durable one by one: they are
@@ -151,9 +168,9 @@ export class CommitStore {
       ),
       insertInstance: db.prepare(
         `INSERT INTO commit_instances (transaction_id, SOPClassUID, SOPInstanceUID, path, size, sha256, state, updated_at,
-           StudyInstanceUID, StudyDescription, PatientName, send_instance_id, sent_stamp)
+           StudyInstanceUID, StudyDescription, PatientName, send_instance_id, sent_stamp, keep_reason)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, coalesce(si.StudyInstanceUID, st.StudyInstanceUID), coalesce(si.StudyDescription, st.StudyDescription),
-           coalesce(si.PatientName, p.PatientName), ?8, ?9
+           coalesce(si.PatientName, p.PatientName), ?8, ?9, ?10
          FROM (SELECT 1) LEFT JOIN send_instances si ON si.id = ?8 LEFT JOIN instances i ON i.SOPInstanceUID = ?3 LEFT JOIN series se ON se.id = i.series_id
          LEFT JOIN studies st ON st.id = se.study_id LEFT JOIN patients p ON p.id = st.patient_id`,
       ),
@@ -174,10 +191,22 @@ export class CommitStore {
         `INSERT INTO commit_report_log (received_at, transaction_uid, calling_ae, peer_address, delivery, status, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
       candidates: db.prepare(
-        `SELECT id, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, delete_state AS deleteState, delete_quarantine AS quarantine FROM commit_instances
+        `SELECT id, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, delete_state AS deleteState, delete_quarantine AS quarantine,
+           keep_reason AS keepReason, send_instance_id AS sendInstanceId FROM commit_instances
          WHERE transaction_id = ? AND state = 'committed' AND (delete_state IS NULL OR delete_state = 'deleting') ORDER BY id`,
       ),
       setDeleteState: db.prepare('UPDATE commit_instances SET delete_state = ?, delete_problem = ?, updated_at = ? WHERE id = ?'),
+      sentUnderUid: db.prepare(
+        `SELECT si.path, si.sent_stamp AS stamp,
+           coalesce((SELECT d.sha256 FROM commit_instances c JOIN commit_deletions d ON d.commit_instance_id = c.id WHERE c.send_instance_id = si.id LIMIT 1),
+                    (SELECT c.sha256 FROM commit_instances c WHERE c.send_instance_id = si.id AND c.sha256 NOT IN ('', 'unreadable') LIMIT 1)) AS sha256
+         FROM send_instances si JOIN send_jobs j ON j.id = si.job_id
+         WHERE si.SOPInstanceUID = ? AND si.state IN ('success', 'warning') AND j.host = ? AND j.port = ? AND si.id IS NOT ? LIMIT 100`,
+      ),
+      libraryCopies: db.prepare(
+        `SELECT f.path, f.content_key AS contentKey FROM instances i JOIN files f ON f.instance_id = i.id
+         WHERE i.SOPInstanceUID = ? AND f.path <> ? AND f.content_key IS NOT NULL ORDER BY f.id LIMIT 100`,
+      ),
       audit: db.prepare(
         `INSERT INTO commit_deletions (commit_instance_id, path, SOPInstanceUID, transaction_uid, node, sha256, size, deleted_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -195,7 +224,7 @@ export class CommitStore {
         t.retryOf ?? null,
       ) as { id: number };
       for (const i of t.instances) {
-        this.stmt.insertInstance.run(id, i.SOPClassUID, i.SOPInstanceUID, i.path, i.size, i.sha256, created, i.sendInstanceId ?? null, i.stamp ?? null);
+        this.stmt.insertInstance.run(id, i.SOPClassUID, i.SOPInstanceUID, i.path, i.size, i.sha256, created, i.sendInstanceId ?? null, i.stamp ?? null, i.keepReason ?? null);
       }
       return id;
     });
@@ -354,7 +383,7 @@ export class CommitStore {
   uncommitted(transactionId: number): NewCommitInstance[] {
     return this.db
       .prepare(
-        `SELECT SOPClassUID, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, send_instance_id AS sendInstanceId FROM commit_instances
+        `SELECT ${RETRY_FIELDS} FROM commit_instances
          WHERE transaction_id = ? AND state <> 'committed' ORDER BY id`,
       )
       .all(transactionId) as unknown as NewCommitInstance[];
@@ -371,7 +400,7 @@ export class CommitStore {
   pendingInstances(transactionId: number): NewCommitInstance[] {
     return this.db
       .prepare(
-        `SELECT SOPClassUID, SOPInstanceUID, path, size, sha256, sent_stamp AS stamp, send_instance_id AS sendInstanceId FROM commit_instances
+        `SELECT ${RETRY_FIELDS} FROM commit_instances
          WHERE transaction_id = ? AND state = 'pending' ORDER BY id`,
       )
       .all(transactionId) as unknown as NewCommitInstance[];
@@ -445,6 +474,19 @@ export class CommitStore {
         )
         .get(c.path, c.id, c.stamp ?? '', c.sha256),
     );
+  }
+
+  /**
+   * Other files stored under `SOPInstanceUID` at `node` (host and port) by any send job, with what
+   * proves their bytes: not `sendInstanceId` itself. At most 100 (a UID is rarely sent more often).
+   */
+  sentUnderUid(SOPInstanceUID: string, node: { host: string; port: number }, sendInstanceId: number | null): SentFile[] {
+    return this.stmt.sentUnderUid.all(SOPInstanceUID, node.host, node.port, sendInstanceId) as unknown as SentFile[];
+  }
+
+  /** Files of the library holding `SOPInstanceUID`, other than `path`, with their content keys (library/summary.ts). */
+  libraryCopies(SOPInstanceUID: string, path: string): { path: string; contentKey: string }[] {
+    return this.stmt.libraryCopies.all(SOPInstanceUID, path) as unknown as { path: string; contentKey: string }[];
   }
 
   /** The transaction history, newest first. */

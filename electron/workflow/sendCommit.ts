@@ -19,7 +19,7 @@ import type { SendService } from '../send/service.ts';
 import type { JobCommitment } from '../store/send.ts';
 import type { CommitService } from '../commit/service.ts';
 import type { NewCommitInstance } from '../store/commit.ts';
-import { sha256File } from '../commit/delete.ts';
+import { sha256File } from '../commit/hash.ts';
 import { logger } from '../log.ts';
 
 const log = logger('commit');

@@ -109,4 +109,13 @@ export const commitMigrations: Migration[] = [
       ALTER TABLE commit_transactions ADD COLUMN retryable INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    id: '2026-12-07-commit-same-uid',
+    sql: `
+      -- set when the instance was created: its file is never deleted, whatever the report says, and
+      -- this says why (another file of the job holds the same SOP Instance UID with other content:
+      -- the PACS holds only one of them; commit/sameUid.ts)
+      ALTER TABLE commit_instances ADD COLUMN keep_reason TEXT;
+    `,
+  },
 ];

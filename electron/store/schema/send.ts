@@ -105,4 +105,11 @@ export const sendMigrations: Migration[] = [
       ALTER TABLE send_instances ADD COLUMN PatientName TEXT;
     `,
   },
+  {
+    id: '2026-12-07-send-sop-index',
+    sql: `
+      -- what else was stored under a SOP Instance UID, asked for before each deletion (commit/sameUid.ts)
+      CREATE INDEX send_instances_sop ON send_instances(SOPInstanceUID);
+    `,
+  },
 ];

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256File } from '../../../electron/commit/delete.ts';
+import { sha256File } from '../../../electron/commit/hash.ts';
 import { PYDICOM_TEST_FILES, python } from '../../helpers.ts';
 
 /** One generated file. */
