@@ -145,7 +145,7 @@ export class Association {
     this.framer = new Framer(this.transport);
     this.layer = new UpperLayer(this.transport, role, this.timeouts, this.maxPdu, {
       associateRq: negotiator ? (rq) => this.answerAssociateRq(rq) : undefined,
-      pdv: (pdv, own) => this.messages.onPdv(pdv, own),
+      pdv: (pdv) => this.messages.onPdv(pdv),
       ended: (err) => this.messages.end(err),
       held: () => this.messages.held(),
       waitingForPeer: () => this.messages.waitingForPeer(),
@@ -194,9 +194,12 @@ export class Association {
     }
   }
 
-  /** Wraps an accepted socket as the acceptor; `negotiate` decides on the A-ASSOCIATE-RQ. */
+  /**
+   * Takes over an accepted socket as the acceptor; `negotiate` decides on the A-ASSOCIATE-RQ. The
+   * connection may move to another socket object (Transport.accept): `socket` of the result is it.
+   */
   static accept(socket: Socket, negotiate: Negotiator, opts: AssociationOptions = {}): Association {
-    return new Association((events) => new Transport(socket, events), 'acceptor', opts, negotiate);
+    return new Association((events) => Transport.accept(socket, events), 'acceptor', opts, negotiate);
   }
 
   /** The peer's maximum P-DATA-TF length (0 = unlimited). */

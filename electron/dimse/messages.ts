@@ -15,7 +15,7 @@ import { openSource, type DatasetSource, type FramedDataset, type Framer, type O
 import type { Transport } from './transport.ts';
 import type { UpperLayer } from './stateMachine.ts';
 import type { Association, NegotiatedContext } from './association.ts';
-import { MAX_COMMAND_BYTES, MAX_MEMORY_DATASET } from './limits.ts';
+import { INBOUND_BLOCK, MAX_COMMAND_BYTES, MAX_MEMORY_DATASET, inboundMemory } from './limits.ts';
 
 /** A request that arrived from the peer. */
 export interface IncomingRequest {
@@ -81,9 +81,6 @@ const FAILURES_PER_SECOND = 20;
 /** Requests of the peer's that may wait their turn (sent without waiting for our answers); one more aborts. */
 const MAX_QUEUED_REQUESTS = 16;
 
-/** Incoming fragments gathered in memory are copied into blocks of this size (`Gathered`). */
-const GATHER_BLOCK = 64 * 1024;
-
 /** A request waiting for the outstanding response before it is written (`RequestOptions.followUp`). */
 interface FollowUp {
   messageId: number;
@@ -91,60 +88,46 @@ interface FollowUp {
 }
 
 /**
- * Bytes that arrive piece by piece, kept as they come and joined once whole: small pieces are
- * copied into blocks (GATHER_BLOCK bytes for a dataset) (a peer that sends a thousand one-byte fragments costs a
- * block, not a thousand buffer objects), a large piece in memory of its own is kept as it is
- * (no copy, no garbage: a 13 MB report in 200 KB PDUs is not copied twice on its way in).
+ * Bytes that arrive piece by piece, copied into blocks as they come and joined once whole. The
+ * blocks are the process's (`inboundMemory.block()`, counted by the association through `capacity`):
+ * given back the moment the bytes are joined or the message abandoned, and used again, so a peer
+ * that keeps sending leaves no garbage behind and what is held stays within INBOUND_MEMORY_LIMIT.
  */
 class Gathered {
-  private readonly blockSize: number;
-  private pieces: Buffer[] = [];
-  private block: Buffer | null = null;
-  private blockUsed = 0;
+  private blocks: Buffer[] = [];
   /** Bytes gathered. */
   length = 0;
-  /** Memory held for them. */
-  capacity = 0;
 
-  constructor(blockSize: number) {
-    this.blockSize = blockSize;
+  /** Memory held for them. */
+  get capacity(): number {
+    return this.blocks.length * INBOUND_BLOCK;
   }
 
-  /** Adds `data`; `own`: it lies in memory of its own that nothing else will write (it is kept, not copied). */
-  append(data: Uint8Array, own = false): void {
-    const b = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.length += b.length;
-    if (own && b.length >= this.blockSize / 2) {
-      this.seal();
-      this.pieces.push(b);
-      this.capacity += b.length;
-      return;
-    }
-    for (let at = 0; at < b.length; ) {
-      if (!this.block || this.blockUsed === this.block.length) {
-        this.seal();
-        this.block = Buffer.allocUnsafe(this.blockSize);
-        this.capacity += this.blockSize;
-      }
-      const n = b.copy(this.block, this.blockUsed, at);
-      this.blockUsed += n;
+  /** Adds a copy of `data` (it may lie in a read buffer that is reused). */
+  append(data: Uint8Array): void {
+    for (let at = 0; at < data.length; ) {
+      const used = this.length % INBOUND_BLOCK;
+      if (used === 0 && this.length === this.blocks.length * INBOUND_BLOCK) this.blocks.push(inboundMemory.block());
+      const n = Math.min(INBOUND_BLOCK - used, data.length - at);
+      this.blocks[this.blocks.length - 1].set(data.subarray(at, at + n), used);
+      this.length += n;
       at += n;
     }
   }
 
-  /** The bytes gathered, in one buffer. */
+  /** The bytes gathered, in one buffer of their own; the blocks go back. */
   bytes(): Buffer {
-    this.seal();
-    const all = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.length);
-    this.pieces = [];
-    this.length = this.capacity = 0;
+    const all = Buffer.allocUnsafe(this.length);
+    for (let i = 0, at = 0; at < this.length; i++, at += INBOUND_BLOCK) this.blocks[i].copy(all, at, 0, Math.min(INBOUND_BLOCK, this.length - at));
+    this.release();
     return all;
   }
 
-  private seal(): void {
-    if (this.block && this.blockUsed) this.pieces.push(this.block.subarray(0, this.blockUsed));
-    this.block = null;
-    this.blockUsed = 0;
+  /** Gives the blocks back (the bytes are joined, or no longer wanted). */
+  release(): void {
+    for (const b of this.blocks) inboundMemory.giveBack(b);
+    this.blocks = [];
+    this.length = 0;
   }
 }
 
@@ -176,8 +159,8 @@ export class MessageExchange {
   private followUp: FollowUp | null = null;
   /** 1 while an incoming request is being answered. */
   private answering = 0;
-  /** Requests that came in while another was answered, waiting their turn. */
-  private queued: IncomingRequest[] = [];
+  /** Requests that came in while another was answered, waiting their turn (a dataset kept in memory stays in its blocks until then). */
+  private queued: { req: IncomingRequest; data: Gathered | null }[] = [];
   /** Failures we may answer before the peer is slowed down (FAILURES_PER_SECOND, up to FAILURE_BURST), and when that was counted. */
   private failureCredit = FAILURE_BURST;
   private creditAt = 0;
@@ -263,16 +246,16 @@ export class MessageExchange {
   }
 
   /**
-   * A fragment of an incoming message (PS3.8 §9.3.5.1); the message goes to `dispatch` once whole.
-   * `own`: the fragment's bytes lie in memory nothing else uses (they may be kept as they are).
+   * A fragment of an incoming message (PS3.8 §9.3.5.1), or a piece of one (PduReader); the message
+   * goes to `dispatch` once whole. Its bytes may lie in a read buffer that is reused: what is kept is copied.
    */
-  onPdv(pdv: Pdv, own = false): void {
+  onPdv(pdv: Pdv): void {
     const ctx = this.association.contexts.get(pdv.contextId);
     if (!ctx?.accepted) throw new PduError(`PDV on presentation context ${pdv.contextId}, which was not accepted`, AbortReason.InvalidPduParameterValue);
     let m = this.inbound;
     if (!m) {
       if (!pdv.command) throw new PduError('dataset fragment without a command', AbortReason.UnexpectedPduParameter);
-      m = this.inbound = { contextId: pdv.contextId, commandParts: null, dataset: new Gathered(GATHER_BLOCK) };
+      m = this.inbound = { contextId: pdv.contextId, commandParts: null, dataset: new Gathered() };
     }
     if (pdv.contextId !== m.contextId) throw new PduError('message fragments on different presentation contexts', AbortReason.InvalidPduParameterValue);
     if (pdv.command) {
@@ -284,7 +267,7 @@ export class MessageExchange {
         // The usual case, a command in one fragment: decoded where it lies (its values are copied out).
         m.command = decodeCommand(pdv.data);
       } else {
-        const parts = (m.commandParts ??= new Gathered(MAX_COMMAND_BYTES));
+        const parts = (m.commandParts ??= new Gathered());
         parts.append(pdv.data);
         if (!pdv.last) return;
         m.command = decodeCommand(parts.bytes());
@@ -307,7 +290,7 @@ export class MessageExchange {
     if (m.fileFd !== undefined) writeSync(m.fileFd, pdv.data);
     else {
       if (m.dataset.length + pdv.data.length > MAX_MEMORY_DATASET) throw new PduError(`dataset larger than ${MAX_MEMORY_DATASET} bytes`, AbortReason.NotSpecified);
-      m.dataset.append(pdv.data, own);
+      m.dataset.append(pdv.data);
     }
     if (!pdv.last) return;
     if (m.fileFd !== undefined) {
@@ -322,7 +305,7 @@ export class MessageExchange {
   held(): number {
     const m = this.inbound;
     let queued = 0;
-    for (const q of this.queued) queued += q.dataset?.length ?? 0;
+    for (const q of this.queued) queued += q.data?.capacity ?? 0;
     return queued + (m ? (m.commandParts?.capacity ?? 0) + m.dataset.capacity : 0);
   }
 
@@ -340,7 +323,8 @@ export class MessageExchange {
       p.reject(err);
     }
     this.pending.clear();
-    for (const q of this.queued.splice(0)) {
+    for (const { req: q, data } of this.queued.splice(0)) {
+      data?.release();
       if (q.datasetPath) {
         try {
           unlinkSync(q.datasetPath);
@@ -349,6 +333,8 @@ export class MessageExchange {
         }
       }
     }
+    this.inbound?.commandParts?.release();
+    this.inbound?.dataset.release();
     if (this.inbound?.fileFd !== undefined) {
       try {
         closeSync(this.inbound.fileFd);
@@ -442,8 +428,9 @@ export class MessageExchange {
 
   private dispatch(m: Inbound): void {
     const command = m.command!;
-    const dataset = m.filePath || !hasDataset(command) ? undefined : m.dataset.bytes();
+    const inMemory = m.filePath || !hasDataset(command) ? null : m.dataset;
     if (isResponse(command)) {
+      const dataset = inMemory?.bytes();
       const id = command.MessageIDBeingRespondedTo ?? -1;
       const p = this.pending.get(id);
       if (!p) throw new PduError(`${commandName(command.CommandField)} for unknown message ${id}`, AbortReason.UnexpectedPduParameter);
@@ -462,7 +449,7 @@ export class MessageExchange {
       return;
     }
     const ctx: NegotiatedContext = this.association.contexts.get(m.contextId)!;
-    const req: IncomingRequest = { command, contextId: m.contextId, abstractSyntax: ctx.abstractSyntax, transferSyntax: ctx.transferSyntax, dataset, datasetPath: m.filePath, association: this.association };
+    const req: IncomingRequest = { command, contextId: m.contextId, abstractSyntax: ctx.abstractSyntax, transferSyntax: ctx.transferSyntax, datasetPath: m.filePath, association: this.association };
     // One request of the peer's at a time, as the default asynchronous operations window says
     // (PS3.7 D.3.3.3; we never negotiate another): one that comes while another is answered (or
     // while the peer is slowed down) waits its turn. A peer that sends many without waiting for the
@@ -470,16 +457,18 @@ export class MessageExchange {
     // a handler may wait for the response to a request of ours on the same association.)
     if (this.answering || this.slowedDown) {
       if (this.queued.length >= MAX_QUEUED_REQUESTS) {
-        this.queued.push(req); // (its file is removed with the others')
+        this.queued.push({ req, data: inMemory }); // (its file is removed, its blocks given back, with the others')
         throw new PduError(`more than ${MAX_QUEUED_REQUESTS} requests sent without waiting for the answers (one at a time, PS3.7 D.3.3.3)`, AbortReason.UnexpectedPdu);
       }
-      this.queued.push(req);
+      this.queued.push({ req, data: inMemory });
       return;
     }
-    this.startAnswer(req);
+    this.startAnswer(req, inMemory);
   }
 
-  private startAnswer(req: IncomingRequest): void {
+  /** Answers `req` now, its dataset joined from `data`'s blocks. */
+  private startAnswer(req: IncomingRequest, data: Gathered | null): void {
+    if (data) req.dataset = data.bytes();
     this.answering = 1;
     void this.answer(req);
   }
@@ -498,7 +487,7 @@ export class MessageExchange {
         this.layer.touch();
         if (this.layer.state === 'closed') return;
         const queued = this.queued.shift();
-        if (queued) this.startAnswer(queued);
+        if (queued) this.startAnswer(queued.req, queued.data);
       };
       if (!wait) next();
       else {

@@ -6,6 +6,7 @@
  * straight from a file into the outgoing buffer, and no per-message re-parsing (see
  * docs/dimse.md for what we measured).
  */
+import { MAX_CONTROL_PDU } from './limits.ts';
 
 /** PDU types (PS3.8 Table 9-11 …). */
 export const PduType = {
@@ -108,8 +109,8 @@ export interface Pdv {
 export interface PData {
   type: 'p-data';
   pdvs: Pdv[];
-  /** Set by PduReader when the PDVs' bytes lie in a buffer it made for this PDU alone (they may be kept without a copy). */
-  own?: boolean;
+  /** Set by PduReader on a piece of a P-DATA-TF whose bytes have not all arrived: more of it follows. */
+  continued?: boolean;
 }
 
 /** A-RELEASE-RQ / A-RELEASE-RP. */
@@ -371,19 +372,32 @@ export function decodePdu(type: number, body: Buffer): Pdu {
 }
 
 /**
- * Reassembles PDUs from a byte stream. `push` returns the complete PDUs so far; it throws
- * PduError for a malformed PDU or one longer than `maxLength` (after which the stream is dead).
+ * Reads PDUs from a byte stream. `push` returns the PDUs its bytes complete; it throws PduError for
+ * a malformed PDU or one longer than `maxLength` (after which the stream is dead).
  *
- * A PDU that arrives whole in one chunk is decoded where it lies (no copy). One that does not is
- * copied into a buffer of its declared length, allocated once its 6-byte header is in: however the
- * peer splits its PDUs (one byte per segment included) the work stays linear, and what is held is
- * one buffer no longer than `maxLength` (`held`, which callers count against their memory budget).
+ * A P-DATA-TF is not gathered whole: its PDVs go up as their bytes arrive, a PDV that spans reads in
+ * pieces (`Pdv.last` on the piece that ends it; `PData.continued` while the PDU goes on), so a peer
+ * that declares a megabyte and sends it slowly makes us hold nothing here: what is kept of an
+ * unfinished message is the message layer's business, counted against the memory budget there.
+ * Other PDUs (association, release, abort) are gathered whole; they are short
+ * (MAX_CONTROL_PDU), and one that arrives in one chunk is decoded where it lies.
  */
 export class PduReader {
-  /** The incomplete PDU: its 6-byte header while that is incomplete, then a buffer of the whole PDU; `filled` bytes so far. */
-  private partial: Buffer | null = null;
-  private filled = 0;
   private readonly maxLength: number;
+  /** The 6-byte header of the PDU or of the PDV being read, while incomplete. */
+  private readonly head = Buffer.alloc(6);
+  private headFilled = 0;
+  /** The PDU being read: its type (0 between PDUs), and the bytes of its variable field not read yet. */
+  private pduType = 0;
+  private pduLeft = 0;
+  /** Bytes of the current PDU read so far, its header included. */
+  private consumed = 0;
+  /** A PDU other than P-DATA-TF being gathered, and how much of it is in. */
+  private control: Buffer | null = null;
+  private controlFilled = 0;
+  /** Within a P-DATA-TF: the PDV whose data is being read (null while its header is), and its data bytes not read yet. */
+  private pdv: Omit<Pdv, 'data'> | null = null;
+  private pdvLeft = 0;
 
   /** `maxLength`: the largest PDU variable field accepted (our max PDU plus slack). */
   constructor(maxLength: number) {
@@ -392,46 +406,121 @@ export class PduReader {
 
   /** Bytes received but not yet part of a complete PDU (nonzero at close = truncated PDU). */
   get pending(): number {
-    return this.filled;
+    return this.consumed;
   }
 
-  /** Bytes of memory held for them. */
+  /** Bytes of memory held for them (a PDU other than P-DATA-TF gathered whole). */
   get held(): number {
-    return this.partial?.length ?? 0;
+    return this.control?.length ?? 0;
   }
 
   /**
-   * Adds bytes; returns the PDUs completed by them. A `transient` chunk is a read buffer that will be
-   * reused: the PDUs returned may point into it (use them at once); what is left of it is copied.
+   * Adds bytes; returns the PDUs (and pieces of P-DATA-TFs) completed by them. A `transient` chunk
+   * is a read buffer that will be reused: what is returned may point into it (use it at once);
+   * what is kept of it is copied.
    */
   push(chunk: Buffer, _transient = false): Pdu[] {
     const out: Pdu[] = [];
     let at = 0;
-    if (this.partial) {
-      at = this.fill(chunk);
-      if (this.filled < 6 || this.filled < this.partial.length) return out;
-      const whole = this.partial;
-      // The PDUs returned own this memory now; the next partial PDU gets a buffer of its own.
-      this.partial = null;
-      this.filled = 0;
-      const pdu = decodePdu(whole[0], whole.subarray(6));
-      if (pdu.type === 'p-data') pdu.own = true;
-      out.push(pdu);
-    }
-    while (chunk.length - at >= 6) {
-      const length = this.checkHeader(chunk, at);
-      if (chunk.length - at < 6 + length) break;
-      out.push(decodePdu(chunk[at], chunk.subarray(at + 6, at + 6 + length)));
-      at += 6 + length;
-    }
-    if (at < chunk.length) {
-      // The start of a PDU: keep a copy (the chunk may be a reused read buffer).
-      const rest = chunk.length - at;
-      this.partial = Buffer.allocUnsafe(rest >= 6 ? 6 + chunk.readUInt32BE(at + 2) : 6);
-      chunk.copy(this.partial, 0, at);
-      this.filled = rest;
+    for (;;) {
+      if (!this.pduType) {
+        if (at >= chunk.length) break;
+        // A PDU header; a whole PDU other than P-DATA-TF in the chunk is decoded where it lies.
+        if (!this.headFilled && chunk.length - at >= 6) {
+          const length = this.checkHeader(chunk, at);
+          if (chunk[at] !== PduType.PData && chunk.length - at >= 6 + length) {
+            out.push(decodePdu(chunk[at], chunk.subarray(at + 6, at + 6 + length)));
+            at += 6 + length;
+            continue;
+          }
+        }
+        at += this.fillHead(chunk, at);
+        this.consumed = this.headFilled;
+        if (this.headFilled < 6) break;
+        this.headFilled = 0;
+        this.startPdu(this.head[0], this.checkHeader(this.head, 0));
+      }
+      if (this.pduType !== PduType.PData) {
+        const body = this.control!;
+        const n = Math.min(body.length - this.controlFilled, chunk.length - at);
+        chunk.copy(body, this.controlFilled, at, at + n);
+        this.controlFilled += n;
+        this.consumed += n;
+        at += n;
+        if (this.controlFilled < body.length) break;
+        const type = this.pduType;
+        this.endPdu();
+        out.push(decodePdu(type, body));
+        continue;
+      }
+      if (at >= chunk.length) break;
+      at = this.readPData(chunk, at, out);
     }
     return out;
+  }
+
+  /** Starts reading a PDU whose header said `type` and `length`. */
+  private startPdu(type: number, length: number): void {
+    this.pduType = type;
+    this.pduLeft = length;
+    if (type === PduType.PData) {
+      if (length === 0) throw new PduError('P-DATA-TF without a PDV', AbortReason.InvalidPduParameterValue);
+      return;
+    }
+    this.control = Buffer.allocUnsafe(length);
+    this.controlFilled = 0;
+  }
+
+  /** The current PDU has been read whole. */
+  private endPdu(): void {
+    this.pduType = 0;
+    this.pduLeft = 0;
+    this.consumed = 0;
+    this.control = null;
+    this.controlFilled = 0;
+  }
+
+  /** Reads what `chunk` has of the current P-DATA-TF from `at`: PDV headers, and PDV data as pieces into `out`; returns where it stopped. */
+  private readPData(chunk: Buffer, at: number, out: Pdu[]): number {
+    let piece: PData | null = null;
+    while (at < chunk.length && this.pduLeft > 0) {
+      if (!this.pdv) {
+        if (this.pduLeft < 6) throw new PduError('PDV header runs past the P-DATA-TF', AbortReason.InvalidPduParameterValue);
+        const n = this.fillHead(chunk, at);
+        at += n;
+        this.consumed += n;
+        if (this.headFilled < 6) return at;
+        this.headFilled = 0;
+        const len = this.head.readUInt32BE(0);
+        if (len < 2 || 4 + len > this.pduLeft) throw new PduError(`PDV length ${len} does not fit the P-DATA-TF`, AbortReason.InvalidPduParameterValue);
+        const mch = this.head[5];
+        this.pdv = { contextId: this.head[4], command: (mch & 1) === 1, last: (mch & 2) === 2 };
+        this.pdvLeft = len - 2;
+        this.pduLeft -= 6;
+      }
+      const n = Math.min(this.pdvLeft, chunk.length - at);
+      this.pdvLeft -= n;
+      this.pduLeft -= n;
+      this.consumed += n;
+      if (n > 0 || this.pdvLeft === 0) {
+        piece ??= { type: 'p-data', pdvs: [] };
+        piece.pdvs.push({ ...this.pdv, last: this.pdv.last && this.pdvLeft === 0, data: chunk.subarray(at, at + n) });
+      }
+      at += n;
+      if (this.pdvLeft === 0) this.pdv = null;
+    }
+    if (this.pduLeft === 0) this.endPdu();
+    else if (piece) piece.continued = true;
+    if (piece) out.push(piece);
+    return at;
+  }
+
+  /** Copies from `chunk` at `at` into the 6-byte header being read, up to its end; returns how much was used. */
+  private fillHead(chunk: Buffer, at: number): number {
+    const n = Math.min(6 - this.headFilled, chunk.length - at);
+    chunk.copy(this.head, this.headFilled, at, at + n);
+    this.headFilled += n;
+    return n;
   }
 
   /** Checks a PDU header at `at` (type, declared length); returns the length of its variable field. */
@@ -440,25 +529,8 @@ export class PduReader {
     const length = b.readUInt32BE(at + 2);
     if (type < 1 || type > 7) throw new PduError(`unrecognised PDU type 0x${type.toString(16)}`, AbortReason.UnrecognizedPdu);
     if (length > this.maxLength) throw new PduError(`PDU of ${length} bytes exceeds the limit of ${this.maxLength}`, AbortReason.InvalidPduParameterValue);
+    if (type !== PduType.PData && length > MAX_CONTROL_PDU) throw new PduError(`${type === PduType.AssociateRq ? 'A-ASSOCIATE-RQ' : `PDU type 0x${type.toString(16)}`} of ${length} bytes exceeds the limit of ${MAX_CONTROL_PDU}`, AbortReason.InvalidPduParameterValue);
     return length;
-  }
-
-  /** Copies from `chunk` into the partial PDU, up to its end; returns how much of `chunk` was used. */
-  private fill(chunk: Buffer): number {
-    let used = 0;
-    if (this.filled < 6) {
-      used = Math.min(6 - this.filled, chunk.length);
-      chunk.copy(this.partial!, this.filled, 0, used);
-      this.filled += used;
-      if (this.filled < 6) return used;
-      const whole = Buffer.allocUnsafe(6 + this.checkHeader(this.partial!, 0));
-      this.partial!.copy(whole, 0, 0, 6);
-      this.partial = whole;
-    }
-    const n = Math.min(this.partial!.length - this.filled, chunk.length - used);
-    chunk.copy(this.partial!, this.filled, used, used + n);
-    this.filled += n;
-    return used + n;
   }
 }
 

@@ -186,7 +186,18 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
     (n, ms) => ({ callingAe: '', calledAe: '', reason: `${n} more connections or associations refused in ${ms / 1000} s (not listed one by one)` }),
   );
 
-  const accept = (socket: Socket) => {
+  /** Counts `socket` among the connections held until it closes; one of `peer`'s (already counted in `perPeer`). */
+  const hold = (socket: Socket, peer: string) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      if (!sockets.delete(socket)) return; // (its connection moved to another socket object, held in its stead)
+      const left = (perPeer.get(peer) ?? 1) - 1;
+      if (left > 0) perPeer.set(peer, left);
+      else perPeer.delete(peer);
+    });
+  };
+
+  const accept = (socket: Socket, peer: string) => {
     const assoc = Association.accept(
       socket,
       (rq, peer) => {
@@ -205,6 +216,10 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
       },
       { maxPdu: opts.maxPdu, timeouts: opts.timeouts, onRequest: route },
     );
+    if (assoc.socket !== socket) {
+      sockets.delete(socket);
+      hold(assoc.socket, peer);
+    }
     assoc.storeTo = (cmd) => (handlers.store && cmd.CommandField === CommandField.CStoreRq ? join(tempDir, `${randomUUID()}.part`) : null);
     void assoc.closed.then(() => open.delete(assoc));
   };
@@ -224,15 +239,9 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
       const which = sockets.size >= limits.connections ? `the ${limits.connections} connections we hold at once` : `the ${limits.connectionsPerPeer} connections we hold from one address`;
       return refuse(raw, `too many connections: closed at once, beyond ${which}`);
     }
-    sockets.add(raw);
     perPeer.set(peer, fromPeer + 1);
-    raw.on('close', () => {
-      sockets.delete(raw);
-      const left = (perPeer.get(peer) ?? 1) - 1;
-      if (left > 0) perPeer.set(peer, left);
-      else perPeer.delete(peer);
-    });
-    if (!opts.tls) return accept(raw);
+    hold(raw, peer);
+    if (!opts.tls) return accept(raw, peer);
     // Plain DICOM and DICOM over TLS on one port: the first byte tells them apart, an A-ASSOCIATE-RQ
     // being PDU type 1 (PS3.8 §9.3.2) and a TLS connection opening with a handshake record.
     const idle = setTimeout(() => raw.destroy(), acceptWithin);
@@ -243,8 +252,8 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
       raw.pause();
       raw.unshift(first);
       if (first[0] !== TLS_HANDSHAKE) {
-        accept(raw);
-        raw.resume();
+        accept(raw, peer);
+        if (!raw.destroyed) raw.resume(); // (else its connection moved to a socket of the association's own, reading)
         return;
       }
       let credentials: TlsCredentials | null;
@@ -265,7 +274,7 @@ export async function startServer(opts: ServerOptions, port = 0, host = '127.0.0
           secure.destroy();
           return refuse(raw, none ? 'TLS handshake failed: the caller sent no certificate' : `TLS: the caller's certificate is not signed by a CA we trust (${String(secure.authorizationError)})`);
         }
-        accept(secure);
+        accept(secure, peer);
       });
       tlsServer.emit('connection', raw);
     });

@@ -69,8 +69,8 @@ const EXPECTED: Record<Exclude<Pdu['type'], 'abort'>, readonly State[]> = {
 export interface UpperLayerEvents {
   /** The acceptor's decision on an A-ASSOCIATE-RQ: the A-ASSOCIATE-AC or -RJ to answer with. */
   associateRq?(rq: AssociateRq): AssociateAc | AssociateRj | Promise<AssociateAc | AssociateRj>;
-  /** A presentation data value of an established association (`own`: see PData.own); throws PduError/CommandError for a bad one. */
-  pdv(pdv: Pdv, own: boolean): void;
+  /** A presentation data value of an established association, or a piece of one (PduReader); throws PduError/CommandError for a bad one. */
+  pdv(pdv: Pdv): void;
   /** The association ended (`err` says why; released: a PeerClosed that says so): fail what waits. */
   ended(err: DimseError): void;
   /** Who the peer is, for the log: its AE title. */
@@ -245,7 +245,7 @@ export class UpperLayer {
         this.onAssociateRq(p);
         return;
       case 'p-data':
-        for (const pdv of p.pdvs) this.events.pdv(pdv, p.own === true);
+        for (const pdv of p.pdvs) this.events.pdv(pdv);
         return;
       case 'release-rq':
         this.transport.send(encodePdu({ type: 'release-rp' }));

@@ -3,7 +3,7 @@
  * opening the connection, writing with backpressure, and closing. It knows nothing of PDUs beyond
  * the bytes it is handed; the state machine (stateMachine.ts) reads what arrives.
  */
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { Socket, connect as tcpConnect, type SocketConstructorOpts } from 'node:net';
 import { TLSSocket, connect as tlsConnect } from 'node:tls';
 import { PeerClosed, Timeout, type DimseError } from './errors.ts';
 import { limitUnsentBytes } from '../native/socketOptions.ts';
@@ -17,6 +17,37 @@ const HIGH_WATER = 4 * 1024 * 1024;
 const UNSENT_LIMIT = 128 * 1024;
 /** How long a peer has to close its side after a release or rejection, before we close the socket. */
 const GRACE_MS = 5000;
+
+/** The read buffer of every connection we accept over TCP: one for all, since each read is handled whole before the next. */
+let acceptedReads: Buffer | null = null;
+
+/**
+ * Moves a connection a server accepted over TCP to a socket whose reads land in `acceptedReads`
+ * and come to `onRead` (net's `onread`, which Node offers for connections we open but not for those
+ * a server accepts): `raw` is closed, the connection is the returned socket's. Bytes `raw` had read
+ * and not handed on yet are returned with it. Null, leaving `raw` as it is, for a TLS socket, or
+ * where the socket's handle is not where Node has kept it (`_handle`, as socketOptions.ts reads it).
+ *
+ * Why: a socket read into a new buffer each time (up to 64 KiB a read) leaves every byte a peer
+ * sends as garbage, and V8 collects buffers only once 64 MB or so of them are waiting. A peer
+ * flooding us with data then cost the process that much more than the data it may make us hold.
+ */
+function withSharedReads(raw: Socket, onRead: (chunk: Buffer) => void): { socket: Socket; buffered: Buffer | null } | null {
+  const r = raw as unknown as { _handle?: object | null };
+  if (raw instanceof TLSSocket || !r._handle || raw.destroyed) return null;
+  const buffered = raw.readableLength ? (raw.read() as Buffer | null) : null;
+  const buffer = (acceptedReads ??= Buffer.allocUnsafe(READ_BUFFER));
+  const options = {
+    handle: r._handle,
+    readable: true,
+    writable: true,
+    onread: { buffer, callback: (n: number, buf: Uint8Array) => (onRead(Buffer.from(buf.buffer, buf.byteOffset, n)), true) },
+  };
+  const socket = new Socket(options as SocketConstructorOpts);
+  r._handle = null;
+  raw.destroy();
+  return { socket, buffered };
+}
 
 /** What a transport reports to its owner. */
 export interface TransportEvents {
@@ -64,7 +95,20 @@ export class Transport {
     return new Transport(socket, events);
   }
 
-  /** Wraps a connected socket (the acceptor's, plain or TLS). */
+  /**
+   * Takes over a connection a server accepted (plain or TLS). Over TCP its reads land in one buffer
+   * shared by all accepted connections (`withSharedReads`): `socket` is replaced by the transport's.
+   */
+  static accept(socket: Socket, events: TransportEvents): Transport {
+    const shared = withSharedReads(socket, (chunk) => events.data(chunk, true));
+    if (!shared) return new Transport(socket, events);
+    const { buffered } = shared;
+    // (Bytes read before the move, e.g. the first one the server looked at, come first: before any read of the new socket.)
+    if (buffered) queueMicrotask(() => events.data(buffered, false));
+    return new Transport(shared.socket, events);
+  }
+
+  /** Wraps a connected socket. */
   constructor(socket: Socket, events: TransportEvents) {
     this.socket = socket;
     socket.setNoDelay(true);

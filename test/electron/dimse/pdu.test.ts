@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PduError, PduReader, decodePdu, encodePdu, pDataHeader, PDATA_HEADER_SIZE, type AssociateRq, type AssociateAc } from '../../../electron/dimse/pdu.ts';
+import { PduError, PduReader, decodePdu, encodePdu, pDataHeader, PDATA_HEADER_SIZE, type AssociateRq, type AssociateAc, type Pdv } from '../../../electron/dimse/pdu.ts';
+import { MAX_CONTROL_PDU } from '../../../electron/dimse/limits.ts';
 
 const rq: AssociateRq = {
   type: 'associate-rq',
@@ -96,6 +97,51 @@ test('PduReader with a reused read buffer: a PDU split across reads survives the
   assert.equal(second.length, 1);
   assert.equal(second[0].type === 'p-data' && second[0].pdvs[0].data.toString(), 'second, split across two reads');
   assert.equal(r.pending, 0);
+});
+
+test('PduReader hands a P-DATA-TF on piece by piece as it arrives, holding none of it', () => {
+  const big = Buffer.alloc(300_000);
+  for (let i = 0; i < big.length; i++) big[i] = i % 251;
+  const pdu = encodePdu({ type: 'p-data', pdvs: [{ contextId: 1, command: true, last: true, data: Buffer.from('cmd') }, { contextId: 1, command: false, last: true, data: big }] });
+  const r = new PduReader(1 << 20);
+  const pieces: Pdv[] = [];
+  let continued = 0;
+  // A read buffer of 64 KiB, reused: each piece is used (copied here) before the next read.
+  const readBuffer = Buffer.alloc(64 * 1024);
+  for (let at = 0; at < pdu.length; at += readBuffer.length) {
+    const n = pdu.copy(readBuffer, 0, at, at + readBuffer.length);
+    for (const p of r.push(readBuffer.subarray(0, n), true)) {
+      assert.equal(p.type, 'p-data');
+      if (p.type !== 'p-data') continue;
+      if (p.continued) continued++;
+      for (const v of p.pdvs) pieces.push({ ...v, data: Buffer.from(v.data) });
+    }
+    assert.equal(r.held, 0, 'nothing of a P-DATA-TF is held by the reader');
+  }
+  assert.equal(r.pending, 0);
+  assert.equal(continued, Math.ceil(pdu.length / readBuffer.length) - 1, 'every piece but the last says the PDU goes on');
+  assert.deepEqual(pieces[0], { contextId: 1, command: true, last: true, data: Buffer.from('cmd') });
+  const data = pieces.slice(1);
+  assert.ok(data.every((v, i) => !v.command && v.last === (i === data.length - 1)), 'only the piece that ends the PDV carries its last flag');
+  assert.ok(Buffer.concat(data.map((v) => v.data)).equals(big), 'the pieces are the PDV\'s bytes, in order');
+});
+
+test('PduReader: a PDV header that does not fit is refused at once, not when the PDU is complete', () => {
+  const r = new PduReader(1 << 20);
+  // Declared at 1 MB; its first PDV claims more than the PDU holds.
+  const head = Buffer.from([0x04, 0, 0, 0x0f, 0x42, 0x40, 0, 0x10, 0, 0, 1, 0]);
+  assert.throws(() => r.push(head), /PDV length 1048576 does not fit/);
+});
+
+test('PduReader: a PDU other than P-DATA-TF longer than MAX_CONTROL_PDU is refused at its header', () => {
+  const header = Buffer.alloc(6);
+  header[0] = 0x01;
+  header.writeUInt32BE(MAX_CONTROL_PDU + 1, 2);
+  assert.throws(() => new PduReader(64 << 20).push(header), /A-ASSOCIATE-RQ of \d+ bytes exceeds the limit/);
+  header.writeUInt32BE(MAX_CONTROL_PDU, 2);
+  const r = new PduReader(64 << 20);
+  assert.deepEqual(r.push(header), []);
+  assert.equal(r.held, MAX_CONTROL_PDU, 'an A-ASSOCIATE-RQ is gathered whole, and what that holds is said');
 });
 
 test('PduReader: truncated input stays pending, never throws', () => {

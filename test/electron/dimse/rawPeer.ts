@@ -15,7 +15,7 @@ export const VERIFICATION = '1.2.840.10008.1.1';
 /** One raw connection. */
 export class RawPeer {
   readonly socket: Socket;
-  /** PDUs received so far. */
+  /** PDUs received so far (of a P-DATA-TF that spanned reads, the PDVs' last piece only). */
   readonly received: Pdu[] = [];
   /** Resolves when the connection has closed, with the ms since it was opened. */
   readonly closed: Promise<number>;
@@ -30,7 +30,8 @@ export class RawPeer {
     socket.on('error', () => {});
     socket.on('data', (d: Buffer) => {
       try {
-        this.received.push(...this.reader.push(d));
+        // (A P-DATA-TF that spans reads comes in pieces: it is recorded once, by its last.)
+        this.received.push(...this.reader.push(d).filter((p) => p.type !== 'p-data' || !p.continued));
       } catch {
         // whatever the server sends, we only record it
       }
