@@ -141,6 +141,8 @@ function stateAt(home: string): string {
   if (!existsSync(dbPath)) return 'no database yet';
   const db = new DatabaseSync(dbPath);
   try {
+    // Killed while the database was being created: the file exists, its tables not yet.
+    if (!db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'commit_instances'`).get()) return 'no commitment tables yet';
     const txns = db.prepare('SELECT state, count(*) AS n FROM commit_transactions GROUP BY state').all() as { state: string; n: number }[];
     const dels = db.prepare('SELECT coalesce(delete_state, \'-\') AS s, count(*) AS n FROM commit_instances GROUP BY delete_state').all() as { s: string; n: number }[];
     return `transactions ${txns.map((r) => `${r.state}:${r.n}`).join(' ') || 'none'}; deletion ${dels.map((r) => `${r.s}:${r.n}`).join(' ') || 'none'}`;
