@@ -114,6 +114,48 @@ class LoopSocket extends EventEmitter {
 
 const negotiate = negotiator({ aeTitle: 'SCP', abstractSyntaxes: [COMMIT, CT] });
 
+/**
+ * What a PduReader makes of `input` cut at `chunks` (each cut in a reused read buffer when
+ * `transient`), as the message layer sees it: the PDUs in words, and each run of PDV data of one
+ * context and kind joined up to its last fragment; or the PduError it gave (its message without
+ * the numbers, which name where it was found).
+ */
+function read(input: Uint8Array, chunks: number[], transient: boolean): { said: string; error: string | null } {
+  const reader = new PduReader(1 << 20);
+  const said: string[] = [];
+  let run: { head: string; data: Buffer[] } | null = null;
+  const flush = (last: boolean) => {
+    if (run) said.push(`${run.head}${last ? '!' : ''}:${Buffer.concat(run.data).toString('hex')}`);
+    run = null;
+  };
+  const readBuffer = Buffer.alloc(input.length);
+  try {
+    for (const c of split(input, chunks)) {
+      const chunk = transient ? readBuffer.subarray(0, c.copy(readBuffer)) : c;
+      for (const p of reader.push(chunk, transient)) {
+        if (p.type !== 'p-data') {
+          flush(false);
+          said.push(JSON.stringify(p));
+          continue;
+        }
+        for (const v of p.pdvs) {
+          const head = `${v.contextId}${v.command ? 'c' : 'd'}`;
+          if (run && run.head !== head) flush(false);
+          run ??= { head, data: [] };
+          run.data.push(Buffer.from(v.data)); // (a copy: the read buffer is overwritten next)
+          if (v.last) flush(true);
+        }
+      }
+      if (transient) readBuffer.fill(0xee);
+    }
+  } catch (err) {
+    if (!(err instanceof PduError)) throw err;
+    return { said: '', error: err.message.replace(/\d+/g, 'N') };
+  }
+  flush(false);
+  return { said: `${said.join(' ')}${reader.pending ? ` (${reader.pending} bytes pending)` : ''}`, error: null };
+}
+
 /** The files the header target mutates: pydicom's small test files (several syntaxes, deflate, sequences) and one of ours. */
 function headerSeeds(): Uint8Array[] {
   const ours = encodePart10(CT, '1.2.3.4', [
@@ -136,8 +178,14 @@ export const TARGETS: Target[] = [
     name: 'pdu-reader',
     seeds: streams,
     run(input, chunks) {
-      const reader = new PduReader(1 << 20);
-      for (const c of split(input, chunks)) reader.push(c, true);
+      // However TCP cuts the stream, the reader says the same as when it comes in one piece (P-DATA-TFs
+      // come in pieces as their bytes arrive: joined, the same PDVs), or fails for it too.
+      const whole = read(input, [], false);
+      const cut = read(input, chunks, true);
+      if (whole.error !== cut.error || (!whole.error && whole.said !== cut.said)) {
+        throw new Error(`read in one piece: ${whole.error ? `PduError (${whole.error})` : whole.said}\ncut at ${chunks.join(', ')}: ${cut.error ? `PduError (${cut.error})` : cut.said}`);
+      }
+      if (whole.error) throw new PduError(whole.error);
     },
     expected: (err) => err instanceof PduError,
   },

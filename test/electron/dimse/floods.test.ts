@@ -3,8 +3,9 @@
  * server, floodTarget.ts) runs in a process of its own and is flooded over real sockets with each
  * kind of abuse a hostile peer could try: command fragments that never end, idle connections and
  * associations, huge declared PDU lengths, storage commitment reports (forged ones, each rejected),
- * and datasets that never end. After each flood its resident memory is within 50 MB of where it
- * started, and it answers a C-ECHO within a second.
+ * callers refused (wrong address, unknown AE title, TLS), and datasets that never end. After each
+ * flood its resident memory is within 50 MB of where it started, and it answers a C-ECHO within a
+ * second.
  *
  * "Where it started" is read the strict way: where the target was before the first flood, not
  * before the flood just made, so what floods leave behind may not add up past 50 MB either. What
@@ -216,6 +217,23 @@ test('Flood_ForgedCommitmentReports_PipelinedOnesAborted_OthersSlowedDownAndLogg
   assert.ok(rows <= counts.reduce((a, b) => a + b, 0) + 4 * 17 + 2, `${rows} log rows`);
   assert.ok(echoWhileFlooded < 1000, `a C-ECHO during the flood took ${echoWhileFlooded.toFixed(0)} ms`);
   await assertRecovered('forged reports');
+});
+
+test('Flood_RefusedCallers', { skip: !linux }, async () => {
+  beforeFlood();
+  // Callers the accepter refuses, 40 of each: the known node's AE title from another address, an
+  // unknown AE title, and DICOM over TLS (the target has no certificate, so it is refused at once).
+  const tlsHello = Buffer.from([0x16, 0x03, 0x01, 0x00, 0x04, 0x01, 0x00, 0x00, 0x00]);
+  for (let i = 0; i < 40; i++) {
+    const [far, stranger, tls] = await Promise.all([RawPeer.open(port, '127.0.0.2'), RawPeer.open(port), RawPeer.open(port)]);
+    tls.write(tlsHello);
+    const answers = await Promise.all([far.associate('COURIER', 'FRIEND'), stranger.associate('COURIER', 'STRANGER')]);
+    assert.deepEqual(answers, [null, null], 'both associations rejected');
+    assert.ok(far.received.some((p) => p.type === 'associate-rj') && stranger.received.some((p) => p.type === 'associate-rj'));
+    assert.ok(await tls.until(() => tls.isClosed, 5000), 'the TLS connection is closed');
+    await closeAll([far, stranger, tls]);
+  }
+  await assertRecovered('refused callers');
 });
 
 test('Flood_DatasetsThatNeverEnd', { skip: !linux }, async () => {

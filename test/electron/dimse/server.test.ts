@@ -10,6 +10,7 @@ import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { Association, PeerClosed, echo, startServer, type ServerOptions } from '../../../electron/dimse/index.ts';
 import { CommandField } from '../../../electron/dimse/command.ts';
+import { encodePdu } from '../../../electron/dimse/pdu.ts';
 import { MAX_COMMAND_BYTES, MAX_PDU_SENT, inboundMemory } from '../../../electron/dimse/limits.ts';
 import { readTlsCredentials } from '../../../electron/dimse/tls.ts';
 import { EXPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
@@ -50,6 +51,24 @@ test('CommandFragmentsThatNeverEnd_AreAbortedPastTheCommandLimit', async (t) => 
   for (let at = 0; at < padded.length; at += padded.length / 4) ok.write(pdata(1, true, at + padded.length / 4 >= padded.length, padded.subarray(at, at + padded.length / 4)));
   assert.ok(await ok.until(() => ok.received.some((p) => p.type === 'p-data')), 'the C-ECHO-RSP came back');
   ok.destroy();
+});
+
+test('SilentConnection_OrAHalfSentAssociationRequest_IsClosedAfterTheAssociateTimeout', async (t) => {
+  // (PS3.8 §9.1.5: the ARTIM timer of an acceptor waiting for the A-ASSOCIATE-RQ.) Both ways a
+  // connection is taken: plain TCP only, and plain or TLS told apart by the first byte.
+  for (const tls of [undefined, () => null]) {
+    const s = await server(t, { timeouts: { associate: 300 }, tls });
+    const silent = await RawPeer.open(s.port);
+    const half = await RawPeer.open(s.port);
+    const rq = encodePdu({ type: 'associate-rq', protocolVersion: 1, calledAe: 'SCP', callingAe: 'RAW', applicationContext: '1.2.840.10008.3.1.1.1', contexts: [{ id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: [EXPLICIT_LE] }], user: { maxPduLength: 16384, implementationClassUid: '1.2.3', roles: [] } });
+    half.write(rq.subarray(0, 40));
+    for (const [what, p] of [['silent', silent], ['half an A-ASSOCIATE-RQ', half]] as const) {
+      assert.ok(await p.until(() => p.isClosed, 3000), `${tls ? 'TLS-capable' : 'plain'} server, ${what}: still open after 3 s`);
+      const ms = await p.closed;
+      assert.ok(ms >= 250 && ms < 3000, `${tls ? 'TLS-capable' : 'plain'} server, ${what}: closed after ${ms} ms`);
+    }
+    assert.equal((await echoFrom(s.port)).status.code, 0, 'the server still answers');
+  }
 });
 
 test('IdleAssociation_IsAbortedAfterTheIdleTimeout_ABusyOneIsNot', async (t) => {
@@ -256,10 +275,21 @@ test('PeerMaxPduOf4GiB_OurPdusStayWithin1MiB_AndTheDatasetArrivesWhole', async (
   const lengths: number[] = [];
   for (const frame of framed.frames) for (let at = 0; at < frame.length; at += 6 + frame.readUInt32BE(at + 2)) lengths.push(frame.readUInt32BE(at + 2));
   assert.ok(lengths.length >= 2 && Math.max(...lengths) <= MAX_PDU_SENT, `P-DATA-TF lengths ${lengths.join(', ')}`);
+  // Every PDU that goes on the wire, read back from what is written to the socket (each write is whole PDUs).
+  const written: number[] = [];
+  const write = assoc.socket.write.bind(assoc.socket) as (b: Uint8Array, cb?: () => void) => boolean;
+  (assoc.socket as { write: unknown }).write = (b: Uint8Array, cb?: () => void) => {
+    const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    for (let at = 0; at + 6 <= buf.length; at += 6 + buf.readUInt32BE(at + 2)) if (buf[at] === 0x04) written.push(buf.readUInt32BE(at + 2));
+    return write(b, cb);
+  };
   assert.equal((await assoc.store(framed, ctx.id, { sopClassUid: CT, sopInstanceUid: '1.2.3.1' })).status.code, 0);
   // A larger one, streamed from the file.
   const large = join(tmp.path, 'large');
   writeFileSync(large, randomBytes(5_000_000));
   assert.equal((await assoc.store({ path: large, offset: 0 }, ctx.id, { sopClassUid: CT, sopInstanceUid: '1.2.3.2' })).status.code, 0);
   assert.ok(received[0].equals(readFileSync(small)) && received[1].equals(readFileSync(large)));
+  assert.ok(written.length >= 2 + 2 + 5, `${written.length} P-DATA-TFs written`);
+  assert.ok(Math.max(...written) <= MAX_PDU_SENT, `P-DATA-TFs of ${Math.max(...written)} bytes written, more than ${MAX_PDU_SENT}`);
+  assert.ok(written.reduce((a, b) => a + b, 0) > 6_500_000, 'the counted PDUs carry both datasets');
 });
