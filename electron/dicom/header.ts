@@ -12,7 +12,8 @@ import { charsetDecoder, type TextDecoderFn } from './charset.ts';
 import { openRegularFile } from './files.ts';
 import { inflateBounded, inflateUntil, InflateError, MAX_INFLATED } from './inflate.ts';
 import { MEDIA_STORAGE_DIRECTORY_SOP_CLASS, Tag } from './tags.ts';
-import { hasPreamble, LONG_VRS, looksLikeMeta, parseMeta, sniffDataset, VRS, type FileMeta } from '../../shared/dicom/encoding.ts';
+import { hasPreamble, looksLikeMeta, parseMeta, sniffDataset, type FileMeta } from '../../shared/dicom/encoding.ts';
+import { MAX_SEQUENCE_DEPTH, nestedTooDeep, TOO_DEEP } from '../../shared/dicom/nesting.ts';
 import { DEFLATED_LE, EXPLICIT_LE, transferSyntaxInfo } from './transferSyntax.ts';
 
 /** A file that is not DICOM at all: indexing skips it quietly. */
@@ -50,9 +51,8 @@ export interface ParsedHeader {
 
 const FIRST_CHUNK = 8 * 1024;
 const MAX_HEADER = 64 * 1024 * 1024;
-/** How deeply sequences may nest: far beyond real objects (an SR content tree is a few levels), far
- * short of the call stack dicom-parser's recursive reader would overflow. */
-export const MAX_SEQUENCE_DEPTH = 64;
+/** How deeply sequences may nest (shared/dicom/nesting.ts). */
+export { MAX_SEQUENCE_DEPTH };
 
 /** Reads the header of the file at `path` (never the pixel data of a large file). */
 export function readHeader(path: string): ParsedHeader {
@@ -149,7 +149,7 @@ export function parseHeaderBytes(bytes: Uint8Array, fileSize: number, complete: 
 /** The dataset up to Pixel Data, once its nesting is known to be within bounds. */
 function parseDataset(bytes: Uint8Array, transferSyntaxUID: string): dicomParser.DataSet {
   const info = transferSyntaxInfo(transferSyntaxUID);
-  checkNesting(bytes, info.explicitVr, info.littleEndian);
+  if (nestedTooDeep(bytes, info.explicitVr, info.littleEndian)) throw new FinalHeaderError(TOO_DEEP);
   return dicomParser.parseDicom(bytes, { untilTag: Tag.PixelData, TransferSyntaxUID: transferSyntaxUID });
 }
 
@@ -199,80 +199,10 @@ class FinalHeaderError extends DicomFileError {}
 function parseFailure(err: unknown, complete: boolean): Error {
   if (err instanceof NotDicomError || err instanceof DicomFileError) return err;
   if (err instanceof InflateError) return new FinalHeaderError(err.message);
-  // A backstop for nesting checkNesting cannot follow (dicom-parser recurses once per sequence level).
+  // A backstop for nesting nestedTooDeep cannot follow (dicom-parser recurses once per sequence level).
   if (err instanceof RangeError && /call stack/i.test(err.message)) return new FinalHeaderError(TOO_DEEP);
   const message = typeof err === 'string' ? err : err instanceof Error ? err.message : String((err as { exception?: unknown })?.exception ?? err);
   return new DicomFileError(complete ? explainParseError(message) : message);
-}
-
-const TOO_DEEP = `Sequences in the file are nested more than ${MAX_SEQUENCE_DEPTH} levels deep: it is not read (no real object nests so deeply; the file is corrupt or crafted)`;
-
-/**
- * Follows the dataset's sequences and items (PS3.5 §7.5) without recursion and throws when they nest
- * deeper than MAX_SEQUENCE_DEPTH. It recognises sequences as dicom-parser does: VR SQ, an undefined
- * length UN (whose items are implicit VR, PS3.5 §6.2.2), and in implicit VR a value starting with an
- * Item. It stops quietly at the top-level Pixel Data, at the end of the bytes, or at anything it
- * cannot follow (the parser then reports that).
- */
-function checkNesting(b: Uint8Array, explicitVr: boolean, littleEndian: boolean): void {
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const u16 = (at: number) => view.getUint16(at, littleEndian);
-  const u32 = (at: number) => view.getUint32(at, littleEndian);
-  const UNDEFINED = 0xffffffff;
-  // Open containers: a sequence's items, an item's elements, or encapsulated fragments; `end` is Infinity until a delimiter.
-  const open: { kind: 'sequence' | 'item' | 'fragments'; end: number; explicit: boolean }[] = [];
-  let depth = 0;
-  let p = 0;
-  while (p + 8 <= b.length) {
-    while (open.length && p >= open.at(-1)!.end) if (open.pop()!.kind === 'sequence') depth--;
-    const top = open.at(-1);
-    const explicit = top?.explicit ?? explicitVr;
-    const group = u16(p);
-    const element = u16(p + 2);
-    if (group === 0xfffe) {
-      const length = u32(p + 4);
-      if (element === 0xe000 && top?.kind === 'fragments') p += 8 + length;
-      else if (element === 0xe000 && top?.kind === 'sequence') {
-        open.push({ kind: 'item', end: length === UNDEFINED ? Infinity : p + 8 + length, explicit });
-        p += 8;
-      } else if ((element === 0xe00d && top?.kind === 'item') || (element === 0xe0dd && top && top.kind !== 'item')) {
-        if (open.pop()!.kind === 'sequence') depth--;
-        p += 8;
-      } else return;
-      continue;
-    }
-    if (top?.kind === 'sequence' || top?.kind === 'fragments') return;
-    if (!top && group === 0x7fe0 && element === 0x0010) return;
-    let vr = '';
-    let length: number;
-    let valueAt: number;
-    if (explicit) {
-      vr = String.fromCharCode(b[p + 4], b[p + 5]);
-      if (!VRS.has(vr)) return;
-      const long = LONG_VRS.has(vr);
-      if (long && p + 12 > b.length) return;
-      length = long ? u32(p + 8) : u16(p + 6);
-      valueAt = p + (long ? 12 : 8);
-    } else {
-      length = u32(p + 4);
-      valueAt = p + 8;
-    }
-    const undefinedLength = length === UNDEFINED;
-    const startsWithItem = valueAt + 4 <= b.length && u16(valueAt) === 0xfffe && u16(valueAt + 2) === 0xe000;
-    const isSequence = explicit ? vr === 'SQ' || (vr === 'UN' && undefinedLength) : startsWithItem;
-    if (isSequence) {
-      if (++depth > MAX_SEQUENCE_DEPTH) throw new FinalHeaderError(TOO_DEEP);
-      open.push({ kind: 'sequence', end: undefinedLength ? Infinity : valueAt + length, explicit: explicit && vr !== 'UN' });
-      p = valueAt;
-    } else if (undefinedLength && startsWithItem) {
-      open.push({ kind: 'fragments', end: Infinity, explicit });
-      p = valueAt;
-    } else if (undefinedLength) {
-      return;
-    } else {
-      p = valueAt + length;
-    }
-  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DicomFileError, MAX_SEQUENCE_DEPTH, NotDicomError, asciiValue, intValue, readHeader } from '../../../electron/dicom/header.ts';
 import { Tag } from '../../../electron/dicom/tags.ts';
 import { EXPLICIT_BE, EXPLICIT_LE, IMPLICIT_LE } from '../../../electron/dicom/transferSyntax.ts';
-import { encodePart10 } from '../../fixtures/dicomWriter.ts';
+import { encodePart10, nestedSequences } from '../../fixtures/dicomWriter.ts';
 import { PYDICOM_TEST_FILES, python, tempDir } from '../../helpers.ts';
 
 const f = (name: string) => join(PYDICOM_TEST_FILES, name);
@@ -104,38 +104,16 @@ test('a header larger than the first chunk is read in growing chunks, pixel data
   }
 });
 
-/** A dataset: SOP Instance UID 1.2.3.4, then a sequence (0040,A730) nesting `levels` deep (undefined lengths), explicit or implicit VR LE. */
-function nested(levels: number, explicit: boolean): Buffer {
-  const header = (group: number, element: number, vr: string, length: number) => {
-    const b = Buffer.alloc(explicit && vr ? (vr === 'SQ' ? 12 : 8) : 8);
-    b.writeUInt16LE(group, 0);
-    b.writeUInt16LE(element, 2);
-    if (!explicit || !vr) {
-      b.writeUInt32LE(length, 4);
-      return b;
-    }
-    b.write(vr, 4, 'latin1');
-    if (vr === 'SQ') b.writeUInt32LE(length, 8);
-    else b.writeUInt16LE(length, 6);
-    return b;
-  };
-  const undefinedLength = 0xffffffff;
-  const open = Buffer.concat([header(0x0040, 0xa730, 'SQ', undefinedLength), header(0xfffe, 0xe000, '', undefinedLength)]);
-  const close = Buffer.concat([header(0xfffe, 0xe00d, '', 0), header(0xfffe, 0xe0dd, '', 0)]);
-  const sop = Buffer.concat([header(0x0008, 0x0018, 'UI', 8), Buffer.from('1.2.3.4\0', 'latin1')]);
-  return Buffer.concat([sop, ...Array<Buffer>(levels).fill(open), ...Array<Buffer>(levels).fill(close)]);
-}
-
 test('sequences nested past the limit are refused as such, not as a truncated file', () => {
   const dir = tempDir();
   try {
     const path = join(dir.path, 'deep');
     for (const explicit of [true, false]) {
       const meta = encodePart10('1.2.840.10008.5.1.4.1.1.88.11', '1.2.3.4', [], explicit ? EXPLICIT_LE : IMPLICIT_LE);
-      writeFileSync(path, Buffer.concat([meta, nested(MAX_SEQUENCE_DEPTH, explicit)]));
+      writeFileSync(path, Buffer.concat([meta, nestedSequences(MAX_SEQUENCE_DEPTH, explicit)]));
       assert.equal(asciiValue(readHeader(path), Tag.SOPInstanceUID), '1.2.3.4', `${MAX_SEQUENCE_DEPTH} levels are read (${explicit ? 'explicit' : 'implicit'})`);
       for (const levels of [MAX_SEQUENCE_DEPTH + 1, 20_000]) {
-        writeFileSync(path, Buffer.concat([meta, nested(levels, explicit)]));
+        writeFileSync(path, Buffer.concat([meta, nestedSequences(levels, explicit)]));
         assert.throws(
           () => readHeader(path),
           (e: unknown) => e instanceof DicomFileError && /nested more than 64 levels deep/.test(e.message),

@@ -8,6 +8,7 @@
 import dicomParser from 'dicom-parser';
 import type { DataSet, Element } from 'dicom-parser';
 import { fileLayout } from '../../../../shared/dicom/encoding.ts';
+import { nestedTooDeep, TOO_DEEP } from '../../../../shared/dicom/nesting.ts';
 import { codecFor, DEFLATED_LE, EXPLICIT_LE, transferSyntaxInfo, type CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
 import { paletteOf, pixelLayout, type Palette, type PixelLayout } from './attributes.ts';
 import { encapsulatedFrame, nativeFrame, pixelElement, type NativeFrame } from './frames.ts';
@@ -44,6 +45,9 @@ export function parseFile(input: Uint8Array): ParsedFile {
   let dataSet: DataSet;
   const deflated = encoding === DEFLATED_LE;
   const dataset = deflated ? inflateDataset(bytes.subarray(layout.datasetOffset)) : bytes.subarray(layout.datasetOffset);
+  const syntax = transferSyntaxInfo(deflated ? EXPLICIT_LE : encoding);
+  // dicom-parser recurses once per sequence level: a crafted file would overflow the stack and read as "truncated".
+  if (nestedTooDeep(dataset, syntax.explicitVr, syntax.littleEndian)) throw new Error(TOO_DEEP);
   try {
     dataSet = dicomParser.parseDicom(dataset, { TransferSyntaxUID: deflated ? EXPLICIT_LE : encoding });
   } catch (err) {
@@ -52,11 +56,10 @@ export function parseFile(input: Uint8Array): ParsedFile {
   const pixel = pixelElement(dataSet);
   if (!pixel) throw new Error('The file has no Pixel Data');
   const pixels = pixelLayout(dataSet);
-  const info = transferSyntaxInfo(deflated ? EXPLICIT_LE : encoding);
   const encapsulated = Boolean(pixel.encapsulatedPixelData);
   const codec = encapsulated ? codecFor(encoding) : null;
-  if (encapsulated && !codec) throw new Error(`Courier has no decoder for ${info.name}`);
-  return { dataSet, transferSyntaxUID: encoding, littleEndian: info.littleEndian, pixel, layout: pixels, palette: paletteOf(dataSet, pixels), codec };
+  if (encapsulated && !codec) throw new Error(`Courier has no decoder for ${syntax.name}`);
+  return { dataSet, transferSyntaxUID: encoding, littleEndian: syntax.littleEndian, pixel, layout: pixels, palette: paletteOf(dataSet, pixels), codec };
 }
 
 /** The bytes of frame `frame` (from 0). */
@@ -83,6 +86,8 @@ function inflateDataset(deflated: Uint8Array): Uint8Array {
 
 /** dicom-parser's failure as words; a file whose elements run past its end is truncated. */
 function parseError(err: unknown): Error {
+  // A backstop for nesting nestedTooDeep cannot follow.
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return new Error(TOO_DEEP);
   const message = typeof err === 'string' ? err : ((err as { exception?: string })?.exception ?? (err as Error)?.message ?? String(err));
   const partial = (err as { dataSet?: DataSet })?.dataSet;
   const px = partial && pixelElement(partial);
