@@ -3,7 +3,7 @@
  * the browser host). The renderer names an instance id, never a path.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { openRegularFile } from '../dicom/files.ts';
+import { fsReason, openRegularFile } from '../dicom/files.ts';
 import { CourierError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 
@@ -29,6 +29,6 @@ export function openInstanceBytes(services: Services, instanceId: number): Insta
     if (!opened) throw new Error('it is not a regular file any more');
     return { size: opened.stats.size, stream: createReadStream('', { fd: opened.fd }) };
   } catch (err) {
-    throw new CourierError('NOT_FOUND', `The file of instance ${instanceId} is no longer readable: ${(err as Error).message}`);
+    throw new CourierError('NOT_FOUND', `The file of instance ${instanceId} is no longer readable: ${fsReason(err)}`);
   }
 }

@@ -2,7 +2,7 @@
  * Viewer channels: the tag browser's element tree, decoded here in the main process (dicom-parser
  * over the whole file, names from dcmjs's dictionary) and sent to the renderer as plain data.
  */
-import { readRegularFile } from '../dicom/files.ts';
+import { fsReason, readRegularFile } from '../dicom/files.ts';
 import { dcmjs } from '../dicom/dcmjs.ts';
 import dicomParser from 'dicom-parser';
 import type { TagNode, TagTree } from '../../shared/contract/index.ts';
@@ -32,7 +32,7 @@ export function viewerHandlers(services: Services): Handlers<'viewer.tags' | 'vi
       try {
         bytes = readRegularFile(file.path);
       } catch (err) {
-        throw new CourierError('IO', `The file of instance ${instanceId} is no longer readable: ${(err as Error).message}`);
+        throw new CourierError('IO', `The file of instance ${instanceId} is no longer readable: ${fsReason(err)}`);
       }
       return { instanceId, ...tagTree(bytes) };
     },

@@ -25,7 +25,7 @@ import { spawnSync } from 'node:child_process';
 import type { ExportError, ExportFilledKey, ExportResult, IsoSupport } from '../../shared/contract/index.ts';
 import { CourierError } from '../../shared/errors.ts';
 import { charsetDecoder } from '../dicom/charset.ts';
-import { openRegularFile, readRegularFile } from '../dicom/files.ts';
+import { fsReason, openRegularFile, readRegularFile } from '../dicom/files.ts';
 import { headKind, NotDicomError } from '../dicom/header.ts';
 import { transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { ascii, DatasetError, find, type Element } from '../dicom/dataset.ts';
@@ -158,7 +158,8 @@ async function build(
       } catch (err) {
         if (err instanceof NotDicomError && opts.passOverNonDicom) skipped++;
         else if (err instanceof NotDicomError) results[i] = { error: `the file is ${err.message} now (it changed since it was indexed)` };
-        else results[i] = { error: err instanceof DatasetError ? err.message : (err as Error).message };
+        // A file system failure in words ("a symbolic link that loops"), not as its errno.
+        else results[i] = { error: err instanceof DatasetError ? err.message : fsReason(err) };
       }
       finished++;
       if (Date.now() >= sliceEnd) {

@@ -3,8 +3,9 @@
  * starts) and whether its bytes can go on the wire as they are (dicom/soundness.ts), read with one
  * open; a small file is read whole once for both the check and the send.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { readHeaderFromFd, parseHeaderBytes, type ParsedHeader } from '../dicom/header.ts';
+import { fsReason, openRegularFile } from '../dicom/files.ts';
 import { soundnessProblem, uidsOf } from '../dicom/soundness.ts';
 
 /** A file that can be sent: the dataset is bytes [datasetOffset, size) of the file. */
@@ -41,9 +42,13 @@ export const WHOLE_FILE = 64 * 1024;
 export function preflight(path: string, opts: { keepData?: boolean; buffer?: Buffer } = {}): SendableFile | UnsendableFile {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Only a regular file is opened for reading: a FIFO swapped in for a library path would block the process.
+    const opened = openRegularFile(path);
+    if (!opened) return { ok: false, path, reason: 'The file could not be opened: it is not a regular file (a folder, pipe, socket or device)' };
+    fd = opened.fd;
   } catch (err) {
-    return { ok: false, path, reason: err instanceof Error ? err.message : String(err) };
+    // In words: "it does not exist", "a symbolic link that loops" (not ENOENT or ELOOP).
+    return { ok: false, path, reason: `The file could not be opened: ${fsReason(err)}` };
   }
   // One open serves the header, the whole-file read of a small file, and the pixel data check.
   try {

@@ -10,6 +10,7 @@ import type { ImageLoadObject } from 'cornerstone-core';
 import { frameDisplay } from './attributes.ts';
 import { decodeInWorker } from './decodeWorkers.ts';
 import { defaultVoi } from './displayLut.ts';
+import { fetchBytes } from './fetchBytes.ts';
 import { overlayBits, overlayPlanes, type OverlayPlane } from './overlays.ts';
 import { parseFile, rawFrame, type ParsedFile } from './parseFile.ts';
 import { renderImage, type CourierImage, type FrameOverlay } from './render.ts';
@@ -33,9 +34,7 @@ const files = new Map<string, Promise<LoadedFile>>();
 const KEEP_FILES = 3;
 
 async function fetchFile(url: string, signal: AbortSignal): Promise<LoadedFile> {
-  const res = await fetch(url, { signal, credentials: 'same-origin' });
-  if (!res.ok) throw new Error(`The image could not be fetched (HTTP ${res.status} ${res.statusText})`.trim());
-  const parsed = parseFile(new Uint8Array(await res.arrayBuffer()));
+  const parsed = parseFile(await fetchBytes(url, signal));
   return { parsed, overlays: overlayPlanes(parsed.dataSet, parsed.layout, parsed.littleEndian) };
 }
 
