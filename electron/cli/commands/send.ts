@@ -90,9 +90,10 @@ function commitFields(r: SendInstanceRow, asked: boolean): Pick<SendCliInstance,
  * first. `named` are the files named on the command line: queued even when they are not DICOM, so
  * the send says why they cannot go.
  */
-async function collect(services: Services, paths: string[], ctx: CommandContext): Promise<{ listed: string[]; named: string[] }> {
+async function collect(services: Services, paths: string[], ctx: CommandContext): Promise<{ listed: string[]; named: string[]; notRead: NotRead[] }> {
   const listed: string[] = [];
   const named: string[] = [];
+  const notRead: NotRead[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
     const abs = resolve(p);
@@ -104,7 +105,8 @@ async function collect(services: Services, paths: string[], ctx: CommandContext)
       throw new UsageError(`${p} cannot be read: ${fsReason(err)}`);
     }
     // What is there now: a DICOMDIR's references, or a walk.
-    const here = filesToRead(abs, isDir, () => {}).sort();
+    // What cannot be read is said, with why (a link that loops, a DICOMDIR file ID outside its folder …), not dropped.
+    const here = filesToRead(abs, isDir, (path, message) => notRead.push({ path, message })).sort();
     if (services.library.needsIndexing(here)) {
       await indexPath(services.db, services.library, abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress(`indexing ${done}/${total}`) });
     }
@@ -115,7 +117,13 @@ async function collect(services: Services, paths: string[], ctx: CommandContext)
       listed.push(path);
     }
   }
-  return { listed, named };
+  return { listed, named, notRead };
+}
+
+/** Something under the paths given that was not read, so not sent, and why. */
+interface NotRead {
+  path: string;
+  message: string;
 }
 
 /** The send command. */
@@ -162,7 +170,7 @@ export const sendCommand: Command = {
     if (!asked && (deleteAfter || args.values.has('listen'))) throw new UsageError('--delete-after-commit and --listen need --commit');
     const timing = commitTiming(args);
 
-    const { listed, named } = await collect(services, args.positionals, ctx);
+    const { listed, named, notRead } = await collect(services, args.positionals, ctx);
     // The stores are a ping-pong with the peer: V8's compiler and GC helpers must not hold up either side.
     idleHelperThreads();
     // Listening before the N-ACTION goes out: Orthanc may report before its N-ACTION-RSP.
@@ -212,8 +220,9 @@ export const sendCommand: Command = {
     const failed = instances.filter((i) => i.store === 'failed').length;
     const uncommitted = asked && instances.some((i) => i.store !== 'failed' && i.commit !== 'committed');
     if (json) {
-      out.json({ transactionUid, instances });
+      out.json({ transactionUid, instances, ...(notRead.length ? { notRead } : {}) });
     } else {
+      for (const n of notRead) out.line(`not read: ${n.path}: ${n.message}`);
       for (const i of instances) if (i.store !== 'success') out.line(`${i.store}: ${i.path}: ${i.status ?? ''} ${i.message}`.replace(/ {2,}/g, ' '));
       const total = everyRow ? rows.length : job.total;
       const mb = (summary?.bytes ?? 0) / 1e6;
@@ -226,7 +235,7 @@ export const sendCommand: Command = {
       const why = job.commit?.message ?? (latest && (latest.state === 'failed' || latest.state === 'timed-out') ? latest.message : null);
       if (asked) printCommitment(out, instances, why, transactionUid);
     }
-    return failed || uncommitted || signal.aborted ? 1 : 0;
+    return failed || notRead.length || uncommitted || signal.aborted ? 1 : 0;
   },
 };
 

@@ -1,11 +1,13 @@
-// What indexing and export read from a folder or a DICOMDIR: regular files only (a FIFO never
-// blocks them), links that loop or lead nowhere named as such, and never a file outside a DICOMDIR's folder.
+// What indexing, send and export read from a folder or a DICOMDIR: regular files only (a FIFO never
+// blocks them), links that loop or lead nowhere named as such, and never a file outside a DICOMDIR's
+// folder; what is left out is reported with why (`courier send` used to drop it without a word).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYDICOM_TEST_FILES, python, runCli, SYSTEM_PYTHON, tempDir } from '../../helpers.ts';
+import { startStorescp } from '../dimse/peers.ts';
 
 interface IndexJson {
   instances: number;
@@ -13,7 +15,24 @@ interface IndexJson {
   error?: { message: string };
 }
 
-test('a folder with a FIFO, links to it and links that loop is indexed without blocking, each link named for what it is', () => {
+interface SendJson {
+  instances: { path: string; store: string }[];
+  notRead?: { path: string; message: string }[];
+}
+
+/** `courier send <path> --json` to a DCMTK storescp: what was stored, what was not read, and the exit status. */
+async function sendTo(path: string, home: string, work: string): Promise<{ out: SendJson; status: number | null }> {
+  const scp = await startStorescp(work, 'STORESCP');
+  try {
+    const r = runCli(['send', path, '--to', `STORESCP@127.0.0.1:${scp.port}`, '--json'], home, { timeoutMs: 120_000 });
+    assert.ok(r.stdout.trim(), r.stderr);
+    return { out: JSON.parse(r.stdout) as SendJson, status: r.status };
+  } finally {
+    await scp.stop();
+  }
+}
+
+test('a folder with a FIFO, links to it and links that loop is indexed and sent without blocking, each link named for what it is', async () => {
   const work = tempDir();
   const home = tempDir();
   try {
@@ -48,13 +67,22 @@ test('a folder with a FIFO, links to it and links that loop is indexed without b
     assert.match(send.stderr, /loop-a cannot be read: it is a symbolic link that loops/);
     const exported = runCli(['dicomdir', join(dir, 'loop-a'), '--out', join(work.path, 'out')], home.path, { timeoutMs: 60_000 });
     assert.match(exported.stderr, /loop-a cannot be read: it is a symbolic link that loops/);
+    // The folder sent: its one instance stored, the links that loop or lead nowhere listed with why, and the exit status says not all went.
+    const sent = await sendTo(dir, home.path, work.path);
+    // ct.dcm and the link to it (one instance, two paths), both stored.
+    assert.deepEqual(sent.out.instances.map((i) => [i.path.split('/').pop(), i.store]).sort(), [['ct.dcm', 'success'], ['to-ct', 'success']]);
+    const notRead = Object.fromEntries((sent.out.notRead ?? []).map((e) => [e.path.split('/').pop(), e.message]));
+    assert.deepEqual(Object.keys(notRead).sort(), ['dangling', 'loop-a', 'loop-b']);
+    assert.match(notRead['loop-b'], /symbolic link that loops/);
+    assert.match(notRead['dangling'], /which does not exist/);
+    assert.equal(sent.status, 1);
   } finally {
     work.cleanup();
     home.cleanup();
   }
 });
 
-test('a DICOMDIR whose file IDs climb out of its folder is indexed and exported without those files, each reported', () => {
+test('a DICOMDIR whose file IDs climb out of its folder is indexed, sent and exported without those files, each reported', async () => {
   const work = tempDir();
   const home = tempDir();
   try {
@@ -101,6 +129,13 @@ print(json.dumps(['..\\\\SECRET\\\\CT', old]))`,
     const exportedSops = python<string[]>(['-c', `import json, pydicom; print(json.dumps([pydicom.dcmread(p).SOPInstanceUID for p in ${JSON.stringify(written)}]))`]);
     assert.ok(exportedSops.length > 0 && !exportedSops.includes(ctSop), 'the file outside the file-set was exported');
     assert.ok(readdirSync(outDir).includes('DICOMDIR'));
+
+    // Sent from the file-set's folder: the same files are left out, and said so; the rest is stored.
+    const sent = await sendTo(set, home.path, work.path);
+    assert.ok(sent.out.instances.length > 0 && sent.out.instances.every((i) => i.store === 'success'), JSON.stringify(sent.out.instances));
+    assert.ok(!sent.out.instances.some((i) => i.path === linked || i.path.includes('SECRET')), 'a file outside the file-set was sent');
+    assert.ok(sent.out.notRead?.some((x) => x.message.includes(`"${climb}"`) && /points outside its folder/.test(x.message)), JSON.stringify(sent.out.notRead));
+    assert.ok(sent.out.notRead?.some((x) => x.path === linked && /symbolic link to a file outside/.test(x.message)), JSON.stringify(sent.out.notRead));
   } finally {
     work.cleanup();
     home.cleanup();
