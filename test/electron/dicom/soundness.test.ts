@@ -1,10 +1,13 @@
 /**
  * The "is this file sound" check (electron/dicom/soundness.ts) proves that every element fits in the
- * file, in every transfer syntax: files DCMTK wrote (dcmconv from pydicom's CT_small.dcm) in Implicit
- * VR LE, Explicit VR LE and Explicit VR BE, each cut in the middle of its header, cut at an element
- * boundary just before Pixel Data, and with Patient's Name declaring more bytes than the file has.
+ * file, in every transfer syntax: files DCMTK wrote from pydicom's CT_small.dcm in Implicit VR LE,
+ * Explicit VR LE and Explicit VR BE (dcmconv), JPEG-LS (dcmcjpls) and RLE (dcmcrle), each cut in the
+ * middle of its header, cut at an element boundary just before Pixel Data, with Patient's Name
+ * declaring more bytes than the file has, and cut inside its pixels; and in Deflated Explicit VR LE
+ * (dcmconv +td), cut inside its deflate stream and just before its end.
  * dicom-parser reads the implicit ones without complaint; before this check they were indexed as
- * sendable and `courier send --commit --delete-after-commit` sent, committed and deleted them.
+ * sendable and `courier send --commit --delete-after-commit` sent, committed and deleted them (so
+ * were the cut deflated ones, whose header inflates whole).
  * A file lacking Study or Series Instance UID is refused too (a PACS cannot file it).
  */
 import assert from 'node:assert/strict';
@@ -20,25 +23,43 @@ import { missingPeers } from '../../peers.ts';
 import { runCliAsync } from '../commit/net.ts';
 import { spawnPacs } from '../pacs/cli.ts';
 
-const SYNTAXES = { implicit: '+ti', explicit: '+te', bigendian: '+tb' } as const;
+/** Each syntax: the DCMTK command that writes CT_small in it. */
+const SYNTAXES: Record<string, string[]> = {
+  implicit: ['dcmconv', '+ti'],
+  explicit: ['dcmconv', '+te'],
+  bigendian: ['dcmconv', '+tb'],
+  jpegls: ['dcmcjpls'],
+  rle: ['dcmcrle'],
+  deflated: ['dcmconv', '+td'],
+};
 const BROKEN: Record<string, RegExp> = {
   cut_mid: /ends in the middle of an element|ends inside a sequence or item|declares \d+ bytes but the file ends/,
   cut_before_pixels: /ends before its Pixel Data/,
   long_element: /ends in the middle of an element|element \(0010,0010\) declares 2147483632 bytes/,
+  cut_in_pixels: /Truncated: Pixel Data needs 32768 bytes|Truncated: a Pixel Data fragment runs past the end of the file|The deflated dataset ends early: the file is truncated/,
+  cut_at_end: /The deflated dataset ends early: the file is truncated/,
 };
 
 /** Writes CT_small in each syntax (DCMTK) and its broken variants into `dir`; returns the file names. */
 function makeFiles(dir: string): string[] {
   const names: string[] = [];
-  for (const [name, flag] of Object.entries(SYNTAXES)) {
+  for (const [name, [command, ...flags]] of Object.entries(SYNTAXES)) {
     const whole = join(dir, `${name}.dcm`);
-    execFileSync('dcmconv', [flag, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), whole]);
-    // Each syntax its own instance (DCMTK's new SOP Instance UID), as three different files would be.
+    execFileSync(command, [...flags, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), whole]);
+    // Each syntax its own instance (DCMTK's new SOP Instance UID), as different files would be.
     execFileSync('dcmodify', ['-nb', '-gin', whole]);
     const b = readFileSync(whole);
+    // Half-way into the pixels (CT_small's 32,768 bytes, or their compressed fragments, fill most of the file).
+    writeFileSync(join(dir, `${name}_cut_in_pixels.dcm`), b.subarray(0, Math.round(b.length * 0.75)));
+    if (name === 'deflated') {
+      // Its elements are inside the deflate stream: it is cut there, and just before the stream's end.
+      writeFileSync(join(dir, `${name}_cut_at_end.dcm`), b.subarray(0, b.length - 4));
+      names.push(`${name}.dcm`, `${name}_cut_in_pixels.dcm`, `${name}_cut_at_end.dcm`);
+      continue;
+    }
     const le = name !== 'bigendian';
     const pixelTag = Buffer.from(le ? [0xe0, 0x7f, 0x10, 0x00] : [0x7f, 0xe0, 0x00, 0x10]);
-    const pixels = b.lastIndexOf(pixelTag);
+    const pixels = b.indexOf(pixelTag, 132);
     writeFileSync(join(dir, `${name}_cut_mid.dcm`), b.subarray(0, pixels - 3));
     writeFileSync(join(dir, `${name}_cut_before_pixels.dcm`), b.subarray(0, pixels));
     const long = Buffer.from(b);
@@ -47,7 +68,7 @@ function makeFiles(dir: string): string[] {
     else if (le) long.writeUInt16LE(0xfff0, at + 6);
     else long.writeUInt16BE(0xfff0, at + 6);
     writeFileSync(join(dir, `${name}_long_element.dcm`), long);
-    names.push(`${name}.dcm`, ...Object.keys(BROKEN).map((k) => `${name}_${k}.dcm`));
+    names.push(`${name}.dcm`, ...Object.keys(BROKEN).filter((k) => k !== 'cut_at_end').map((k) => `${name}_${k}.dcm`));
   }
   return names;
 }
