@@ -73,7 +73,7 @@ function makeFiles(dir: string): string[] {
   return names;
 }
 
-const needs = missingPeers('dcmconv', 'pydicom test files');
+const needs = missingPeers('dcmconv', 'dcmcjpls', 'dcmodify', 'pydicom test files');
 
 test('every element must fit in the file, in every transfer syntax: send check and index agree', { skip: needs }, (t) => {
   const dir = tempDir();

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYDICOM_TEST_FILES, python, runCli, SYSTEM_PYTHON, tempDir } from '../../helpers.ts';
+import { missingPeers } from '../../peers.ts';
 import { startStorescp } from '../dimse/peers.ts';
 
 interface IndexJson {
@@ -32,7 +33,7 @@ async function sendTo(path: string, home: string, work: string): Promise<{ out: 
   }
 }
 
-test('a folder with a FIFO, links to it and links that loop is indexed and sent without blocking, each link named for what it is', async () => {
+test('a folder with a FIFO, links to it and links that loop is indexed and sent without blocking, each link named for what it is', { skip: missingPeers('storescp', 'pydicom test files') }, async () => {
   const work = tempDir();
   const home = tempDir();
   try {
@@ -82,7 +83,7 @@ test('a folder with a FIFO, links to it and links that loop is indexed and sent 
   }
 });
 
-test('a DICOMDIR whose file IDs climb out of its folder is indexed, sent and exported without those files, each reported', async () => {
+test('a DICOMDIR whose file IDs climb out of its folder is indexed, sent and exported without those files, each reported', { skip: missingPeers('storescp', 'python3', 'pydicom test files') }, async () => {
   const work = tempDir();
   const home = tempDir();
   try {
