@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { decodedFrameBytes, decodeFrame, type FrameCodecs, type FrameGeometry, type OpenJpeg } from '../../shared/dicom/frameCodec.ts';
 import { basicOffsets, frameFragments, joinFragments } from '../../shared/dicom/fragments.ts';
-import { codecFor, type CodecFamily } from '../../shared/dicom/transferSyntax.ts';
+import { codecFor, transferSyntaxInfo, type CodecFamily } from '../../shared/dicom/transferSyntax.ts';
 import { ascii, find, T, uint16, type Element } from './dataset.ts';
 import { inflateBounded, InflateError } from './inflate.ts';
 
@@ -113,7 +113,7 @@ export function framesOf(fragments: Uint8Array[], frameCount: number, codec: Cod
 /** Decodes every frame of an encapsulated Pixel Data element of `elements` (top-level dataset). */
 export function decodePixels(elements: readonly Element[], ts: string): Decoded {
   const codec = codecFor(ts);
-  if (!codec) throw new Error(`Courier has no decoder for this transfer syntax (${ts})`);
+  if (!codec) throw new Error(`Courier has no decoder for ${transferSyntaxInfo(ts).name}`);
   if (!codecs) throw new Error('the codecs are not loaded (call loadCodecs first)');
   const loaded = codecs;
   const pixel = find(elements, T.PixelData);

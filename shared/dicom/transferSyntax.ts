@@ -106,6 +106,7 @@ export const TRANSFER_SYNTAXES: ReadonlyMap<string, TransferSyntaxInfo> = new Ma
     named('1.2.840.10008.1.2.7.2', 'SMPTE ST 2110-20 Uncompressed Interlaced Active Video'),
     named('1.2.840.10008.1.2.7.3', 'SMPTE ST 2110-30 PCM Digital Audio'),
     ts('1.2.840.10008.1.2.8.1', 'Deflated Image Frame Compression'),
+    named('1.2.840.10008.1.20', 'Papyrus 3 Implicit VR Little Endian (retired)', false),
   ].map((t) => [t.uid, t]),
 );
 

@@ -7,7 +7,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SendInstanceRow, SendJobRow, SendJobStudy, SendProgress } from '../../../shared/contract/index.ts';
-import { instanceStage, jobOutcome } from './stages.ts';
+import { instanceStage, jobOutcome, transcodeNote } from './stages.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
 import { isEmptySelection } from '../selection.ts';
 import type { LibrarySelection } from '../selection.ts';
@@ -247,7 +247,7 @@ export default function SendPanel(props: {
                             </td>
                             <td>
                               {hex(i.status)} {i.message}
-                              {i.transcodedFrom ? ` (transcoded from ${i.transcodedFrom} to ${i.transferSyntax})` : ''}
+                              {transcodeNote(i)}
                             </td>
                             <td>
                               <code>{i.SOPInstanceUID}</code>

@@ -4,6 +4,7 @@
  * requested → committed / failed / pending → deleted (or kept, and why).
  */
 import type { SendInstanceRow, SendJobRow } from '../../../shared/contract/index.ts';
+import { transferSyntaxInfo } from '../../../shared/dicom/transferSyntax.ts';
 
 /** How a state shows: green, amber, red or grey. */
 export type Tone = 'ok' | 'warn' | 'fail' | 'wait';
@@ -34,3 +35,9 @@ export function instanceStage(i: SendInstanceRow, job: Pick<SendJobRow, 'commit'
   return { text: job.commit.deleteAfterCommit ? `${stored} → committed → deletion pending` : `${stored} → committed`, tone: 'ok' };
 }
 
+/** How an instance was transcoded, its transfer syntaxes by name (" (transcoded from JPEG-LS Lossless to Explicit VR
+ * Little Endian)"), or '' when it went as it was. */
+export function transcodeNote(i: Pick<SendInstanceRow, 'transcodedFrom' | 'transferSyntax'>): string {
+  if (!i.transcodedFrom) return '';
+  return ` (transcoded from ${transferSyntaxInfo(i.transcodedFrom).name}${i.transferSyntax ? ` to ${transferSyntaxInfo(i.transferSyntax).name}` : ''})`;
+}

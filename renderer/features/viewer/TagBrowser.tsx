@@ -4,6 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { TagNode, TagTree } from '../../../shared/contract/index.ts';
+import { transferSyntaxInfo } from '../../../shared/dicom/transferSyntax.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
 
 /** True when the node or anything inside it matches `q` (lower case). */
@@ -79,7 +80,7 @@ export function TagBrowser({ instanceId, onClose }: { instanceId: number | null;
           ×
         </button>
       </div>
-      {tree && <div className="tag-sub">Transfer syntax {tree.transferSyntaxUID || '(none)'}</div>}
+      {tree && <div className="tag-sub">Transfer syntax {tree.transferSyntaxUID ? `${transferSyntaxInfo(tree.transferSyntaxUID).name} (${tree.transferSyntaxUID})` : '(none)'}</div>}
       {error && <div className="banner error small">{error}</div>}
       {instanceId === null && <p className="empty">No image selected.</p>}
       <div className="tag-table" role="table">

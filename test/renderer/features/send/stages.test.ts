@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SendInstanceCommit, SendInstanceRow, SendJobCommit } from '../../../../shared/contract/index.ts';
-import { instanceStage, jobOutcome } from '../../../../renderer/features/send/stages.ts';
+import { instanceStage, jobOutcome, transcodeNote } from '../../../../renderer/features/send/stages.ts';
 
 const counts = { total: 1, pending: 0, committed: 0, failed: 0, timedOut: 0, deleted: 0, kept: 0 };
 const jobCommit = (over: Partial<SendJobCommit> = {}): SendJobCommit => ({ request: true, deleteAfterCommit: true, state: 'pending', message: null, transactionIds: [1], counts, ...over });
@@ -41,4 +41,10 @@ test('an instance reads from stored through committed to deleted, or where it st
   });
   assert.equal(instanceStage(row('success', { state: 'timed-out' }), job, false).tone, 'fail');
   assert.equal(instanceStage(row('success', { state: 'committed' }), { commit: jobCommit({ deleteAfterCommit: false }) }, false).text, 'stored → committed');
+});
+
+test('a transcoded instance names both transfer syntaxes, not their UIDs', () => {
+  assert.equal(transcodeNote({ transcodedFrom: '1.2.840.10008.1.2.8.1', transferSyntax: '1.2.840.10008.1.2.1' }), ' (transcoded from Deflated Image Frame Compression to Explicit VR Little Endian)');
+  assert.equal(transcodeNote({ transcodedFrom: '1.2.840.10008.1.2.4.203', transferSyntax: '1.2.840.10008.1.2' }), ' (transcoded from HTJ2K to Implicit VR Little Endian)');
+  assert.equal(transcodeNote({ transcodedFrom: null, transferSyntax: '1.2.840.10008.1.2.1' }), '');
 });
