@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
  * The layers inside electron/, bottom first (docs/architecture.md). A module may import from its own
  * folder (or file) and from lower layers; on the same layer only where `open` says so.
  */
-const LAYERS = [
+export const LAYERS = [
   { name: 'base', units: ['log.ts', 'appRoot.ts', 'events.ts', 'fileStamp.ts', 'privateFiles.ts', 'native', 'jobs'], open: true },
   { name: 'formats and storage', units: ['dicom', 'store'] },
   { name: 'protocol, library and file-sets', units: ['dimse', 'library', 'dicomdir'] },
