@@ -38,6 +38,9 @@ const PEERS = {
 /** A peer's name as tests ask for it (a command, or what it is). */
 export type PeerName = keyof typeof PEERS;
 
+/** Every Debian package that installs a peer (what .ci/run must install and README.md must name). */
+export const PEER_PACKAGES: readonly string[] = [...new Set(Object.values(PEERS).map((p) => p.package))].sort();
+
 /** What a skip reason for missing peers starts with; the rest is `package (peer)`, comma-separated. */
 export const MISSING_PEER = 'missing peer: ';
 

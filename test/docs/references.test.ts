@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from '../helpers.ts';
+import { PEER_PACKAGES } from '../peers.ts';
 
 const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const text = new Map(pages.map((p) => [p, readFileSync(join(ROOT, p), 'utf8')]));
@@ -47,4 +48,12 @@ test('every docs/ page a code comment cites exists', () => {
   const cited = execFileSync('git', ['grep', '-ohE', 'docs/[A-Za-z0-9_-]+\\.md', '--', 'electron', 'shared', 'renderer', 'scripts', 'test', 'eslint.config.js'], { cwd: ROOT, encoding: 'utf8' });
   const missing = [...new Set(cited.split('\n').filter(Boolean))].filter((p) => !text.has(p));
   assert.deepEqual(missing, []);
+});
+
+test('.ci/run installs, and README.md names, every Debian package test/peers.ts knows a peer by', () => {
+  const ci = readFileSync(join(ROOT, '.ci', 'run'), 'utf8');
+  const readme = text.get('README.md')!;
+  const word = (body: string, pkg: string) => new RegExp(`(?<![\\w.-])${pkg.replace(/[.+]/g, '\\$&')}(?![\\w.-])`).test(body);
+  assert.deepEqual(PEER_PACKAGES.filter((p) => !word(ci, p)), [], 'not installed by .ci/run');
+  assert.deepEqual(PEER_PACKAGES.filter((p) => !word(readme, p)), [], 'not named in README.md');
 });
