@@ -227,7 +227,7 @@ test(
     // Open the folder holding the copies through the path field, as a person does in the browser.
     await page.getByTestId('open-path').fill(library);
     await page.getByTestId('open-button').click();
-    await page.getByTestId('index-result').filter({ hasText: 'Indexed:' }).waitFor({ timeout: TIMEOUT });
+    await page.getByTestId('index-result').filter({ hasText: 'Indexed: 1 patient, 1 study, 2 series, 4 instances' }).waitFor({ timeout: TIMEOUT });
 
     // Settings tells where the accepter really listens (the --listen port here).
     await page.getByRole('tab', { name: 'Settings' }).click();

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { IndexError, IndexSummary, JobProgress } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
+import { plural } from '../../../shared/words.ts';
 
 /** How many error rows the list draws (a CD of broken files can have thousands; the CLI lists all). */
 const SHOWN_ERRORS = 500;
@@ -19,8 +20,8 @@ interface Outcome {
 /** What an index summary says, in a line. */
 export function summaryText(s: IndexSummary): string {
   const unfiled = s.unfiled ? `, ${s.unfiled} unfiled (no Study or Series Instance UID)` : '';
-  const errors = s.errors.length ? `, ${s.errors.length} file${s.errors.length === 1 ? '' : 's'} with errors` : '';
-  return `Indexed: ${s.patients} patients, ${s.studies} studies, ${s.series} series, ${s.instances} instances${unfiled}${errors}`;
+  const errors = s.errors.length ? `, ${plural(s.errors.length, 'file')} with errors` : '';
+  return `Indexed: ${[plural(s.patients, 'patient'), plural(s.studies, 'study', 'studies'), plural(s.series, 'series', 'series'), plural(s.instances, 'instance')].join(', ')}${unfiled}${errors}`;
 }
 
 /** Progress of running index jobs and the outcome of the last one. */
