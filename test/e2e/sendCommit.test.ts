@@ -316,6 +316,7 @@ test(
           // Described in words: what was sent, and where.
           await job.getByRole('button', { name: `1 patient, 1 study → ${peer.name}` }).waitFor();
           await job.getByTestId('job-commit').and(page.locator('[data-commit-state="done"]')).waitFor({ timeout: TIMEOUT });
+          await job.getByTestId('job-commit').filter({ hasText: /^Storage commitment done \(committed files are deleted\): / }).waitFor();
           const jobId = await job.getAttribute('data-job-id');
           const rows = job.locator(`[data-testid="job-instances"][data-job-id="${jobId}"] tbody tr`);
           await page.waitForFunction(
@@ -425,7 +426,7 @@ test(
         await job.and(page.locator('[data-outcome="done"]')).waitFor({ timeout: TIMEOUT });
         await job.getByRole('button', { name: 'Request storage commitment' }).click();
         await job.getByTestId('job-commit').and(page.locator('[data-commit-state="done"]')).waitFor({ timeout: TIMEOUT });
-        await job.getByTestId('job-commit').filter({ hasText: /keeping the files: .*4\/4 committed/ }).waitFor();
+        await job.getByTestId('job-commit').filter({ hasText: /^Storage commitment done \(files kept\): .*4\/4 committed/ }).waitFor();
         for (const [n, hash] of originals) assert.equal(sha256(join(original, n)), hash, `original ${n} changed`);
         assert.deepEqual(list(pacsDir), study.map((f) => `${f.sopInstanceUid}.dcm`).sort());
       } finally {

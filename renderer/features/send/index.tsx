@@ -23,7 +23,13 @@ function duration(s: number | null): string {
   const m = Math.floor(s / 60);
   return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
-const COMMIT_STATE_TEXT = { waiting: 'to be requested when the stores end', requesting: 'requesting', pending: 'waiting for the report', done: 'ended', failed: 'could not be requested' } as const;
+const COMMIT_STATE_TEXT = {
+  waiting: 'to be requested when the stores end',
+  requesting: 'being requested',
+  pending: 'requested, waiting for the report',
+  done: 'done',
+  failed: 'could not be requested',
+} as const;
 
 /** The send queue panel. */
 export default function SendPanel(props: {
@@ -173,7 +179,7 @@ export default function SendPanel(props: {
               {j.commit?.request ? (
                 <div className="job-commit" data-testid="job-commit" data-commit-state={j.commit.state} style={{ marginTop: 4 }}>
                   Storage commitment {COMMIT_STATE_TEXT[j.commit.state]}
-                  {j.commit.deleteAfterCommit ? ', deleting committed files' : ', keeping the files'}
+                  {j.commit.deleteAfterCommit ? ' (committed files are deleted)' : ' (files kept)'}
                   {j.commit.counts.total ? (
                     <>
                       : <CommitCountsView counts={j.commit.counts} />
