@@ -1,7 +1,7 @@
 // Area loggers: lines with timestamp, level and area in the log file; a broken log file is harmless.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger, setConsoleLevel, setLogFile } from '../../electron/log.ts';
 import { tempDir } from '../helpers.ts';
@@ -28,7 +28,7 @@ test('log lines carry time, level and area; debug stays out of the file', () => 
   }
 });
 
-test('the log file and its folder are this user\'s only, also when an older version left them open', () => {
+test('the log file and its folder are this user\'s only, also when an older version left them open or the log was rotated', () => {
   const dir = tempDir();
   try {
     const logs = join(dir.path, 'logs');
@@ -44,6 +44,16 @@ test('the log file and its folder are this user\'s only, also when an older vers
     setLogFile(join(old, 'courier.log'));
     assert.equal(statSync(old).mode & 0o777, 0o700);
     assert.equal(statSync(join(old, 'courier.log')).mode & 0o777, 0o600);
+    // Rotated away (logrotate moves the file): the next line makes a new one, private too, whatever the umask.
+    const umask = process.umask(0o022);
+    try {
+      renameSync(join(old, 'courier.log'), join(old, 'courier.log.1'));
+      logger('library').info('Doe^John indexed');
+      assert.equal(statSync(join(old, 'courier.log')).mode & 0o777, 0o600);
+      assert.match(readFileSync(join(old, 'courier.log'), 'utf8'), /Doe\^John/);
+    } finally {
+      process.umask(umask);
+    }
   } finally {
     setLogFile(null);
     dir.cleanup();
