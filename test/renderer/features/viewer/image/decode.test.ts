@@ -172,8 +172,9 @@ test('the viewer decodes the codec corpus as the independent decoders do', (t) =
       failures.push(`${f.name}: ${(err as Error).message}`);
       return;
     }
-    // Lossless: equal (YBR within the rounding of the conversion to RGB); lossy: the reference decoder's rounding.
-    const allowed = (refs[k].photometric.startsWith('YBR') ? 2 : 0.5) + (f.lossy ? 1 : 0);
+    // Equal, lossy syntaxes included (their references come from the same libraries, test/fixtures/codecCorpus.ts),
+    // YBR within the rounding of the conversion to RGB.
+    const allowed = refs[k].photometric.startsWith('YBR') ? 2 : 0.5;
     if (worst > allowed + 1e-9) failures.push(`${f.name}: worst difference ${worst} (allowed ${allowed})`);
   });
   console.log(`${corpus.files.length - failures.length} of ${corpus.files.length} corpus files decoded as their reference`);
