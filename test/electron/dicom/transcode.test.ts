@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildFileSet } from '../../../electron/dicomdir/fileset.ts';
-import { transcodeDataset } from '../../../electron/dicom/transcode.ts';
+import { ascii, IMPLICIT_VR_LE, readDataset, T } from '../../../electron/dicom/dataset.ts';
+import { parseSource, transcodeDataset } from '../../../electron/dicom/transcode.ts';
 import { codecCorpus } from '../../fixtures/codecCorpus.ts';
-import { tempDir } from '../../helpers.ts';
+import { python, tempDir } from '../../helpers.ts';
 import { missingPeers } from '../../peers.ts';
 
 const missing = missingPeers('dcmodify', 'dcmcjpls', 'gdcmconv', 'opj_compress', 'ojph_compress');
@@ -48,5 +49,41 @@ test('a transcode whose pixels do not fit the attributes is refused with the rea
   });
   for (const [i, [name, , , reason]] of CASES.entries()) {
     await assert.rejects(transcodeDataset(files[i], 1 << 20, '1.2.840.10008.1.2'), reason, `${name} was sent`);
+  }
+});
+
+/** pydicom: copies [source, copy] pairs without Lossy Image Compression Method (0028,2114); HTJ2K made known to pydicom 2.3 as the corpus's generator does. */
+const STRIP_METHOD = `import json, pydicom, sys
+pydicom._uid_dict.UID_dictionary.setdefault("1.2.840.10008.1.2.4.203", ("HTJ2K", "Transfer Syntax", "", "", "HTJ2K"))
+for src, dst in json.loads(sys.argv[1]):
+    ds = pydicom.dcmread(src)
+    del ds.LossyImageCompressionMethod
+    ds.save_as(dst, write_like_original=True)
+print("[]")`;
+
+test('a lossy HTJ2K original without its method is flagged ISO_15444_15 (JPEG 2000 Part 15) by export and send, not ISO_15444_1', { skip: missing }, async (t) => {
+  // The corpus's HTJ2K files carry the method already (the generator writes it): copies without it, made by pydicom
+  // (DCMTK's dcmodify does not read HTJ2K files).
+  const files = codecCorpus().files.filter((f) => f.transferSyntax === '1.2.840.10008.1.2.4.203').slice(0, 3);
+  const dir = tempDir();
+  t.after(dir.cleanup);
+  const copies = files.map((f) => join(dir.path, `${f.name}.dcm`));
+  python(['-c', STRIP_METHOD, JSON.stringify(files.map((f, i) => [f.file, copies[i]]))]);
+  copies.forEach((path) => {
+    assert.equal(ascii(parseSource(path, readFileSync(path), true).elements, T.LossyImageCompressionMethod), '', 'the copy has no method');
+  });
+  const out = join(dir.path, 'out');
+  const result = await buildFileSet(copies, { out });
+  assert.deepEqual(result.errors, []);
+  const written = execFileSync('find', [join(out, 'DICOM'), '-type', 'f'], { encoding: 'utf8' }).trim().split('\n');
+  assert.equal(written.length, copies.length);
+  for (const path of written) {
+    const el = parseSource(path, readFileSync(path), true).elements;
+    assert.deepEqual([ascii(el, T.LossyImageCompression), ascii(el, T.LossyImageCompressionMethod)], ['01', 'ISO_15444_15'], path);
+  }
+  for (const path of copies) {
+    const { dataset } = await transcodeDataset(path, 1 << 20, '1.2.840.10008.1.2');
+    const el = readDataset(dataset, 0, IMPLICIT_VR_LE);
+    assert.deepEqual([ascii(el, T.LossyImageCompression), ascii(el, T.LossyImageCompressionMethod)], ['01', 'ISO_15444_15'], `${path} as sent`);
   }
 });
