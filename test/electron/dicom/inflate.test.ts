@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDeflateRaw, deflateRawSync } from 'node:zlib';
+import { deflateRawSync } from 'node:zlib';
 import { tagTree } from '../../../electron/api/viewer.ts';
 import { DicomFileError, asciiValue, inflateDataset, readHeader } from '../../../electron/dicom/header.ts';
 import { DatasetError } from '../../../electron/dicom/dataset.ts';
@@ -12,7 +12,7 @@ import { readSource } from '../../../electron/dicom/transcode.ts';
 import { inflateBounded, InflateError } from '../../../electron/dicom/inflate.ts';
 import { Tag } from '../../../electron/dicom/tags.ts';
 import { DEFLATED_LE } from '../../../electron/dicom/transferSyntax.ts';
-import { encodeDataset, encodePart10, type El } from '../../fixtures/dicomWriter.ts';
+import { deflatedZeros, encodeDataset, encodePart10, obHeader, type El } from '../../fixtures/dicomWriter.ts';
 import { tempDir } from '../../helpers.ts';
 
 const SC = '1.2.840.10008.5.1.4.1.1.7';
@@ -21,30 +21,6 @@ const ids: El[] = [
   { tag: 0x00080018, vr: 'UI', value: '1.2.3.99' },
   { tag: 0x00100010, vr: 'PN', value: 'Deflated^Test' },
 ];
-
-/** Deflates `mb` MiB of zeros without holding them: what a bomb or a blank image compresses to. */
-async function deflatedZeros(prefix: Buffer, mb: number): Promise<Buffer> {
-  const z = createDeflateRaw({ level: 9 });
-  const out: Buffer[] = [];
-  z.on('data', (d: Buffer) => out.push(d));
-  const done = new Promise((r) => z.on('end', r));
-  z.write(prefix);
-  const zeros = Buffer.alloc(1024 * 1024);
-  for (let i = 0; i < mb; i++) if (!z.write(zeros)) await new Promise((r) => z.once('drain', r));
-  z.end();
-  await done;
-  return Buffer.concat(out);
-}
-
-/** An OB element header of `length` bytes (explicit VR LE) whose value follows in the stream. */
-function obHeader(tag: number, length: number): Buffer {
-  const h = Buffer.alloc(12);
-  h.writeUInt16LE(tag >>> 16, 0);
-  h.writeUInt16LE(tag & 0xffff, 2);
-  h.write('OB', 4, 'latin1');
-  h.writeUInt32LE(length, 8);
-  return h;
-}
 
 test('inflateBounded refuses output past its limit, cut and corrupt streams, each with its reason', () => {
   const data = Buffer.alloc(4 * 1024 * 1024, 7);

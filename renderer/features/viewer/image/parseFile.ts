@@ -12,7 +12,7 @@ import { nestedTooDeep, TOO_DEEP } from '../../../../shared/dicom/nesting.ts';
 import { codecFor, DEFLATED_LE, EXPLICIT_LE, transferSyntaxInfo, type CodecFamily } from '../../../../shared/dicom/transferSyntax.ts';
 import { paletteOf, pixelLayout, type Palette, type PixelLayout } from './attributes.ts';
 import { encapsulatedFrame, nativeFrame, pixelElement, type NativeFrame } from './frames.ts';
-import { inflateAtMost } from './inflate.ts';
+import { inflateBoundedBy } from './inflate.ts';
 
 /** A parsed instance file, ready to give its frames. */
 export interface ParsedFile {
@@ -71,17 +71,32 @@ export function rawFrame(file: ParsedFile, frame: number): RawFrame {
 
 /** The most a deflated dataset may inflate to (PS3.5 A.5); a file claiming more is refused, not inflated. */
 const MAX_INFLATED = 1024 * 1024 * 1024;
+/** What may follow Pixel Data in a deflated dataset (padding, signatures) beyond what its header declares. */
+const AFTER_PIXELS = 16 * 1024 * 1024;
 
-/** A Deflated Explicit VR Little Endian dataset inflated. */
+/** A Deflated Explicit VR Little Endian dataset inflated no further than its Pixel Data's declared length and
+ * AFTER_PIXELS (as the main process does, electron/dicom/header.ts inflateDataset), MAX_INFLATED at most. */
 function inflateDataset(deflated: Uint8Array): Uint8Array {
   let out: Uint8Array | null;
   try {
-    out = inflateAtMost(deflated, MAX_INFLATED);
+    out = inflateBoundedBy(deflated, MAX_INFLATED, declaredSize);
   } catch (err) {
     throw new Error(`The deflated dataset cannot be inflated: ${(err as Error).message}`);
   }
-  if (!out) throw new Error(`The deflated dataset inflates to more than ${MAX_INFLATED / 1024 ** 3} GB`);
+  if (!out) throw new Error('The deflated dataset inflates to more than its header declares: it is not read (a "decompression bomb", or a corrupt file)');
   return out;
+}
+
+/** How long a dataset whose start is `head` may be: through its Pixel Data and AFTER_PIXELS; null until its Pixel Data's header is in `head`. */
+function declaredSize(head: Uint8Array): number | null {
+  if (nestedTooDeep(head, true, true)) return null; // the whole parse says why
+  try {
+    const ds = dicomParser.parseDicom(head, { TransferSyntaxUID: EXPLICIT_LE, untilTag: 'x7fe00010' });
+    const px = ds.elements.x7fe00010;
+    return px && !px.hadUndefinedLength ? px.dataOffset + px.length + AFTER_PIXELS : null;
+  } catch {
+    return null; // cut in the middle of an element: more is needed
+  }
 }
 
 /** dicom-parser's failure as words; a file whose elements run past its end is truncated. */
