@@ -70,6 +70,9 @@ function makeFiles(dir: string): string[] {
     writeFileSync(join(dir, `${name}_long_element.dcm`), long);
     names.push(`${name}.dcm`, ...Object.keys(BROKEN).filter((k) => k !== 'cut_at_end').map((k) => `${name}_${k}.dcm`));
   }
+  // The sound files get UIDs of their own: a committed file whose UID the library also knows with
+  // other content (the broken copies) is kept, never deleted (commit/sameUid.ts).
+  for (const name of Object.keys(SYNTAXES)) execFileSync('dcmodify', ['-nb', '-gin', join(dir, `${name}.dcm`)]);
   return names;
 }
 
