@@ -73,26 +73,28 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
     if (selected !== null) loadSelected(selected);
   }, [selected, loadSelected]);
 
-  // Live: the shown transaction's rows, the history's counts, new transactions, the audit log.
-  const auditTimer = useRef<number | null>(null);
+  // Live: the history's counts and new transactions at once; the shown transaction's rows (with meanings and
+  // kept reasons) and the audit log reloaded at most every 250 ms — a burst of reports or deletions costs one
+  // reload, and an answer asked before the last event is dropped, so the detail never goes back to an older state.
+  const due = useRef<{ timer: number | null; rows: boolean; deletions: boolean }>({ timer: null, rows: false, deletions: false });
   useEffect(() => {
+    const pending = due.current;
     const off = courier.on('commit.changed', (e) => {
       if (!known.current?.has(e.transactionId)) loadHistory();
       setTransactions((rows) => rows.map((r) => (r.id === e.transactionId ? { ...r, state: e.state, counts: e.counts } : r)));
-      if (e.counts.deleted > 0 && auditTimer.current === null) {
-        auditTimer.current = window.setTimeout(() => {
-          auditTimer.current = null;
-          loadDeletions();
-        }, 250);
-      }
-      // The rows again (with meanings and kept reasons): an answer asked before this event is dropped, so
-      // the detail never goes back to an older state.
-      if (e.transactionId === selectedRef.current) loadSelected(e.transactionId);
+      pending.rows ||= e.transactionId === selectedRef.current;
+      pending.deletions ||= e.counts.deleted > 0;
+      if (pending.timer !== null || !(pending.rows || pending.deletions)) return;
+      pending.timer = window.setTimeout(() => {
+        if (pending.rows && selectedRef.current !== null) loadSelected(selectedRef.current);
+        if (pending.deletions) loadDeletions();
+        Object.assign(pending, { timer: null, rows: false, deletions: false });
+      }, 250);
     });
     return () => {
       off();
-      if (auditTimer.current !== null) window.clearTimeout(auditTimer.current);
-      auditTimer.current = null;
+      if (pending.timer !== null) window.clearTimeout(pending.timer);
+      Object.assign(pending, { timer: null, rows: false, deletions: false });
     };
   }, [loadHistory, loadSelected, loadDeletions]);
 
