@@ -7,31 +7,22 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../helpers.ts';
-import { createServices } from '../../../electron/services.ts';
 import { indexPath } from '../../../electron/library/indexer.ts';
 import { sendHandlers } from '../../../electron/api/send.ts';
-import { startPacs } from '../../../electron/pacs/pacs.ts';
+import { appWithPacs } from '../workflow/app.ts';
 import { makeStudy } from '../commit/study.ts';
 
 test('SendStart_WithCommitAndDelete_AFileWhoseUidTheLibraryHoldsWithOtherContent_IsKeptWithTheReason', async (t) => {
-  const dir = tempDir();
-  const services = createServices(join(dir.path, 'home'));
-  const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
-  t.after(async () => {
-    await pacs.close();
-    await services.close();
-    dir.cleanup();
-  });
+  const { dir, services, pacs } = await appWithPacs(t);
   // The library holds a second file of the first instance, changed by DCMTK (same SOP Instance UID, other content).
-  const study = join(dir.path, 'study');
+  const study = join(dir, 'study');
   const files = makeStudy(study, 2);
-  const other = join(dir.path, 'other', 'IM00001.dcm');
-  mkdirSync(join(dir.path, 'other'));
+  const other = join(dir, 'other', 'IM00001.dcm');
+  mkdirSync(join(dir, 'other'));
   copyFileSync(files[0].path, other);
   execFileSync('dcmodify', ['-nb', '-i', '(0008,103e)=EDITED ELSEWHERE', other]);
   await indexPath(services.db, services.library, study);
-  await indexPath(services.db, services.library, join(dir.path, 'other'));
+  await indexPath(services.db, services.library, join(dir, 'other'));
   const node = services.nodes.save({ aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, commitTimeoutS: 8, commitRetries: 0 });
 
   const api = sendHandlers(services);

@@ -14,7 +14,7 @@ import { runCliAsync } from './net.ts';
 import { spawnPacs } from '../pacs/cli.ts';
 import { makeStudy } from './study.ts';
 import { createServices } from '../../../electron/services.ts';
-import { startPacs } from '../../../electron/pacs/pacs.ts';
+import { appWithPacs } from '../workflow/app.ts';
 
 interface SendJson {
   instances: { path: string; sopInstanceUid: string; commit: string; deleted: boolean; kept?: string; transactionUid?: string }[];
@@ -73,19 +73,11 @@ test('CourierSend_SameUidTwiceInOneJob_IdenticalCopiesDeleted_DifferingCopiesKep
   assert.equal(services.commit.store.deletionCount(), 3);
 });
 
-/** Services with an in-process PACS (reports on the same association) and a folder of `n` instances. */
-async function appWithPacs(t: import('node:test').TestContext, n: number) {
-  const dir = tempDir();
-  const services = createServices(join(dir.path, 'home'));
-  const study = join(dir.path, 'study');
+/** The app with a PACS and a folder of `n` instances. */
+async function appWithStudy(t: import('node:test').TestContext, n: number) {
+  const { dir, services, dest } = await appWithPacs(t);
+  const study = join(dir, 'study');
   const files = makeStudy(study, n);
-  const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
-  t.after(async () => {
-    await pacs.close();
-    await services.close();
-    dir.cleanup();
-  });
-  const dest = { nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, maxAssociations: 1 };
   /** Sends `paths` (with commitment and deletion when `commit`) and waits until it all settled. */
   const send = async (paths: string[], commit: boolean) => {
     const jobId = services.send.queueFiles(dest, 'COURIER', 'test', paths.map((path) => ({ path })), commit ? { request: true, deleteAfterCommit: true, timeoutMs: 8000, attempts: 1 } : undefined);
@@ -94,11 +86,11 @@ async function appWithPacs(t: import('node:test').TestContext, n: number) {
     await services.workflow.settled(jobId);
     return jobId;
   };
-  return { dir: dir.path, services, study, files, send };
+  return { services, study, files, send };
 }
 
 test('RequestForJob_IdenticalCopyTouchedAfterTheSend_BothKept_TheSentBytesAreUnknown', async (t) => {
-  const { services, study, files, send } = await appWithPacs(t, 1);
+  const { services, study, files, send } = await appWithStudy(t, 1);
   const copy = join(study, 'copy.dcm');
   copyFileSync(files[0].path, copy);
   const jobId = await send([files[0].path, copy], false);
@@ -115,7 +107,7 @@ test('RequestForJob_IdenticalCopyTouchedAfterTheSend_BothKept_TheSentBytesAreUnk
 });
 
 test('NodeEarlierSentOtherContentUnderTheUid_CommittedFileKept; SameBytesSentAgain_Deleted', async (t) => {
-  const { services, files, send } = await appWithPacs(t, 2);
+  const { services, files, send } = await appWithStudy(t, 2);
   // Both sent once without commitment; then the first is rewritten (same UID, other content).
   await send(files.map((f) => f.path), false);
   changeDescription(files[0].path, 'REWRITTEN');

@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYDICOM_TEST_FILES, python, tempDir } from '../../helpers.ts';
-import { createServices } from '../../../electron/services.ts';
 import { startPacs } from '../../../electron/pacs/pacs.ts';
 import { makeStudy } from '../commit/study.ts';
+import { appWithPacs } from './app.ts';
 import { runCliAsync } from '../commit/net.ts';
 
 /** Overwrites `path` with other bytes of the same length and puts its mtime back to the nanosecond. */
@@ -30,24 +30,16 @@ function overwriteKeepingSizeAndMtime(path: string, scratch: string): void {
   assert.equal(after.mtimeMs, before.mtimeMs);
 }
 
-/** The app's services and a `courier pacs` (report on the same association); `queue` makes a send job with commitment and deletion for it. */
-async function appWithPacs(t: { after(fn: () => unknown): void }) {
-  const dir = tempDir();
-  const services = createServices(join(dir.path, 'home'));
-  const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail: new Map() });
-  t.after(async () => {
-    await pacs.close();
-    await services.close();
-    dir.cleanup();
-  });
-  const dest = { nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, maxAssociations: 1 };
+/** The app with a PACS; `queue` makes a send job with commitment and deletion for it. */
+async function appQueueing(t: { after(fn: () => unknown): void }) {
+  const { dir, services, dest } = await appWithPacs(t);
   const queue = (paths: string[]) =>
     services.send.queueFiles(dest, 'COURIER', 'changed', paths.map((path) => ({ path })), { request: true, deleteAfterCommit: true, timeoutMs: 10_000, attempts: 1 });
-  return { dir: dir.path, services, queue };
+  return { dir, services, queue };
 }
 
 test('AppSendJob_FileOverwrittenAfterItWasSent_IsKeptAsChangedSinceSent_TheOthersDeleted', async (t) => {
-  const { dir, services, queue } = await appWithPacs(t);
+  const { dir, services, queue } = await appQueueing(t);
   const files = makeStudy(join(dir, 'study'), 3);
   const jobId = queue(files.map((f) => f.path));
   // Right after its store is answered, before commitment is requested, the first file is overwritten.
@@ -91,7 +83,7 @@ test('CliSendCommit_FileOverwrittenAfterItWasSent_IsKeptAsChangedSinceSent', asy
 });
 
 test('LargeFileStreamedAsItIsSent_OverwrittenAfterwards_IsKeptAsChangedSinceSent', async (t) => {
-  const { dir, services, queue } = await appWithPacs(t);
+  const { dir, services, queue } = await appQueueing(t);
   // A 3 MB image (pydicom writes it): larger than what is read ahead, so its bytes are read as the store goes out.
   const big = join(dir, 'big', 'IM_BIG.dcm');
   python([

@@ -6,23 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../../helpers.ts';
-import { createServices } from '../../../electron/services.ts';
-import { startPacs } from '../../../electron/pacs/pacs.ts';
+import { appWithPacs } from './app.ts';
 import { makeStudy } from '../commit/study.ts';
 
 test('SendJobWithCommitment_RequestsItself_ThenResendRefused_AllCommittedAndDeleted', async (t) => {
-  const dir = tempDir();
-  const services = createServices(join(dir.path, 'home'));
-  const files = makeStudy(join(dir.path, 'study'), 3);
-  const fail = new Map([[files[1].sopInstanceUid, 0x0213]]);
-  const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'same', delayMs: 0, fail });
-  t.after(async () => {
-    await pacs.close();
-    await services.close();
-    dir.cleanup();
-  });
-  const dest = { nodeId: null, aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port, maxAssociations: 1 };
+  const fail = new Map<string, number>();
+  const { dir, services, dest } = await appWithPacs(t, fail);
+  const files = makeStudy(join(dir, 'study'), 3);
+  fail.set(files[1].sopInstanceUid, 0x0213);
   const commitment = { request: true, deleteAfterCommit: true, timeoutMs: 8000, attempts: 1 };
   const jobId = services.send.queueFiles(dest, 'COURIER', 'test', files.map((f) => ({ path: f.path })), commitment);
   services.send.start(jobId);
