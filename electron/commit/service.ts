@@ -96,6 +96,12 @@ export interface CommitRequest {
 export const COMMITMENT_CONTEXT = { abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE, EXPLICIT_LE] };
 
 const isOpen = (t: CommitTransaction | null) => t !== null && (t.state === 'created' || t.state === 'requested');
+/**
+ * The node may hold a report for `t`: its N-ACTION was answered, or went out without an answer
+ * recorded (the process died before the N-ACTION-RSP was written, or the association broke after
+ * the request was sent). Only these are worth collecting (delivery c).
+ */
+const mayHoldReport = (t: CommitTransaction) => t.state === 'requested' || (t.state === 'created' && t.attempts > 0 && !t.undelivered);
 
 /** Resolves a host to the addresses a report from it may come from. */
 export async function resolveAddresses(host: string): Promise<string[]> {
@@ -532,6 +538,13 @@ export class CommitService {
             await this.sendActions([t], signal);
             continue;
           }
+          // A deadline that passed while nothing was settling it (the app was closed or killed while
+          // the node held the report for our next association): collect once before asking again,
+          // or the report is answered by a needless second transaction.
+          if (mayHoldReport(t) && !collected.has(key)) {
+            await collect();
+            continue;
+          }
           const retry = this.retryOrTimeOut(t);
           if (retry) {
             all.push(retry.id);
@@ -541,7 +554,7 @@ export class CommitService {
         }
         // Halfway to a short deadline at the latest: a node's own timeout may be shorter than collectAfterMs.
         const collectAt = t.deadlineMs - t.timeoutMs + Math.min(this.options.collectAfterMs, Math.ceil(t.timeoutMs / 2));
-        const canCollect = t.state === 'requested' && !collected.has(key) && collectAt < t.deadlineMs;
+        const canCollect = mayHoldReport(t) && !collected.has(key) && collectAt < t.deadlineMs;
         if (canCollect && collectAt <= now) {
           await collect();
           continue;

@@ -239,3 +239,36 @@ test('LocalAeChanged_AccepterMovesToTheNewPortAndTitle_APortInUseKeepsTheOldOne'
   assert.equal(quiet.listening, null);
   assert.equal(quiet.aeTitle, 'OTHER');
 });
+
+/**
+ * The process stops while the node holds the report for our next association (delivery c), and
+ * starts again only after the report deadline: the next start collects the report instead of
+ * answering it with a second transaction. `rspRecorded`: the N-ACTION-RSP was written before the
+ * stop (state requested), or not (state created: killed between the N-ACTION and its answer).
+ */
+for (const rspRecorded of [true, false]) {
+  test(`StoppedWhileTheNodeHeldTheReport_${rspRecorded ? 'RspRecorded' : 'RspNotYetRecorded'}_DeadlinePassed_NextStartCollectsIt_NoSecondTransaction`, async (t) => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir.path, 'courier.db'));
+    const options = { aeTitle: 'COURIER', lingerMs: 200, collectAfterMs: 60_000, collectMs: 3000, timeoutMs: 1500, maxAttempts: 2 };
+    const first = commitServiceFor(db, options);
+    const files = makeStudy(join(dir.path, 'study'), 2);
+    const pacs = await startPacs({ port: 0, aeTitle: 'PACS', dir: join(dir.path, 'pacs'), delivery: 'next', delayMs: 0, fail: new Map() });
+    const again = commitServiceFor(db, options);
+    cleanUpAfter(t, { pacs, service: again, db, dir });
+    await storeFiles(files, pacs.port);
+    const [txn] = await first.request({
+      node: { aeTitle: 'PACS', host: '127.0.0.1', port: pacs.port }, instances: await commitInstancesOf(files), deleteAfterCommit: true, roots: [join(dir.path, 'study')],
+    });
+    assert.equal(txn.state, 'requested');
+    await first.close();
+    // What the database holds when the process dies after sending the N-ACTION, before writing its answer.
+    if (!rspRecorded) db.prepare(`UPDATE commit_transactions SET state = 'created', requested_at = NULL WHERE id = ?`).run(txn.id);
+    await new Promise((r) => setTimeout(r, 1600));
+    const ids = await again.settle(await again.resume(undefined, { rerequest: true }));
+    assert.deepEqual(ids, [txn.id]);
+    assert.equal(again.store.transactions().length, 1, 'the held report answered the transaction: none was asked again');
+    assert.equal(again.store.byId(txn.id)!.state, 'reported');
+    assert.deepEqual(again.store.instanceRows(txn.id).map((r) => [r.state, r.deleted]), [['committed', true], ['committed', true]]);
+  });
+}
