@@ -40,35 +40,46 @@ const BROKEN: Record<string, RegExp> = {
   cut_at_end: /The deflated dataset ends early: the file is truncated/,
 };
 
-/** Writes CT_small in each syntax (DCMTK) and its broken variants into `dir`; returns the file names. */
+/** Writes CT_small in each syntax (DCMTK) and its broken variants into `dir`; returns the file names. Every file is its
+ * own instance (a new SOP Instance UID each, by dcmodify): a broken copy sharing the sound one's UID would be a
+ * differing copy of it, which keeps the sound one from being deleted after its commitment. */
 function makeFiles(dir: string): string[] {
   const names: string[] = [];
   for (const [name, [command, ...flags]] of Object.entries(SYNTAXES)) {
     const whole = join(dir, `${name}.dcm`);
     execFileSync(command, [...flags, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), whole]);
-    // Each syntax its own instance (DCMTK's new SOP Instance UID), as different files would be.
-    execFileSync('dcmodify', ['-nb', '-gin', whole]);
-    const b = readFileSync(whole);
+    const fresh = () => {
+      execFileSync('dcmodify', ['-nb', '-gin', whole]);
+      return readFileSync(whole);
+    };
+    const write = (variant: string, bytes: Buffer) => {
+      writeFileSync(join(dir, `${name}_${variant}.dcm`), bytes);
+      names.push(`${name}_${variant}.dcm`);
+    };
     // Half-way into the pixels (CT_small's 32,768 bytes, or their compressed fragments, fill most of the file).
-    writeFileSync(join(dir, `${name}_cut_in_pixels.dcm`), b.subarray(0, Math.round(b.length * 0.75)));
+    const cut = fresh();
+    write('cut_in_pixels', cut.subarray(0, Math.round(cut.length * 0.75)));
     if (name === 'deflated') {
       // Its elements are inside the deflate stream: it is cut there, and just before the stream's end.
-      writeFileSync(join(dir, `${name}_cut_at_end.dcm`), b.subarray(0, b.length - 4));
-      names.push(`${name}.dcm`, `${name}_cut_in_pixels.dcm`, `${name}_cut_at_end.dcm`);
-      continue;
+      const end = fresh();
+      write('cut_at_end', end.subarray(0, end.length - 4));
+    } else {
+      const le = name !== 'bigendian';
+      const pixelTag = Buffer.from(le ? [0xe0, 0x7f, 0x10, 0x00] : [0x7f, 0xe0, 0x00, 0x10]);
+      const mid = fresh();
+      write('cut_mid', mid.subarray(0, mid.indexOf(pixelTag, 132) - 3));
+      const before = fresh();
+      write('cut_before_pixels', before.subarray(0, before.indexOf(pixelTag, 132)));
+      const long = Buffer.from(fresh());
+      const at = long.indexOf(Buffer.from(le ? [0x10, 0x00, 0x10, 0x00] : [0x00, 0x10, 0x00, 0x10]), 132 + 100);
+      if (name === 'implicit') long.writeUInt32LE(0x7ffffff0, at + 4);
+      else if (le) long.writeUInt16LE(0xfff0, at + 6);
+      else long.writeUInt16BE(0xfff0, at + 6);
+      write('long_element', long);
     }
-    const le = name !== 'bigendian';
-    const pixelTag = Buffer.from(le ? [0xe0, 0x7f, 0x10, 0x00] : [0x7f, 0xe0, 0x00, 0x10]);
-    const pixels = b.indexOf(pixelTag, 132);
-    writeFileSync(join(dir, `${name}_cut_mid.dcm`), b.subarray(0, pixels - 3));
-    writeFileSync(join(dir, `${name}_cut_before_pixels.dcm`), b.subarray(0, pixels));
-    const long = Buffer.from(b);
-    const at = long.indexOf(Buffer.from(le ? [0x10, 0x00, 0x10, 0x00] : [0x00, 0x10, 0x00, 0x10]), 132 + 100);
-    if (name === 'implicit') long.writeUInt32LE(0x7ffffff0, at + 4);
-    else if (le) long.writeUInt16LE(0xfff0, at + 6);
-    else long.writeUInt16BE(0xfff0, at + 6);
-    writeFileSync(join(dir, `${name}_long_element.dcm`), long);
-    names.push(`${name}.dcm`, ...Object.keys(BROKEN).filter((k) => k !== 'cut_at_end').map((k) => `${name}_${k}.dcm`));
+    // The sound one, last: an instance of its own too.
+    fresh();
+    names.push(`${name}.dcm`);
   }
   // The sound files get UIDs of their own: a committed file whose UID the library also knows with
   // other content (the broken copies) is kept, never deleted (commit/sameUid.ts).
