@@ -489,7 +489,8 @@ export class PduReader {
         const n = this.fillHead(chunk, at);
         at += n;
         this.consumed += n;
-        if (this.headFilled < 6) return at;
+        // The chunk ends inside this PDV's header: what was read of earlier PDVs still goes up.
+        if (this.headFilled < 6) break;
         this.headFilled = 0;
         const len = this.head.readUInt32BE(0);
         if (len < 2 || 4 + len > this.pduLeft) throw new PduError(`PDV length ${len} does not fit the P-DATA-TF`, AbortReason.InvalidPduParameterValue);

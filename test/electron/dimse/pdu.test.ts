@@ -99,6 +99,39 @@ test('PduReader with a reused read buffer: a PDU split across reads survives the
   assert.equal(r.pending, 0);
 });
 
+test('PduReader: a P-DATA-TF of several PDVs cut into two reads at every byte gives the same PDVs', () => {
+  const pdvs: Pdv[] = [
+    { contextId: 1, command: true, last: true, data: Buffer.from('the command set') },
+    { contextId: 1, command: false, last: false, data: Buffer.from('dataset, first part') },
+    { contextId: 1, command: false, last: true, data: Buffer.from('and its end') },
+  ];
+  const pdu = encodePdu({ type: 'p-data', pdvs });
+  /** The PDVs read, their pieces joined per PDV. */
+  const join = (out: ReturnType<PduReader['push']>[]) => {
+    const whole: Pdv[] = [];
+    let open: Pdv | null = null;
+    for (const p of out.flat()) {
+      assert.equal(p.type, 'p-data');
+      if (p.type !== 'p-data') continue;
+      for (const v of p.pdvs) {
+        const joined: Pdv = { ...v, data: Buffer.concat([open?.data ?? Buffer.alloc(0), v.data]) };
+        // A PDV is whole when its last piece came (the last flag, or all its bytes for one without it).
+        if (v.last || joined.data.length === pdvs[whole.length].data.length) {
+          whole.push(joined);
+          open = null;
+        } else open = joined;
+      }
+    }
+    return whole;
+  };
+  for (let cut = 1; cut < pdu.length; cut++) {
+    const r = new PduReader(1 << 20);
+    const got = join([r.push(pdu.subarray(0, cut)), r.push(pdu.subarray(cut))]);
+    assert.deepEqual(got, pdvs, `cut at byte ${cut}`);
+    assert.equal(r.pending, 0);
+  }
+});
+
 test('PduReader hands a P-DATA-TF on piece by piece as it arrives, holding none of it', () => {
   const big = Buffer.alloc(300_000);
   for (let i = 0; i < big.length; i++) big[i] = i % 251;
