@@ -13,6 +13,7 @@ import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE } from '../dicom/transferSyntax.t
 import type { Services } from '../services.ts';
 import { seriesParents } from '../store/viewer.ts';
 import type { Handlers } from './handlers.ts';
+import { plural } from '../../shared/words.ts';
 
 /** Handlers of the viewer channels. */
 export function viewerHandlers(services: Services): Handlers<'viewer.tags' | 'viewer.series'> {
@@ -159,7 +160,7 @@ function nodes(ds: dicomParser.DataSet, text: TextDecoderFn): TagNode[] {
 }
 
 function valueOf(ds: dicomParser.DataSet, el: dicomParser.Element, vr: string, text: TextDecoderFn): string {
-  if (el.encapsulatedPixelData) return `encapsulated, ${el.fragments?.length ?? 0} fragment(s)`;
+  if (el.encapsulatedPixelData) return `encapsulated, ${plural(el.fragments?.length ?? 0, 'fragment')}`;
   if (!el.length) return '';
   const num = NUMERIC[vr];
   if (num) {

@@ -12,6 +12,7 @@ import { basicOffsets, frameFragments, joinFragments } from '../../shared/dicom/
 import { codecFor, transferSyntaxInfo, type CodecFamily } from '../../shared/dicom/transferSyntax.ts';
 import { ascii, find, T, uint16, type Element } from './dataset.ts';
 import { inflateBounded, InflateError } from './inflate.ts';
+import { plural } from '../../shared/words.ts';
 
 let codecs: FrameCodecs | null = null;
 let ready: Promise<void> | null = null;
@@ -93,7 +94,7 @@ export function nativePixelProblem(layout: PixelLayout, length: number): string 
   if (layout.bitsAllocated !== 1 && layout.bitsAllocated % 8) return `Bits Allocated ${layout.bitsAllocated} is neither 1 nor a multiple of 8 (PS3.5 §8.1.1)`;
   const want = nativeLength(layout);
   if (length === want || length === want + (want & 1)) return null;
-  return `the Pixel Data holds ${length} bytes but ${layout.frames} frame(s) of ${layout.rows} × ${layout.columns} × ${layout.samples} samples of ${layout.bitsAllocated} bits need ${want}`;
+  return `the Pixel Data holds ${length} bytes but ${plural(layout.frames, 'frame')} of ${layout.rows} × ${layout.columns} × ${layout.samples} samples of ${layout.bitsAllocated} bits need ${want}`;
 }
 
 /** Decoded pixels and how to describe them. */

@@ -35,6 +35,7 @@ import { codecFor, loadCodecs } from '../dicom/pixels.ts';
 import { DEFAULT_PROFILE, PROFILES } from './profiles.ts';
 import { entityFallback, instanceFallback, recordKeys, recordTypeFor, RECORD_KEYS } from './records.ts';
 import { parseSource, prepare, type Source } from '../dicom/transcode.ts';
+import { plural } from '../../shared/words.ts';
 
 /** Options of one export. */
 export interface FileSetOptions {
@@ -428,7 +429,7 @@ function readme(c: Counts, profile: string, fileSetId: string, application: stri
     'DICOM MEDIA',
     '===========',
     '',
-    `This media holds ${c.instances} DICOM instances of ${c.patients} patient(s): ${c.studies} stud(ies), ${c.series} series.`,
+    `This media holds ${plural(c.instances, 'DICOM instance')} of ${plural(c.patients, 'patient')}: ${plural(c.studies, 'study', 'studies')}, ${c.series} series.`,
     `It is a DICOM file-set (DICOM PS3.10) conforming to the ${profile} media application profile (DICOM PS3.11)`,
     'and to the IHE Portable Data for Imaging (PDI) profile.',
     '',

@@ -15,7 +15,7 @@ import type { NodeService } from '../nodes/nodeService.ts';
 import { SendStore, type InstanceUpdate, type JobCommitment, type NewSendInstance, type QueuedInstance, type SendDestination } from '../store/send.ts';
 import { inputCount, sendFiles, type InstanceResult, type RetryPolicy, type SendInput, type SendSource, type SendSummary } from './sender.ts';
 import { chooseFiles, planOf } from './plan.ts';
-import { patientsAndStudies } from '../../shared/words.ts';
+import { patientsAndStudies, plural } from '../../shared/words.ts';
 import { inWords, jobFailure } from '../nodes/peerFailure.ts';
 import { logger } from '../log.ts';
 
@@ -260,7 +260,7 @@ export class SendService {
     // Read before anything is sent: a TLS job whose files are unusable stops here (paused, with why).
     const tls = job.tls ? this.nodes.credentialsFor(job) : undefined;
     const source = this.queueOf(job.id);
-    log.info(`send job ${job.id}: ${inputCount(source)} instance(s) to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
+    log.info(`send job ${job.id}: ${plural(inputCount(source), 'instance')} to ${job.aeTitle}@${job.host}:${job.port}${tls ? ' over TLS' : ''} as ${job.callingAe}`);
     const total = job.total;
     let done = job.success + job.warning + job.failed;
     let failed = job.failed;

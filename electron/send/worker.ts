@@ -14,6 +14,7 @@
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { dcmjs } from '../dicom/dcmjs.ts';
+import { fsReason } from '../dicom/files.ts';
 import { canTranscode, transcodeDataset } from '../dicom/transcode.ts';
 import { DEFLATED_LE, EXPLICIT_LE, IMPLICIT_LE, transferSyntaxInfo } from '../dicom/transferSyntax.ts';
 import { Association, discardPreloaded, preloadWith, type DimseResponse, type FramedDataset, type NegotiatedContext } from '../dimse/association.ts';
@@ -319,7 +320,8 @@ export class AssociationWorker {
       return;
     }
     this.putBackNext();
-    const message = err instanceof Error ? err.message : String(err);
+    // A file system error (the file deleted or made unreadable since its check) in words, not ENOENT.
+    const message = isFileError(err) ? `The file could not be read: ${fsReason(err)}` : err instanceof Error ? err.message : String(err);
     if (err instanceof DimseError && it.attempts < this.policy.instanceAttempts && !this.opts.signal?.aborted) {
       this.group.queue.unshift(it); // the association failed under it: try again on a new one
       await sleep(this.policy.retryDelayMs, this.opts.signal);
@@ -433,6 +435,11 @@ function paddedWhenSent(f: { transferSyntaxUid: string; size: number; datasetOff
 /** The file as the library indexed it (and checked it for sending). */
 function indexedFile(path: string, ix: IndexedFile): SendableFile {
   return { ok: true, path, size: ix.size, datasetOffset: ix.datasetOffset, transferSyntaxUid: ix.transferSyntaxUid, sopClassUid: ix.sopClassUid, sopInstanceUid: ix.sopInstanceUid };
+}
+
+/** An error of a file system call on a path (Node's errors name the path; a socket's do not). */
+function isFileError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).path === 'string';
 }
 
 /** The stat of `path`, or null when it cannot be read. */

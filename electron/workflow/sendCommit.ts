@@ -21,6 +21,7 @@ import type { CommitService } from '../commit/service.ts';
 import type { NewCommitInstance } from '../store/commit.ts';
 import { sha256File } from '../commit/hash.ts';
 import { logger } from '../log.ts';
+import { plural } from '../../shared/words.ts';
 
 const log = logger('commit');
 
@@ -175,7 +176,7 @@ export class SendCommitWorkflow {
     const sendJobId = this.send.queueFiles(
       { nodeId: null, aeTitle: t.node.aeTitle, host: t.node.host, port: t.node.port, maxAssociations: 1 },
       t.callingAe,
-      `re-send of ${rows.length} uncommitted instance(s) of ${t.transactionUid}`,
+      `re-send of ${plural(rows.length, 'uncommitted instance')} of ${t.transactionUid}`,
       rows.map((r) => ({ path: r.path, SOPInstanceUID: r.SOPInstanceUID, SOPClassUID: r.SOPClassUID })),
       { request: true, deleteAfterCommit: t.deleteAfterCommit, timeoutMs: t.timeoutMs, attempts: t.maxAttempts },
     );

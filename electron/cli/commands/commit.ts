@@ -9,6 +9,7 @@ import { aeTitleProblem } from '../../../shared/dicomValues.ts';
 import type { ServiceOptions } from '../../services.ts';
 import type { Command } from '../command.ts';
 import { intOption, UsageError, value } from '../args.ts';
+import { plural } from '../../../shared/words.ts';
 
 /** The commit command. */
 export const commitCommand: Command = {
@@ -46,7 +47,7 @@ export const commitCommand: Command = {
     const deleted = commit.store.deletionCount() - deletedBefore;
     if (json) out.json({ resumed: open.length, transactions, deleted });
     else {
-      out.line(`${open.length} open transaction(s) resumed, ${deleted} file(s) deleted`);
+      out.line(`${plural(open.length, 'open transaction')} resumed, ${plural(deleted, 'file')} deleted`);
       for (const t of transactions) out.line(`${t.transactionUid}  ${t.node}  ${t.state}  ${t.counts.committed}/${t.counts.total} committed`);
     }
     return 0;

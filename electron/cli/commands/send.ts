@@ -21,6 +21,7 @@ import { failureMeaning } from '../../../shared/contract/commit.ts';
 import { TLS_USAGE, TLS_VALUED, tlsFilesFor } from '../tlsOptions.ts';
 import { readTlsCredentials } from '../../dimse/tls.ts';
 import { idleHelperThreads } from '../../native/helperThreads.ts';
+import { plural } from '../../../shared/words.ts';
 
 /** One instance in `--json` output (docs/cli.md), plus `message` and `transcodedFrom` for people. */
 export interface SendCliInstance {
@@ -41,7 +42,7 @@ export interface SendCliInstance {
   transcodedFrom?: string;
 }
 
-const COMMIT_USAGE = '[--commit] [--listen <port>] [--commit-timeout <s>] [--commit-retries <n>] [--delete-after-commit]';
+const COMMIT_USAGE = '[--commit] [--listen <port>] [--commit-timeout <s>] [--commit-retries <n>] [--commit-linger <ms>] [--delete-after-commit]';
 
 /** The node named by --to. */
 function targetOf(args: Args): NodeAddress {
@@ -54,7 +55,7 @@ function targetOf(args: Args): NodeAddress {
   }
 }
 
-/** The commitment timing of --commit-timeout (all attempts together) and --commit-retries. */
+/** The commitment timing of --commit-timeout (all attempts together), --commit-retries and --commit-linger. */
 function commitTiming(args: Args): { timeoutMs: number; attempts: number; lingerMs: number; collectAfterMs: number } {
   const totalMs = intOption(args, 'commit-timeout', 60, 1, 86_400) * 1000;
   const attempts = intOption(args, 'commit-retries', 1, 0, 10) + 1;
@@ -244,7 +245,7 @@ function printCommitment(out: CommandContext['out'], instances: SendCliInstance[
   const stored = instances.filter((i) => i.store !== 'failed');
   const n = (k: string) => stored.filter((r) => r.commit === k).length;
   out.line(
-    `storage commitment: ${n('committed')} committed, ${n('failed')} failed, ${n('pending')} without a report, ${stored.filter((r) => r.deleted).length} file(s) deleted`,
+    `storage commitment: ${n('committed')} committed, ${n('failed')} failed, ${n('pending')} without a report, ${plural(stored.filter((r) => r.deleted).length, 'file')} deleted`,
   );
   if (message) out.line(`  ${message}`);
   for (const r of stored) {

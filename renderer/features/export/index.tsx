@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ExportProfile, ExportResult, IsoSupport, JobFinished, JobProgress } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, inBrowserHost, invoke } from '../../api/courier.ts';
 import { isEmptySelection, scopeOf, type LibrarySelection } from '../selection.ts';
+import { plural } from '../../../shared/words.ts';
 
 /** A File-set ID problem for the form (PS3.10 §8.2: CS, ≤ 16 of A–Z 0–9 _ space), or null. */
 function fileSetIdProblem(id: string): string | null {
@@ -211,7 +212,7 @@ function ExportReport({ result }: { result: ExportResult }) {
       </p>
       {result.errors.length > 0 && (
         <details open>
-          <summary className="banner error small">{result.errors.length} file(s) could not be exported</summary>
+          <summary className="banner error small">{plural(result.errors.length, 'file')} could not be exported</summary>
           <ul data-testid="export-errors">
             {result.errors.map((e) => (
               <li key={e.path}>
@@ -235,7 +236,7 @@ function ExportReport({ result }: { result: ExportResult }) {
       )}
       {result.filled.length > 0 && (
         <details>
-          <summary>{result.filled.length} required directory key(s) missing in the files were filled</summary>
+          <summary>{plural(result.filled.length, 'required directory key')} missing in the files {result.filled.length === 1 ? 'was' : 'were'} filled</summary>
           <ul>
             {result.filled.map((f, i) => (
               <li key={i}>
