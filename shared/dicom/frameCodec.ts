@@ -17,6 +17,7 @@
  */
 import type codecsModule from 'dcmjs-codecs';
 import { codecFor, transferSyntaxInfo } from './transferSyntax.ts';
+import { plural } from '../words.ts';
 
 /** The parts of @cornerstonejs/codec-openjpeg's decoder Courier uses (it ships no types). */
 export interface J2KDecoder {
@@ -89,7 +90,7 @@ function dcmjsFrame(dcmjs: typeof codecsModule, codec: 'jpeg' | 'jpegls', ts: st
   // frame of 21 rows came out as 20 when Rows said 20): the codestream's own size must agree first.
   const sof = jpegFrameHeader(data, codec === 'jpegls');
   if (sof.rows !== l.rows || sof.columns !== l.columns || sof.components !== l.samples) {
-    throw new Error(`the codestream is ${sof.columns} × ${sof.rows} with ${sof.components} components; the attributes say ${l.columns} × ${l.rows} with ${l.samples}`);
+    throw new Error(`the codestream is ${sof.columns} × ${sof.rows} with ${plural(sof.components, 'component')}; the attributes say ${l.columns} × ${l.rows} with ${l.samples}`);
   }
   if (sof.precision > (l.bitsAllocated === 1 ? 8 : l.bitsAllocated)) throw new Error(`the codestream holds ${sof.precision}-bit samples; Bits Allocated is ${l.bitsAllocated}`);
   const { NativeCodecs, Context } = dcmjs;
@@ -211,7 +212,7 @@ function openJpegFrame(openjpeg: OpenJpeg, data: Uint8Array, l: FrameGeometry): 
     // OpenJPEG does not throw on a codestream it cannot read: it leaves an empty image.
     if (!info.width || !info.height) throw new Error('the codestream is damaged: OpenJPEG finds no image in it');
     if (info.width !== l.columns || info.height !== l.rows || info.componentCount !== l.samples) {
-      throw new Error(`the codestream is ${info.width} × ${info.height} with ${info.componentCount} components; the attributes say ${l.columns} × ${l.rows} with ${l.samples}`);
+      throw new Error(`the codestream is ${info.width} × ${info.height} with ${plural(info.componentCount, 'component')}; the attributes say ${l.columns} × ${l.rows} with ${l.samples}`);
     }
     const container = l.bitsAllocated === 1 ? 8 : l.bitsAllocated;
     if (info.bitsPerSample > container) throw new Error(`the codestream holds ${info.bitsPerSample}-bit samples; Bits Allocated is ${l.bitsAllocated}`);
