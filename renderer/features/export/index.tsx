@@ -224,7 +224,7 @@ function ExportReport({ result }: { result: ExportResult }) {
       )}
       {result.notes.length > 0 && (
         <details>
-          <summary>{result.notes.length} file(s) transcoded or merged</summary>
+          <summary>{plural(result.notes.length, 'file')} transcoded or merged</summary>
           <ul>
             {result.notes.map((n) => (
               <li key={n.path}>
