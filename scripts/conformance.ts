@@ -24,8 +24,7 @@ import { canTranscode } from '../electron/dicom/transcode.ts';
 import { IMPLICIT_LE, EXPLICIT_LE, READ_TRANSFER_SYNTAXES, transferSyntaxInfo } from '../electron/dicom/transferSyntax.ts';
 import { PROFILES } from '../electron/dicomdir/profiles.ts';
 import { Association, VERIFICATION } from '../electron/dimse/association.ts';
-import { CommandField } from '../electron/dimse/command.ts';
-import { STORAGE_COMMITMENT_SOP_CLASS, STORAGE_COMMITMENT_SOP_INSTANCE, ACTION_REQUEST_COMMIT, encodeCommitRequest } from '../electron/dimse/commitMessages.ts';
+import { STORAGE_COMMITMENT_SOP_CLASS, COMMIT_ACTION_COMMAND, encodeCommitRequest } from '../electron/dimse/commitMessages.ts';
 import { PduType, decodePdu, type AssociateRq } from '../electron/dimse/pdu.ts';
 import { startAccepter } from '../electron/commit/accepter.ts';
 import { startPacs } from '../electron/pacs/pacs.ts';
@@ -215,13 +214,7 @@ async function observeAccepter(): Promise<{ accepted: Map<string, string[]>; rol
       // Is the accepter an SCP of Storage Commitment? Ask it to commit something.
       const ctx = assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS, IMPLICIT_LE)!;
       const rsp = await assoc.request(
-        {
-          CommandField: CommandField.NActionRq,
-          RequestedSOPClassUID: STORAGE_COMMITMENT_SOP_CLASS,
-          RequestedSOPInstanceUID: STORAGE_COMMITMENT_SOP_INSTANCE,
-          ActionTypeID: ACTION_REQUEST_COMMIT,
-          CommandDataSetType: 0,
-        },
+        { ...COMMIT_ACTION_COMMAND },
         ctx.id,
         encodeCommitRequest({ TransactionUID: '2.25.1', referenced: [{ SOPClassUID: CT_IMAGE_STORAGE, SOPInstanceUID: '2.25.2' }] }),
       );

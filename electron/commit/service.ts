@@ -10,10 +10,9 @@ import { isIP } from 'node:net';
 import { Association, type IncomingRequest, type Reply, type Timeouts } from '../dimse/association.ts';
 import { CommandField } from '../dimse/command.ts';
 import {
-  ACTION_REQUEST_COMMIT,
+  COMMIT_ACTION_COMMAND,
   CommitDatasetError,
   STORAGE_COMMITMENT_SOP_CLASS,
-  STORAGE_COMMITMENT_SOP_INSTANCE,
   decodeCommitReport,
   encodeCommitRequest,
 } from '../dimse/commitMessages.ts';
@@ -420,13 +419,7 @@ export class CommitService {
         const refs = this.store.refs(t.id);
         try {
           const rsp = await assoc.request(
-            {
-              CommandField: CommandField.NActionRq,
-              RequestedSOPClassUID: STORAGE_COMMITMENT_SOP_CLASS,
-              RequestedSOPInstanceUID: STORAGE_COMMITMENT_SOP_INSTANCE,
-              ActionTypeID: ACTION_REQUEST_COMMIT,
-              CommandDataSetType: 0,
-            },
+            { ...COMMIT_ACTION_COMMAND },
             ctx.id,
             encodeCommitRequest({ TransactionUID: t.transactionUid, referenced: refs }, ctx.transferSyntax !== IMPLICIT_LE),
           );

@@ -4,6 +4,7 @@
  * written by the one dataset codec (dicom/dataset.ts). The VRs of these few attributes are known
  * here, so decoding never loads the data dictionary; a 10,000-reference report takes milliseconds.
  */
+import { CommandField, type Command } from './command.ts';
 import { ascii, DatasetError, encode, EXPLICIT_VR_LE, find, IMPLICIT_VR_LE, readDataset, textElement, uint16, usElement, type Element } from '../dicom/dataset.ts';
 
 /** Storage Commitment Push Model SOP Class (PS3.4 J.3). */
@@ -12,6 +13,14 @@ export const STORAGE_COMMITMENT_SOP_CLASS = '1.2.840.10008.1.20.1';
 export const STORAGE_COMMITMENT_SOP_INSTANCE = '1.2.840.10008.1.20.1.1';
 /** Action Type ID of "Request Storage Commitment" (PS3.4 J.3.2.1). */
 export const ACTION_REQUEST_COMMIT = 1;
+/** The N-ACTION-RQ command asking for storage commitment (PS3.4 J.3.2; its dataset follows: CommandDataSetType 0). */
+export const COMMIT_ACTION_COMMAND: Readonly<Command> = {
+  CommandField: CommandField.NActionRq,
+  RequestedSOPClassUID: STORAGE_COMMITMENT_SOP_CLASS,
+  RequestedSOPInstanceUID: STORAGE_COMMITMENT_SOP_INSTANCE,
+  ActionTypeID: ACTION_REQUEST_COMMIT,
+  CommandDataSetType: 0,
+};
 /** Event Type IDs of the report (PS3.4 J.3.3.1): all committed / some failed. */
 export const EVENT_ALL_COMMITTED = 1;
 export const EVENT_SOME_FAILED = 2;

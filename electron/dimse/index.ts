@@ -9,9 +9,8 @@
  *   contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: true, scp: false } }],
  *   onRequest: async (req) => ({ status: 0 }) }); // requests the peer sends us (e.g. N-EVENT-REPORT)
  * const ctx = assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS)!;
- * const rsp = await assoc.request({ CommandField: CommandField.NActionRq, RequestedSOPClassUID: STORAGE_COMMITMENT_SOP_CLASS,
- *   RequestedSOPInstanceUID: STORAGE_COMMITMENT_SOP_INSTANCE, ActionTypeID: ACTION_REQUEST_COMMIT, CommandDataSetType: 0 },
- *   ctx.id, encodeCommitRequest({ TransactionUID, referenced: [{ SOPClassUID, SOPInstanceUID }] }));
+ * const rsp = await assoc.request({ ...COMMIT_ACTION_COMMAND }, ctx.id,
+ *   encodeCommitRequest({ TransactionUID, referenced: [{ SOPClassUID, SOPInstanceUID }] }));
  * rsp.status.category === 'success'; // statuses are values (statusInfo), failures are typed errors (errors.ts)
  * await assoc.release();
  * ```

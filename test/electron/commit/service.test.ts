@@ -4,7 +4,7 @@
  * N-ACTION-RSP), and on our next association. One instance is refused with --fail: the others are
  * deleted, the refused one is kept with its failure reason.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,33 +83,14 @@ test('PacsNextDelivery_NodeTimeoutShorterThanCollectAfter_CollectsHalfwayAndComm
   assert.ok(ms < 4000, `collected after ${ms} ms`);
 });
 
-test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
+/**
+ * A commit service with its accepter on 127.0.0.1 (cleaned up after `t`), and `callAs(ae)`: an
+ * association to it as `ae`, proposing Storage Commitment with the SCP role (as a PACS reporting does).
+ */
+async function accepterFixture(t: TestContext, options: Parameters<typeof commitServiceFor>[1] = { aeTitle: 'COURIER' }) {
   const dir = tempDir();
   const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = commitServiceFor(db, { aeTitle: 'COURIER' });
-  const accepter = await service.startAccepter(0, '127.0.0.1');
-  cleanUpAfter(t, { service, db, dir });
-  await assert.rejects(
-    Association.connect({
-      host: '127.0.0.1', port: accepter.port, callingAe: 'STRANGER', calledAe: 'COURIER',
-      contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
-    }),
-    (err: unknown) => err instanceof AssociationRejected && err.result === 1 && err.source === 1 && err.reason === 3,
-  );
-  saveNode(db, { aeTitle: 'FRIEND', host: '127.0.0.1' });
-  const assoc = await Association.connect({
-    host: '127.0.0.1', port: accepter.port, callingAe: 'FRIEND', calledAe: 'COURIER',
-    contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
-  });
-  // Role selection: we grant the caller the SCP role of Storage Commitment it asked for.
-  assert.deepEqual(assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS)!.role, { scu: false, scp: true });
-  await assoc.release();
-});
-
-test('Accepter_AdmitsAConfiguredNode_OnlyFromItsHost_AndATlsNodeOnlyOverTls', async (t) => {
-  const dir = tempDir();
-  const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = commitServiceFor(db, { aeTitle: 'COURIER' });
+  const service = commitServiceFor(db, options);
   const accepter = await service.startAccepter(0, '127.0.0.1');
   cleanUpAfter(t, { service, db, dir });
   const callAs = (callingAe: string) =>
@@ -117,6 +98,21 @@ test('Accepter_AdmitsAConfiguredNode_OnlyFromItsHost_AndATlsNodeOnlyOverTls', as
       host: '127.0.0.1', port: accepter.port, callingAe, calledAe: 'COURIER',
       contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
     });
+  return { dir, db, service, callAs };
+}
+
+test('Accepter_RejectsUnknownCallingAe_WithReason3', async (t) => {
+  const { db, callAs } = await accepterFixture(t);
+  await assert.rejects(callAs('STRANGER'), (err: unknown) => err instanceof AssociationRejected && err.result === 1 && err.source === 1 && err.reason === 3);
+  saveNode(db, { aeTitle: 'FRIEND', host: '127.0.0.1' });
+  const assoc = await callAs('FRIEND');
+  // Role selection: we grant the caller the SCP role of Storage Commitment it asked for.
+  assert.deepEqual(assoc.contextFor(STORAGE_COMMITMENT_SOP_CLASS)!.role, { scu: false, scp: true });
+  await assoc.release();
+});
+
+test('Accepter_AdmitsAConfiguredNode_OnlyFromItsHost_AndATlsNodeOnlyOverTls', async (t) => {
+  const { db, callAs } = await accepterFixture(t);
   const notRecognized = (err: unknown) => err instanceof AssociationRejected && err.reason === 3;
   // FAR's node is on another host: its AE title from 127.0.0.1 is someone else's.
   saveNode(db, { aeTitle: 'FAR', host: '127.0.0.2' });
@@ -130,11 +126,7 @@ test('Accepter_AdmitsAConfiguredNode_OnlyFromItsHost_AndATlsNodeOnlyOverTls', as
 });
 
 test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing', async (t) => {
-  const dir = tempDir();
-  const db = openDatabase(join(dir.path, 'courier.db'));
-  const service = commitServiceFor(db, { aeTitle: 'COURIER', lingerMs: 0, timeoutMs: 60_000 });
-  const accepter = await service.startAccepter(0, '127.0.0.1');
-  cleanUpAfter(t, { service, db, dir });
+  const { dir, db, service, callAs } = await accepterFixture(t, { aeTitle: 'COURIER', lingerMs: 0, timeoutMs: 60_000 });
   // A transaction to PACS (the N-ACTION itself fails: nobody listens there; the record stays).
   const id = service.store.createTransaction({
     transactionUid: '2.25.1234', node: { aeTitle: 'PACS', host: '127.0.0.1', port: 1, addresses: ['127.0.0.1'] }, callingAe: 'COURIER',
@@ -142,10 +134,7 @@ test('ForgedReport_OverTheNetwork_FromAnotherKnownAe_IsRefusedAndChangesNothing'
     instances: [{ SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.4', path: join(dir.path, 'x.dcm'), size: 1, sha256: 'x' }],
   });
   saveNode(db, { aeTitle: 'FRIEND', host: '127.0.0.1' });
-  const assoc = await Association.connect({
-    host: '127.0.0.1', port: accepter.port, callingAe: 'FRIEND', calledAe: 'COURIER',
-    contexts: [{ abstractSyntax: STORAGE_COMMITMENT_SOP_CLASS, transferSyntaxes: [IMPLICIT_LE], role: { scu: false, scp: true } }],
-  });
+  const assoc = await callAs('FRIEND');
   const { encodeCommitReport, STORAGE_COMMITMENT_SOP_INSTANCE } = await import('../../../electron/dimse/commitMessages.ts');
   const { CommandField } = await import('../../../electron/dimse/command.ts');
   const rsp = await assoc.request(
