@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256File } from '../../../electron/commit/hash.ts';
+import { RACY_MS } from '../../../electron/fileStamp.ts';
 import { PYDICOM_TEST_FILES, python } from '../../helpers.ts';
 
 /** One generated file. */
@@ -35,7 +36,20 @@ print(json.dumps(files))
 
 /** Writes `n` distinct CT instances of one study into `dir`. `seed` keeps UIDs apart between tests. */
 export function makeStudy(dir: string, n: number, seed: number = Math.floor(Math.random() * 1e9)): StudyFile[] {
-  return python<StudyFile[]>(['-c', SCRIPT, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), dir, String(n), String(seed)]);
+  const files = python<StudyFile[]>(['-c', SCRIPT, join(PYDICOM_TEST_FILES, 'CT_small.dcm'), dir, String(n), String(seed)]);
+  settle(files.map((f) => f.path));
+  return files;
+}
+
+/**
+ * Returns once every file in `paths` was last changed more than RACY_MS ago. A file sent within
+ * RACY_MS of a write has a racy stamp and is never deleted (electron/fileStamp.ts), so without this
+ * a test sending a study at once would see deletions on a slow machine and keeps on a fast one.
+ */
+export function settle(paths: readonly string[]): void {
+  const newest = Math.max(...paths.map((p) => statSync(p).ctimeMs));
+  const wait = Math.ceil(newest + 2 * RACY_MS - Date.now());
+  if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
 }
 
 /** The instances of a commitment request for `files`, with size and content hash as sent. */
