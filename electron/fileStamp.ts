@@ -52,12 +52,17 @@ export function sameInode(a: Stats, b: Stats): boolean {
  */
 export function stampProblem(stamp: string, st: Stats): string {
   if (stamp === CHANGED_WHILE_SENT) return 'changed while it was being sent';
-  const [dev, ino, size, mtimeMs, ctimeMs, racy] = stamp.split(':');
-  if (racy) return 'was written to moments before it was sent, so its timestamps cannot prove it unchanged since';
+  const [dev, ino, size, mtimeMs, ctimeMs] = stamp.split(':');
+  if (isRacy(stamp)) return 'was written to moments before it was sent, so its timestamps cannot prove it unchanged since';
   if (String(st.dev) !== dev || String(st.ino) !== ino) return 'changed since it was sent (another file is at its path)';
   if (String(st.size) !== size) return `changed since it was sent (size ${st.size}, sent ${size})`;
   if (String(st.mtimeMs) !== mtimeMs || String(st.ctimeMs) !== ctimeMs) return 'changed since it was sent (written to or touched: its change time moved)';
   return '';
+}
+
+/** True when `stamp` was taken within RACY_MS of a write (stampOf): it proves nothing about the bytes read. */
+export function isRacy(stamp: string): boolean {
+  return stamp.split(':')[5] === 'racy';
 }
 
 /** True when `st` is the file (device and inode) the stamp was taken of, whatever its content now. */

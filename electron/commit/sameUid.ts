@@ -21,6 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { readHeaderFromFd } from '../dicom/header.ts';
 import { summarize } from '../library/summary.ts';
 import { hashOfSent } from './hash.ts';
+import { CHANGED_WHILE_SENT, isRacy } from '../fileStamp.ts';
 import type { CommitStore, CommitTransaction, DeletionCandidate, NewCommitInstance } from '../store/commit.ts';
 
 /** The hash of the bytes an instance was sent as, or null when they can no longer be proved. */
@@ -84,9 +85,24 @@ export async function sameUidProblem(store: CommitStore, c: DeletionCandidate, t
     if (sent.stamp && sent.stamp === c.stamp) continue; // the very bytes (the same file, or a hard link of it)
     const theirs = sent.sha256 ?? (sent.stamp ? await hashOfSent(sent.path, sent.stamp) : null);
     if (theirs === sha256) continue;
+    const ae = t.node.aeTitle;
+    if (sent.path === c.path) {
+      // This very path, sent before: its earlier bytes are what is in question, not another file.
+      return theirs === null
+        ? `${ae} was sent this file before, and the bytes sent then cannot be proved to be these (${unprovable(sent.stamp, 'it')}), so which content ${ae} holds is unknown`
+        : `${ae} was sent this file before with other content (it has changed since); ${ae} holds only one of them`;
+    }
     return theirs === null
-      ? `${t.node.aeTitle} was also sent another file with the same SOP Instance UID (${sent.path}) that has changed since, so which content it holds is unknown`
-      : `${t.node.aeTitle} was also sent another file with the same SOP Instance UID but different content (${sent.path}); it holds only one of them`;
+      ? `${ae} was also sent another file with the same SOP Instance UID (${sent.path}) that ${unprovable(sent.stamp, '')}, so which content it holds is unknown`
+      : `${ae} was also sent another file with the same SOP Instance UID but different content (${sent.path}); it holds only one of them`;
   }
   return '';
+}
+
+/** Why the bytes of an earlier send (its stamp, fileStamp.ts) can no longer be proved, in words; `subject` starts the clause. */
+function unprovable(stamp: string | null, subject: string): string {
+  const lead = subject ? `${subject} ` : '';
+  if (stamp === CHANGED_WHILE_SENT) return `${lead}changed while it was being sent`;
+  if (stamp && isRacy(stamp)) return `${lead}was written to moments before it was sent`;
+  return `${lead}has changed since`;
 }

@@ -106,16 +106,25 @@ test('RequestForJob_IdenticalCopyTouchedAfterTheSend_BothKept_TheSentBytesAreUnk
   assert.ok(existsSync(files[0].path) && existsSync(copy));
 });
 
-test('NodeEarlierSentOtherContentUnderTheUid_CommittedFileKept; SameBytesSentAgain_Deleted', async (t) => {
-  const { services, files, send } = await appWithStudy(t, 2);
-  // Both sent once without commitment; then the first is rewritten (same UID, other content).
-  await send(files.map((f) => f.path), false);
+test('NodeEarlierSentThisFile_ChangedSince_OrReadMomentsAfterAWrite_Kept; SameBytesSentAgain_Deleted', async (t) => {
+  const { services, files, send } = await appWithStudy(t, 3);
+  // All sent once without commitment; then the first is rewritten (same UID, other content).
+  const first = await send(files.map((f) => f.path), false);
   changeDescription(files[0].path, 'REWRITTEN');
   settle([files[0].path]);
+  // The third was read by that send moments after a write (fileStamp.ts RACY_MS): what it sent is unproved.
+  services.db.prepare(`UPDATE send_instances SET sent_stamp = sent_stamp || ':racy' WHERE job_id = ? AND path = ?`).run(first, files[2].path);
   const jobId = await send(files.map((f) => f.path), true);
   const rows = services.commit.store.instanceRows(services.send.store.job(jobId)!.commit!.transactionIds[0]);
-  const kept = `PACS was also sent another file with the same SOP Instance UID (${files[0].path}) that has changed since, so which content it holds is unknown`;
-  assert.deepEqual(rows.map((r) => [r.state, r.deleted, r.keptReason ?? null]), [['committed', false, kept], ['committed', true, null]]);
-  assert.ok(existsSync(files[0].path));
+  const unknown = (why: string) => `PACS was sent this file before, and the bytes sent then cannot be proved to be these (${why}), so which content PACS holds is unknown`;
+  assert.deepEqual(
+    rows.map((r) => [r.path, r.state, r.deleted, r.keptReason]),
+    [
+      [files[0].path, 'committed', false, unknown('it has changed since')],
+      [files[1].path, 'committed', true, null],
+      [files[2].path, 'committed', false, unknown('it was written to moments before it was sent')],
+    ],
+  );
+  assert.ok(existsSync(files[0].path) && existsSync(files[2].path));
   assert.ok(!existsSync(files[1].path), 'the file sent twice unchanged is deleted');
 });
