@@ -14,6 +14,7 @@ import type {
 } from '../../shared/contract/index.ts';
 import { failureMeaning, formatFailureReason } from '../../shared/contract/commit.ts';
 import { transaction, type Db } from './db.ts';
+import { groupByStudy } from './studyGroups.ts';
 
 /** The node a transaction was sent to. */
 export interface CommitNode {
@@ -553,28 +554,17 @@ export class CommitStore {
 
   /** Per-study summary of a transaction (as the library knew the studies when it was created; unknown ones grouped under null). */
   studySummaries(transactionId: number): CommitStudySummary[] {
-    const groups = new Map<string | null, CommitStudySummary>();
     const rows = this.db
       .prepare(
         `SELECT c.state, c.delete_state, c.StudyInstanceUID, c.StudyDescription, c.PatientName
          FROM commit_instances c WHERE c.transaction_id = ?`,
       )
       .all(transactionId);
-    for (const r of rows) {
-      const key = (r.StudyInstanceUID as string | null) ?? null;
-      let g = groups.get(key);
-      if (!g) {
-        g = {
-          StudyInstanceUID: key,
-          StudyDescription: (r.StudyDescription as string | null) ?? null,
-          PatientName: (r.PatientName as string | null) ?? null,
-          counts: emptyCounts(),
-        };
-        groups.set(key, g);
-      }
-      countInto(g.counts, r.state as CommitInstanceState, (r.delete_state as string | null) ?? null);
-    }
-    return [...groups.values()];
+    return groupByStudy<CommitStudySummary>(
+      rows,
+      (study) => ({ ...study, counts: emptyCounts() }),
+      (g, r) => countInto(g.counts, r.state as CommitInstanceState, (r.delete_state as string | null) ?? null),
+    );
   }
 
   /** How many files the audit log lists as deleted. */

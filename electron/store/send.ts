@@ -21,6 +21,7 @@ import type {
 import { transaction, type Db } from './db.ts';
 import { selectionWhere } from './selection.ts';
 import { countInto, emptyCounts } from './commit.ts';
+import { groupByStudy } from './studyGroups.ts';
 
 /** What a new job's instance is. */
 export interface NewSendInstance {
@@ -361,36 +362,23 @@ export class SendStore {
   /** A job per study: counts of its instances' stores and, when asked for, their commitment. */
   studies(jobId: number): SendJobStudy[] {
     const asked = this.commitment(jobId) !== null || this.transactionIds(jobId).length > 0;
-    const groups = new Map<string | null, SendJobStudy>();
     const rows = this.db
       .prepare(
         `SELECT si.state, si.StudyInstanceUID, si.StudyDescription, si.PatientName, c.state AS commit_state, c.delete_state
          FROM send_instances si ${LATEST_COMMIT} WHERE si.job_id = ? ORDER BY si.id`,
       )
       .all(jobId);
-    for (const r of rows) {
-      const key = (r.StudyInstanceUID as string | null) ?? null;
-      let g = groups.get(key);
-      if (!g) {
-        g = {
-          StudyInstanceUID: key,
-          StudyDescription: (r.StudyDescription as string | null) ?? null,
-          PatientName: (r.PatientName as string | null) ?? null,
-          total: 0,
-          queued: 0,
-          stored: 0,
-          failed: 0,
-          commit: asked ? emptyCounts() : null,
-        };
-        groups.set(key, g);
-      }
-      g.total++;
-      if (r.state === 'queued') g.queued++;
-      else if (r.state === 'failed') g.failed++;
-      else g.stored++;
-      if (g.commit && r.commit_state) countInto(g.commit, r.commit_state as CommitInstanceState, (r.delete_state as string | null) ?? null);
-    }
-    return [...groups.values()];
+    return groupByStudy<SendJobStudy>(
+      rows,
+      (study) => ({ ...study, total: 0, queued: 0, stored: 0, failed: 0, commit: asked ? emptyCounts() : null }),
+      (g, r) => {
+        g.total++;
+        if (r.state === 'queued') g.queued++;
+        else if (r.state === 'failed') g.failed++;
+        else g.stored++;
+        if (g.commit && r.commit_state) countInto(g.commit, r.commit_state as CommitInstanceState, (r.delete_state as string | null) ?? null);
+      },
+    );
   }
 
   /**

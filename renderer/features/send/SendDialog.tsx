@@ -10,6 +10,7 @@ import { errorMessage, invoke } from '../../api/courier.ts';
 import { scopeOf, type LibrarySelection } from '../selection.ts';
 import { megabytes, planText } from '../selectionSummary.ts';
 import { plural } from '../../../shared/words.ts';
+import { Option } from '../Option.tsx';
 
 /** The folder part of a path (POSIX or Windows). */
 function folderOf(path: string): string {
@@ -206,32 +207,22 @@ export function SendDialog({ selection, onClose, onStarted }: Props) {
               ))}
             </select>
           </label>
-          <label className="option">
-            <input
-              type="checkbox"
-              checked={requestCommitment}
-              onChange={(e) => {
-                setRequestCommitment(e.target.checked);
-                if (!e.target.checked) setDeleteAfterCommit(false);
-              }}
-            />
-            <span>
-              Request storage commitment
-              <small>The PACS confirms that it holds each image safely (PS3.4 Annex J); each image then shows committed or failed, with the reason.</small>
-            </span>
-          </label>
-          <label className="option">
-            <input
-              type="checkbox"
-              checked={deleteAfterCommit}
-              disabled={!requestCommitment || step !== 'edit'}
-              onChange={(e) => (e.target.checked ? setStep('confirm-delete') : setDeleteAfterCommit(false))}
-            />
-            <span>
-              Delete local files once the PACS has committed them
-              <small>Only a file the PACS reports committed, still holding the very bytes sent, is deleted; every deletion is logged.</small>
-            </span>
-          </label>
+          <Option
+            label="Request storage commitment"
+            hint="The PACS confirms that it holds each image safely (PS3.4 Annex J); each image then shows committed or failed, with the reason."
+            checked={requestCommitment}
+            onChange={(on) => {
+              setRequestCommitment(on);
+              if (!on) setDeleteAfterCommit(false);
+            }}
+          />
+          <Option
+            label="Delete local files once the PACS has committed them"
+            hint="Only a file the PACS reports committed, still holding the very bytes sent, is deleted; every deletion is logged."
+            checked={deleteAfterCommit}
+            disabled={!requestCommitment || step !== 'edit'}
+            onChange={(on) => (on ? setStep('confirm-delete') : setDeleteAfterCommit(false))}
+          />
           {step === 'confirm-delete' && plan ? (
             <div className="confirm" role="alertdialog" aria-label="Confirm deletion" data-testid="confirm-delete">
               <p style={{ marginTop: 0 }}>

@@ -8,6 +8,7 @@ import { DEFAULT_NODE_COMMITMENT } from '../../../shared/contract/nodes.ts';
 import type { EchoOutcome, LocalAe, NodeRow, ResponseOf, TlsFiles } from '../../../shared/contract/index.ts';
 import { aeTitleProblem, portProblem } from '../../../shared/dicomValues.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
+import { Option } from '../Option.tsx';
 
 interface Draft {
   id?: number;
@@ -293,28 +294,20 @@ export default function SettingsPanel() {
             </label>
             <fieldset style={{ flexBasis: '100%', display: 'flex', gap: 12, flexWrap: 'wrap', alignItems: 'flex-start', border: '1px solid var(--line)', padding: 8 }}>
               <legend>Storage commitment: what the Send dialog starts with for this node</legend>
-              <label className="option">
-                <input
-                  type="checkbox"
-                  aria-label="Request storage commitment"
-                  checked={draft.requestCommitment}
-                  onChange={(e) => setDraft({ ...draft, requestCommitment: e.target.checked, deleteAfterCommit: e.target.checked && draft.deleteAfterCommit })}
-                />
-                <span>Request storage commitment</span>
-              </label>
-              <label className="option">
-                <input
-                  type="checkbox"
-                  aria-label="Delete local files once committed"
-                  checked={draft.deleteAfterCommit}
-                  disabled={!draft.requestCommitment}
-                  onChange={(e) => setDraft({ ...draft, deleteAfterCommit: e.target.checked })}
-                />
-                <span>
-                  Delete local files once committed
-                  <small>Still confirmed in the Send dialog, with the files and folders named.</small>
-                </span>
-              </label>
+              <Option
+                label="Request storage commitment"
+                ariaLabel="Request storage commitment"
+                checked={draft.requestCommitment}
+                onChange={(on) => setDraft({ ...draft, requestCommitment: on, deleteAfterCommit: on && draft.deleteAfterCommit })}
+              />
+              <Option
+                label="Delete local files once committed"
+                ariaLabel="Delete local files once committed"
+                hint="Still confirmed in the Send dialog, with the files and folders named."
+                checked={draft.deleteAfterCommit}
+                disabled={!draft.requestCommitment}
+                onChange={(on) => setDraft({ ...draft, deleteAfterCommit: on })}
+              />
               {field(
                 'Wait for a report (seconds)',
                 'commitTimeoutS',

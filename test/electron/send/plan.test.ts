@@ -111,6 +111,11 @@ test('SendWithDeletion_FromTheCopy_DeletesOnlyTheCopysCommittedFiles_TheOriginal
   assert.ok(files.every((f) => !existsSync(f.path.replace(original, copy))), "the copy's committed files are gone");
   assert.deepEqual(files.map((f) => readFileSync(f.path)), before, 'the originals are untouched');
   assert.deepEqual(services.commit.store.deletions().map((d) => d.path.startsWith(copy + '/')), [true, true, true]);
+  // Per study, as the Send queue and the Commitment tab show it.
+  const [sent] = await call<import('../../../shared/contract/send.ts').SendJobStudy[]>('send.studies', { sendJobId });
+  assert.deepEqual([sent.StudyInstanceUID, sent.total, sent.stored, sent.commit?.committed, sent.commit?.deleted], [study.StudyInstanceUID, 3, 3, 3, 3]);
+  const [committed] = await call<import('../../../shared/contract/commit.ts').CommitStudySummary[]>('commit.studies', { transactionId: job.commit!.transactionIds[0] });
+  assert.deepEqual([committed.StudyInstanceUID, committed.counts.total, committed.counts.committed, committed.counts.deleted], [study.StudyInstanceUID, 3, 3, 3]);
   // The library still holds the study, now in the originals only.
   const plan = await call<import('../../../shared/contract/send.ts').SendPlan>('send.plan', { studyIds: [study.id] });
   assert.deepEqual([plan.instances, plan.duplicateCount, plan.folders.map((f) => f.folder)], [3, 0, [original]]);
