@@ -118,15 +118,8 @@ export class SendService {
   }
 
   /** Queues the files at `paths` as the library indexed them, without starting (SendStore.createFromIndex). */
-  queueIndexed(
-    dest: SendDestination,
-    callingAe: string,
-    description: string,
-    paths: string[],
-    always: string[] = [],
-    commitment?: JobCommitment | null,
-  ): { id: number; total: number } {
-    const job = this.store.createFromIndex(dest, callingAe, description, paths, always, commitment);
+  queueIndexed(...args: Parameters<SendStore['createFromIndex']>): { id: number; total: number } {
+    const job = this.store.createFromIndex(...args);
     this.changed(job.id);
     return job;
   }
