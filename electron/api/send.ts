@@ -1,15 +1,16 @@
 /**
- * Send channels: queue a selection for a node, list jobs and instances, pause, resume, cancel,
- * retry failed, remove.
+ * Send channels: queue a selection for a node, list jobs, their instances, studies and stored files,
+ * pause, resume, cancel, retry failed, remove.
  */
 import { CourierError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
+import { foldersOf } from '../send/plan.ts';
 import type { Handlers } from './handlers.ts';
 
 /** Handlers of the send channels. */
 export function sendHandlers(
   services: Services,
-): Handlers<'send.plan' | 'send.start' | 'send.jobs' | 'send.instances' | 'send.studies' | 'send.pause' | 'send.resume' | 'send.cancel' | 'send.retryFailed' | 'send.remove'> {
+): Handlers<'send.plan' | 'send.start' | 'send.jobs' | 'send.instances' | 'send.studies' | 'send.stored' | 'send.pause' | 'send.resume' | 'send.cancel' | 'send.retryFailed' | 'send.remove'> {
   const { send } = services;
   const known = (id: number) => {
     if (!send.store.job(id)) throw new CourierError('NOT_FOUND', `No send job ${id}`);
@@ -25,6 +26,11 @@ export function sendHandlers(
     'send.studies': ({ sendJobId }) => {
       known(sendJobId);
       return send.store.studies(sendJobId);
+    },
+    'send.stored': ({ sendJobId }) => {
+      known(sendJobId);
+      const stored = send.store.stored(sendJobId);
+      return { files: stored.length, bytes: stored.reduce((n, f) => n + f.size, 0), folders: foldersOf(stored) };
     },
     'send.pause': ({ sendJobId }) => {
       known(sendJobId);

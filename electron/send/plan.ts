@@ -5,7 +5,7 @@
  * exactly the files chosen here, so a file not chosen is never sent by it, nor deleted.
  */
 import { dirname, resolve, sep } from 'node:path';
-import type { FileChoice, SendPlan, SendPlanDuplicate } from '../../shared/contract/send.ts';
+import type { FileChoice, SendPlan, SendPlanDuplicate, SendPlanFolder } from '../../shared/contract/send.ts';
 import { CourierError } from '../../shared/errors.ts';
 import type { SelectionFile } from '../store/send.ts';
 
@@ -58,17 +58,12 @@ export function planOf(chosen: Chosen): SendPlan {
   const patients = new Set<number>();
   const studies = new Set<number>();
   const series = new Set<number>();
-  const folders = new Map<string, { folder: string; files: number; bytes: number }>();
   let bytes = 0;
   for (const f of chosen.files) {
     patients.add(f.patientId);
     studies.add(f.studyId);
     series.add(f.seriesId);
     bytes += f.size;
-    const folder = dirname(f.path);
-    const entry = folders.get(folder) ?? folders.set(folder, { folder, files: 0, bytes: 0 }).get(folder)!;
-    entry.files++;
-    entry.bytes += f.size;
   }
   const duplicates: SendPlanDuplicate[] = chosen.duplicates.slice(0, MAX_DUPLICATES).map((d) => ({
     instanceId: d.chosen.instanceId,
@@ -82,8 +77,20 @@ export function planOf(chosen: Chosen): SendPlan {
     series: series.size,
     instances: chosen.files.length,
     bytes,
-    folders: [...folders.values()].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0)),
+    folders: foldersOf(chosen.files),
     duplicates,
     duplicateCount: chosen.duplicates.length,
   };
+}
+
+/** Each folder (a file's own directory) holding `files`, by path, with how many files and bytes are in it. */
+export function foldersOf(files: readonly { path: string; size: number }[]): SendPlanFolder[] {
+  const folders = new Map<string, SendPlanFolder>();
+  for (const f of files) {
+    const folder = dirname(f.path);
+    const entry = folders.get(folder) ?? folders.set(folder, { folder, files: 0, bytes: 0 }).get(folder)!;
+    entry.files++;
+    entry.bytes += f.size;
+  }
+  return [...folders.values()].sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
 }

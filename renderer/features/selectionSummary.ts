@@ -3,7 +3,7 @@
  * `send.plan` (the files that would be sent or exported, one per instance).
  */
 import { useEffect, useState } from 'react';
-import type { SendPlan } from '../../shared/contract/index.ts';
+import type { SendPlan, SendPlanFolder } from '../../shared/contract/index.ts';
 import { errorMessage, invoke } from '../api/courier.ts';
 import { isEmptySelection, scopeOf, type LibrarySelection } from './selection.ts';
 import { plural } from '../../shared/words.ts';
@@ -13,6 +13,11 @@ export function megabytes(bytes: number): string {
   if (bytes < 1e6) return `${Math.round(bytes / 1e3)} kB`;
   if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
   return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+/** The folders files are in, for a confirmation: "3 files (1.5 MB) in /a/b; 1 file (510 kB) in /c". */
+export function foldersText(folders: readonly SendPlanFolder[]): string {
+  return folders.map((f) => `${plural(f.files, 'file')} (${megabytes(f.bytes)}) in ${f.folder}`).join('; ');
 }
 
 /** "1 patient · 2 studies · 312 images · 154.2 MB". */

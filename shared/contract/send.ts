@@ -76,6 +76,13 @@ export interface SendPlan {
   duplicateCount: number;
 }
 
+/** What a finished job stored, by folder (`send.stored`): the files a later commitment request with deletion may delete. */
+export interface SendJobStored {
+  files: number;
+  bytes: number;
+  folders: SendPlanFolder[];
+}
+
 /** Where a job's storage commitment stands. */
 export type SendCommitState =
   /** The stores have not ended yet. */
@@ -242,6 +249,8 @@ export const sendChannels = {
   ),
   /** A job per study. */
   'send.studies': channel<SendJobStudy[]>()(object({ sendJobId: int(1) })),
+  /** What the job stored, by folder: named before a later commitment request deletes anything (`commit.requestForSendJob`). */
+  'send.stored': channel<SendJobStored>()(object({ sendJobId: int(1) })),
   'send.pause': channel<{ ok: boolean }>()(object({ sendJobId: int(1) })),
   'send.resume': channel<{ ok: boolean }>()(object({ sendJobId: int(1) })),
   'send.cancel': channel<{ ok: boolean }>()(object({ sendJobId: int(1) })),

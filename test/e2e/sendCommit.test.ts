@@ -12,15 +12,16 @@
  * after commit" starts the dialog with deletion on; the refused instance, re-sent from the
  * Commitment tab once the PACS accepts it, ends committed and deleted. A last run sends to a node
  * that is not listening: the job ends "failed" with the reason in words; once the node is up,
- * "Retry failed" stores everything and "Request storage commitment" on the finished job ends
- * committed, the files kept. The page must log no error and throw no exception throughout.
+ * "Retry failed" stores everything, and "Request storage commitment…" on the finished job, with
+ * deletion ticked and the files and folder it names confirmed, ends committed with the originals
+ * deleted and logged. The page must log no error and throw no exception throughout.
  *
  * COURIER_SCREENSHOTS=1 also writes docs/screenshots/send-dialog.png and commitment-tab.png (the
  * README's pictures); CI leaves them alone.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { test } from 'node:test';
@@ -424,10 +425,30 @@ test(
       try {
         await job.getByRole('button', { name: 'Retry failed' }).click();
         await job.and(page.locator('[data-outcome="done"]')).waitFor({ timeout: TIMEOUT });
-        await job.getByRole('button', { name: 'Request storage commitment' }).click();
+        // Asking now opens a panel: deletion off until ticked; Cancel asks nothing.
+        const ask = job.getByRole('button', { name: 'Request storage commitment…' });
+        await ask.click();
+        const panel = job.getByTestId('request-commitment');
+        assert.equal(await panel.getByLabel('Delete local files once the PACS has committed them').isChecked(), false);
+        await panel.getByRole('button', { name: 'Cancel' }).click();
+        await panel.waitFor({ state: 'detached' });
+        assert.equal(await job.getByTestId('job-commit').count(), 0);
+        // Ticking deletion names what may be deleted before anything is asked: 4 files, in the originals' folder.
+        await ask.click();
+        await panel.getByLabel('Delete local files once the PACS has committed them').check();
+        const bytes = study.reduce((n, f) => n + statSync(join(original, f.name)).size, 0);
+        const deletes = panel.getByTestId('request-commitment-deletes');
+        await deletes.filter({ hasText: `Delete 4 files (${Math.round(bytes / 1e3)} kB) once NOBODY has committed them? They are in: 4 files (${Math.round(bytes / 1e3)} kB) in ${original}.` }).waitFor();
+        await panel.getByRole('button', { name: 'Request, then delete committed files' }).click();
+        await panel.waitFor({ state: 'detached' });
         await job.getByTestId('job-commit').and(page.locator('[data-commit-state="done"]')).waitFor({ timeout: TIMEOUT });
-        await job.getByTestId('job-commit').filter({ hasText: /^Storage commitment done \(files kept\): .*4\/4 committed/ }).waitFor();
-        for (const [n, hash] of originals) assert.equal(sha256(join(original, n)), hash, `original ${n} changed`);
+        await job.getByTestId('job-commit').filter({ hasText: /^Storage commitment done \(committed files are deleted\): .*4\/4 committed · 4 deleted/ }).waitFor({ timeout: TIMEOUT });
+        // The disk: the originals the job sent are gone now, each logged; the PACS holds them all.
+        assert.deepEqual(list(original), []);
+        await page.getByRole('tab', { name: 'Commitment' }).click();
+        const audit = page.getByTestId('commit-audit');
+        if (!(await audit.evaluate((d) => (d as HTMLDetailsElement).open))) await audit.locator('summary').click();
+        for (const f of study) await audit.getByText(join(original, f.name)).waitFor({ timeout: TIMEOUT });
         assert.deepEqual(list(pacsDir), study.map((f) => `${f.sopInstanceUid}.dcm`).sort());
       } finally {
         await pacs.stop();

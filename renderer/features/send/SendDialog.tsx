@@ -8,7 +8,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { FileChoice, NodeRow, SendPlan } from '../../../shared/contract/index.ts';
 import { errorMessage, invoke } from '../../api/courier.ts';
 import { scopeOf, type LibrarySelection } from '../selection.ts';
-import { megabytes, planText } from '../selectionSummary.ts';
+import { foldersText, megabytes, planText } from '../selectionSummary.ts';
 import { plural } from '../../../shared/words.ts';
 import { Option } from '../Option.tsx';
 
@@ -23,11 +23,6 @@ export function candidateFolders(plan: SendPlan): string[] {
   const folders = new Set<string>();
   for (const d of plan.duplicates) for (const f of [d.chosen, ...d.alternatives]) folders.add(folderOf(f.path));
   return [...folders].sort();
-}
-
-/** "4 files (0.1 MB) in /a, 2 files (0.05 MB) in /b". */
-function foldersText(plan: SendPlan): string {
-  return plan.folders.map((f) => `${plural(f.files, 'file')} (${megabytes(f.bytes)}) in ${f.folder}`).join('; ');
 }
 
 interface Props {
@@ -226,7 +221,7 @@ export function SendDialog({ selection, onClose, onStarted }: Props) {
           {step === 'confirm-delete' && plan ? (
             <div className="confirm" role="alertdialog" aria-label="Confirm deletion" data-testid="confirm-delete">
               <p style={{ marginTop: 0 }}>
-                Delete {plural(plan.instances, 'file')} ({megabytes(plan.bytes)}) once {node?.name ?? 'the PACS'} has committed them? They are in: {foldersText(plan)}.
+                Delete {plural(plan.instances, 'file')} ({megabytes(plan.bytes)}) once {node?.name ?? 'the PACS'} has committed them? They are in: {foldersText(plan.folders)}.
                 {plan.duplicateCount ? ` The other copies of ${plural(plan.duplicateCount, 'image')} are not touched.` : ''}
               </p>
               <button

@@ -3,7 +3,8 @@
  * cancel, retry failed), then its storage commitment (requested → committed / failed / pending →
  * deleted), per study and per instance with failures first, each instance's DIMSE status, its
  * commitment word and what became of its local file; a finished job sent without commitment can
- * ask for it (the files kept). New sends start from the Send dialog.
+ * ask for it, keeping the files or deleting each once committed (RequestCommitment.tsx). New sends
+ * start from the Send dialog.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SendInstanceRow, SendJobRow, SendJobStudy, SendProgress } from '../../../shared/contract/index.ts';
@@ -15,6 +16,7 @@ import { CommitCountsView } from '../commit/CommitCounts.tsx';
 import { megabytes } from '../selectionSummary.ts';
 import { StackBar } from '../StackBar.tsx';
 import { latestOnly } from '../latest.ts';
+import { RequestCommitment } from './RequestCommitment.tsx';
 
 const hex = (s: number | null) => (s === null ? '' : `0x${s.toString(16).toUpperCase().padStart(4, '0')}`);
 function duration(s: number | null): string {
@@ -30,6 +32,9 @@ const COMMIT_STATE_TEXT = {
   done: 'done',
   failed: 'could not be requested',
 } as const;
+
+/** A finished job sent without commitment, that stored something: it can ask for commitment now. */
+const canRequest = (j: SendJobRow) => j.state === 'done' && !j.commit?.request && j.success + j.warning > 0;
 
 /** The send queue panel. */
 export default function SendPanel(props: {
@@ -50,6 +55,8 @@ export default function SendPanel(props: {
   const [jobsCall, rowsCall] = useMemo(() => [latestOnly(), latestOnly()], []);
   const [filter, setFilter] = useState<'' | 'queued' | 'success' | 'warning' | 'failed'>('');
   const [error, setError] = useState<string | null>(null);
+  /** The job whose "Request storage commitment" panel is open. */
+  const [asking, setAsking] = useState<number | null>(null);
 
   useEffect(() => setOpen(openJob), [openJob]);
   const fail = useCallback((e: unknown) => setError(errorMessage(e)), []);
@@ -149,12 +156,9 @@ export default function SendPanel(props: {
                   {j.state === 'running' || j.state === 'paused' || j.state === 'queued' ? (
                     <button onClick={() => void act(() => invoke('send.cancel', { sendJobId: j.id }))}>Cancel</button>
                   ) : null}
-                  {j.state === 'done' && !j.commit?.request && j.success + j.warning > 0 ? (
-                    <button
-                      title="Ask the node to commit what this job stored (PS3.4 Annex J); the local files are kept"
-                      onClick={() => void act(() => invoke('commit.requestForSendJob', { sendJobId: j.id, deleteAfterCommit: false }))}
-                    >
-                      Request storage commitment
+                  {canRequest(j) ? (
+                    <button title="Ask the node to commit what this job stored (PS3.4 Annex J)" aria-expanded={asking === j.id} onClick={() => setAsking(asking === j.id ? null : j.id)}>
+                      Request storage commitment…
                     </button>
                   ) : null}
                   {j.failed > 0 && j.state !== 'running' ? <button onClick={() => void act(() => invoke('send.retryFailed', { sendJobId: j.id }))}>Retry failed</button> : null}
@@ -171,6 +175,16 @@ export default function SendPanel(props: {
                   { value: sendingNow, tone: 'busy', label: 'sending' },
                 ]}
               />
+              {asking === j.id && canRequest(j) ? (
+                <RequestCommitment
+                  job={j}
+                  onCancel={() => setAsking(null)}
+                  onRequest={(deleteAfterCommit) => {
+                    setAsking(null);
+                    void act(() => invoke('commit.requestForSendJob', { sendJobId: j.id, deleteAfterCommit }));
+                  }}
+                />
+              ) : null}
               {j.error ? (
                 <div className="banner error small" data-testid="job-error">
                   {j.error}

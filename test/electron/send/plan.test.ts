@@ -114,6 +114,10 @@ test('SendWithDeletion_FromTheCopy_DeletesOnlyTheCopysCommittedFiles_TheOriginal
   // Per study, as the Send queue and the Commitment tab show it.
   const [sent] = await call<import('../../../shared/contract/send.ts').SendJobStudy[]>('send.studies', { sendJobId });
   assert.deepEqual([sent.StudyInstanceUID, sent.total, sent.stored, sent.commit?.committed, sent.commit?.deleted], [study.StudyInstanceUID, 3, 3, 3, 3]);
+  // What it stored, by folder (what "Request storage commitment…" names before deleting anything).
+  const stored = await call<import('../../../shared/contract/send.ts').SendJobStored>('send.stored', { sendJobId });
+  const bytes = before.reduce((n, b) => n + b.length, 0);
+  assert.deepEqual(stored, { files: 3, bytes, folders: [{ folder: copy, files: 3, bytes }] });
   const [committed] = await call<import('../../../shared/contract/commit.ts').CommitStudySummary[]>('commit.studies', { transactionId: job.commit!.transactionIds[0] });
   assert.deepEqual([committed.StudyInstanceUID, committed.counts.total, committed.counts.committed, committed.counts.deleted], [study.StudyInstanceUID, 3, 3, 3]);
   // The library still holds the study, now in the originals only.
