@@ -13,7 +13,7 @@
  *
  * At deletion (`sameUidProblem`), across jobs: a committed file is kept when the library holds a
  * file of its UID with other content (files.content_key), or when any send job stored a file under
- * its UID at the same node (host and port) that is not provably the same bytes — the same stamp, or
+ * its UID at the same node (same AE title, or same port and host) that is not provably the same bytes — the same stamp, or
  * a SHA-256 proved by a commitment request or a deletion, or the file itself, hashed now while it
  * still matches its stamp. Otherwise which content the PACS holds is unknown, and the file stays.
  */

@@ -139,6 +139,13 @@ const REJECTED_LOG_MS = 1000;
 const REJECTED_LOG_ROWS = 200;
 
 /** Counts with nothing in them. */
+/** The names one host goes by as typed in a node: the loopback's three, else the name as it is (no DNS lookup). */
+const LOOPBACK = ['localhost', '127.0.0.1', '::1', '[::1]'];
+function hostNames(host: string): string[] {
+  const h = host.trim().toLowerCase();
+  return LOOPBACK.includes(h) ? LOOPBACK : [host, h];
+}
+
 export const emptyCounts = (): CommitCounts => ({ total: 0, pending: 0, committed: 0, failed: 0, timedOut: 0, deleted: 0, kept: 0 });
 
 /** Adds one instance's commitment state (and what happened to its file) to `c`. */
@@ -202,7 +209,8 @@ export class CommitStore {
            coalesce((SELECT d.sha256 FROM commit_instances c JOIN commit_deletions d ON d.commit_instance_id = c.id WHERE c.send_instance_id = si.id LIMIT 1),
                     (SELECT c.sha256 FROM commit_instances c WHERE c.send_instance_id = si.id AND c.sha256 NOT IN ('', 'unreadable') LIMIT 1)) AS sha256
          FROM send_instances si JOIN send_jobs j ON j.id = si.job_id
-         WHERE si.SOPInstanceUID = ? AND si.state IN ('success', 'warning') AND j.host = ? AND j.port = ? AND si.id IS NOT ? LIMIT 100`,
+         WHERE si.SOPInstanceUID = ? AND si.state IN ('success', 'warning') AND si.id IS NOT ?
+           AND (j.ae_title = ? OR (j.port = ? AND j.host IN (SELECT value FROM json_each(?)))) LIMIT 100`,
       ),
       libraryCopies: db.prepare(
         `SELECT f.path, f.content_key AS contentKey FROM instances i JOIN files f ON f.instance_id = i.id
@@ -478,11 +486,12 @@ export class CommitStore {
   }
 
   /**
-   * Other files stored under `SOPInstanceUID` at `node` (host and port) by any send job, with what
-   * proves their bytes: not `sendInstanceId` itself. At most 100 (a UID is rarely sent more often).
+   * Other files stored under `SOPInstanceUID` at `node` by any send job, with what proves their
+   * bytes: not `sendInstanceId` itself. The node is matched by its AE title, or by port and host
+   * (localhost, 127.0.0.1 and ::1 being one), so one PACS reached under two names is still one. At most 100 (a UID is rarely sent more often).
    */
-  sentUnderUid(SOPInstanceUID: string, node: { host: string; port: number }, sendInstanceId: number | null): SentFile[] {
-    return this.stmt.sentUnderUid.all(SOPInstanceUID, node.host, node.port, sendInstanceId) as unknown as SentFile[];
+  sentUnderUid(SOPInstanceUID: string, node: { aeTitle: string; host: string; port: number }, sendInstanceId: number | null): SentFile[] {
+    return this.stmt.sentUnderUid.all(SOPInstanceUID, sendInstanceId, node.aeTitle, node.port, JSON.stringify(hostNames(node.host))) as unknown as SentFile[];
   }
 
   /** Files of the library holding `SOPInstanceUID`, other than `path`, with their content keys (library/summary.ts). */

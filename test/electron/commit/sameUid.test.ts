@@ -15,6 +15,8 @@ import { spawnPacs } from '../pacs/cli.ts';
 import { makeStudy, settle } from './study.ts';
 import { createServices } from '../../../electron/services.ts';
 import { appWithPacs } from '../workflow/app.ts';
+import { startPacs } from '../../../electron/pacs/pacs.ts';
+import type { SendDestination } from '../../../electron/store/send.ts';
 
 interface SendJson {
   instances: { path: string; sopInstanceUid: string; commit: string; deleted: boolean; kept?: string; transactionUid?: string }[];
@@ -78,15 +80,15 @@ async function appWithStudy(t: import('node:test').TestContext, n: number) {
   const { dir, services, dest } = await appWithPacs(t);
   const study = join(dir, 'study');
   const files = makeStudy(study, n);
-  /** Sends `paths` (with commitment and deletion when `commit`) and waits until it all settled. */
-  const send = async (paths: string[], commit: boolean) => {
-    const jobId = services.send.queueFiles(dest, 'COURIER', 'test', paths.map((path) => ({ path })), commit ? { request: true, deleteAfterCommit: true, timeoutMs: 8000, attempts: 1 } : undefined);
+  /** Sends `paths` (with commitment and deletion when `commit`) to `to` and waits until it all settled. */
+  const send = async (paths: string[], commit: boolean, to: SendDestination = dest) => {
+    const jobId = services.send.queueFiles(to, 'COURIER', 'test', paths.map((path) => ({ path })), commit ? { request: true, deleteAfterCommit: true, timeoutMs: 8000, attempts: 1 } : undefined);
     services.send.start(jobId);
     await services.send.wait(jobId);
     await services.workflow.settled(jobId);
     return jobId;
   };
-  return { services, study, files, send };
+  return { dir, services, study, files, send, dest };
 }
 
 test('RequestForJob_IdenticalCopyTouchedAfterTheSend_BothKept_TheSentBytesAreUnknown', async (t) => {
@@ -127,4 +129,26 @@ test('NodeEarlierSentThisFile_ChangedSince_OrReadMomentsAfterAWrite_Kept; SameBy
   );
   assert.ok(existsSync(files[0].path) && existsSync(files[2].path));
   assert.ok(!existsSync(files[1].path), 'the file sent twice unchanged is deleted');
+});
+
+test('NodeReachedUnderAnotherName_OrItsAeTitleAtAnotherPort_EarlierSendOfOtherContentCounts_FileKept', async (t) => {
+  const { dir, services, files, send, dest } = await appWithStudy(t, 2);
+  // The same PACS called "localhost" instead of 127.0.0.1; and another port answering as the same AE title.
+  await send([files[0].path], false, { ...dest, host: 'localhost' });
+  const twin = await startPacs({ port: 0, aeTitle: dest.aeTitle, dir: join(dir, 'twin'), delivery: 'same', delayMs: 0, fail: new Map() });
+  t.after(() => twin.close());
+  await send([files[1].path], false, { ...dest, port: twin.port });
+  for (const f of files) changeDescription(f.path, 'REWRITTEN');
+  settle(files.map((f) => f.path));
+  const jobId = await send(files.map((f) => f.path), true);
+  const rows = services.commit.store.instanceRows(services.send.store.job(jobId)!.commit!.transactionIds[0]);
+  const unknown = `PACS was sent this file before, and the bytes sent then cannot be proved to be these (it has changed since), so which content PACS holds is unknown`;
+  assert.deepEqual(
+    rows.map((r) => [r.state, r.deleted, r.keptReason]),
+    [
+      ['committed', false, unknown],
+      ['committed', false, unknown],
+    ],
+  );
+  assert.ok(files.every((f) => existsSync(f.path)));
 });
