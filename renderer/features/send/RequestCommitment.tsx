@@ -28,7 +28,7 @@ export function RequestCommitment({ job, onRequest, onCancel }: { job: SendJobRo
   }, [deleteAfterCommit, stored, job.id]);
 
   return (
-    <div className="confirm" role="dialog" aria-label={`Request storage commitment for job ${job.id}`} data-testid="request-commitment" style={{ marginTop: 4 }}>
+    <div className={deleteAfterCommit ? 'confirm' : 'ask'} role="dialog" aria-label={`Request storage commitment for job ${job.id}`} data-testid="request-commitment" style={{ marginTop: 4 }}>
       <p style={{ marginTop: 0 }}>
         Ask {job.aeTitle} to commit the {plural(job.success + job.warning, 'image')} this job stored. Each image then shows committed or failed, with the reason.
       </p>
@@ -45,7 +45,7 @@ export function RequestCommitment({ job, onRequest, onCancel }: { job: SendJobRo
       ) : null}
       {error ? <div className="banner error small">{error}</div> : null}
       <div style={{ display: 'flex', gap: 8 }}>
-        <button className="primary" disabled={deleteAfterCommit && !stored} onClick={() => onRequest(deleteAfterCommit)}>
+        <button className={deleteAfterCommit ? 'danger' : 'primary'} disabled={deleteAfterCommit && !stored} onClick={() => onRequest(deleteAfterCommit)}>
           {deleteAfterCommit ? 'Request, then delete committed files' : 'Request, keep the files'}
         </button>
         <button onClick={onCancel}>Cancel</button>
