@@ -139,10 +139,20 @@ export interface ViewportState {
 }
 
 /** Starts the server (optionally indexing `open`; `args` go to `courier serve`), launches Chromium and opens the printed URL. */
-export async function openApp(opts: { open?: string; viewport?: { width: number; height: number }; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<App> {
+export async function openApp(
+  opts: {
+    open?: string;
+    viewport?: { width: number; height: number };
+    env?: NodeJS.ProcessEnv;
+    args?: string[];
+    /** Runs once the server is up (with `open`: indexed) and before the page loads, e.g. to change files behind the library's back. */
+    beforePage?: (serve: Serve) => void | Promise<void>;
+  } = {},
+): Promise<App> {
   const serve = await startServe({ open: opts.open, env: opts.env, args: opts.args });
   let chromiumHandle: Awaited<ReturnType<typeof launchChromium>> | null = null;
   try {
+    await opts.beforePage?.(serve);
     chromiumHandle = await launchChromium();
     const context = await chromiumHandle.browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
     const page = await context.newPage();

@@ -2,13 +2,16 @@
  * The viewer driven like a user would: open a folder by path, pick series, scroll by wheel, keys
  * and scrollbar, drag window/level, presets and view tools, cine, layouts with a dragged series,
  * a length measurement, the tag browser (search, sequences, a non-image object). No page errors.
+ * A library file replaced after indexing (nested too deeply, a symbolic link that loops) says why.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateCtSeries } from '../fixtures/generate.ts';
-import { PYDICOM_TEST_FILES, tempDir } from '../helpers.ts';
+import { encodePart10, nestedSequences } from '../fixtures/dicomWriter.ts';
+import { PYDICOM_TEST_FILES, python, ROOT, tempDir } from '../helpers.ts';
+import { EXPLICIT_LE } from '../../shared/dicom/transferSyntax.ts';
 import { openApp } from './harness.ts';
 
 test('browse, scroll, window, measure and read tags', async (t) => {
@@ -165,5 +168,50 @@ test('the pydicom test folder opens by path: errors counted, filter, a series on
   await page.locator('[data-testid="series-row"][data-modality="CT"] .series-open').first().click();
   const vp = await app.waitForImage();
   assert.equal(vp.state, 'shown');
+  assert.deepEqual(app.pageErrors, []);
+});
+
+test('a library file replaced after indexing says why in the viewer: sequences nested too deeply, a symbolic link that loops', async (t) => {
+  const folder = tempDir();
+  const scratch = tempDir();
+  t.after(() => {
+    folder.cleanup();
+    scratch.cleanup();
+  });
+  // Three instances of their own (pydicom writes them, each series described by its file name).
+  const names = ['sound.dcm', 'nested.dcm', 'loop.dcm'];
+  for (const name of names) copyFileSync(join(PYDICOM_TEST_FILES, 'CT_small.dcm'), join(scratch.path, name));
+  python([join(ROOT, 'test/e2e/pixels.py'), 'uniquify', folder.path, ...names.map((n) => join(scratch.path, n))]);
+  const nested = join(folder.path, 'nested.dcm');
+  const loop = join(folder.path, 'loop.dcm');
+  const app = await openApp({
+    open: folder.path,
+    // Indexed as sound files; then, before the page reads anything, replaced: 20,000 nested sequences (dicom-parser's
+    // recursive reader would overflow the stack), and a symbolic link that loops.
+    beforePage: () => {
+      writeFileSync(nested, Buffer.concat([encodePart10('1.2.840.10008.5.1.4.1.1.2', '1.2.3.4', [], EXPLICIT_LE), nestedSequences(20_000, true)]));
+      rmSync(loop);
+      symlinkSync(`${loop}2`, loop);
+      symlinkSync(loop, `${loop}2`);
+    },
+  });
+  t.after(() => app.close());
+  const { page } = app;
+  const open = (name: string) => page.getByTestId('series-row').filter({ hasText: name }).locator('.series-open').click();
+  const error = page.getByTestId('viewport-error');
+  const canvas = page.locator('[data-testid="viewport"] canvas');
+
+  await open('sound.dcm');
+  assert.equal((await app.waitForImage()).state, 'shown');
+  await open('nested.dcm');
+  await error.filter({ hasText: /Sequences in the file are nested more than 64 levels deep: it is not read/ }).waitFor();
+  assert.equal(await canvas.isVisible(), false, 'no image stays on screen under the error');
+  await open('loop.dcm');
+  await error.filter({ hasText: /is no longer readable: it is a symbolic link that loops/ }).waitFor();
+  assert.equal(await canvas.isVisible(), false);
+  // And back to a sound one: the error goes, the image comes.
+  await open('sound.dcm');
+  assert.equal((await app.waitForImage()).state, 'shown');
+  assert.equal(await error.count(), 0);
   assert.deepEqual(app.pageErrors, []);
 });
