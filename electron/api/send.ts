@@ -47,6 +47,10 @@ export function sendHandlers(
     },
     'send.remove': ({ sendJobId }) => {
       known(sendJobId);
+      const commit = send.store.job(sendJobId)?.commit;
+      if (commit?.state === 'requesting' || commit?.state === 'pending') {
+        throw new CourierError('CONFLICT', 'Storage commitment of this job is still being asked for (its files are deleted as they are committed): remove it once the PACS has reported');
+      }
       return { removed: send.store.remove(sendJobId) };
     },
   };

@@ -218,6 +218,10 @@ export class SendService {
   /** Puts failed instances back in the queue and starts the job. */
   retryFailed(sendJobId: number, opts: RunOptions = {}): number {
     if (this.running.has(sendJobId)) throw new CourierError('CONFLICT', 'The job is running; pause it first or wait until it ends');
+    const commit = this.store.job(sendJobId)?.commit;
+    if (commit?.state === 'requesting' || commit?.state === 'pending') {
+      throw new CourierError('CONFLICT', "The job's storage commitment is still being asked for: retry the failed images once the PACS has reported (or the wait has ended)");
+    }
     const n = this.store.requeueFailed(sendJobId);
     if (n) this.start(sendJobId, opts);
     return n;

@@ -224,14 +224,19 @@ export class SendStore {
     ).map((r) => r.id);
   }
 
-  /** The stored instances of a job (success or warning), with what identified the bytes sent, for a commitment request. */
-  stored(jobId: number): { id: number; path: string; size: number; SOPInstanceUID: string; SOPClassUID: string; stamp: string | null }[] {
+  /**
+   * The stored instances of a job (success or warning), with what identified the bytes sent, for a
+   * commitment request. `notRequested`: only those no commitment transaction names yet (what a
+   * retry stored since, or all of them before the first request).
+   */
+  stored(jobId: number, opts: { notRequested?: boolean } = {}): { id: number; path: string; size: number; SOPInstanceUID: string; SOPClassUID: string; stamp: string | null }[] {
     return this.db
       .prepare(
-        `SELECT id, path, size, SOPInstanceUID, SOPClassUID, sent_stamp AS stamp FROM send_instances
-         WHERE job_id = ? AND state IN ('success', 'warning') AND SOPInstanceUID IS NOT NULL AND SOPClassUID IS NOT NULL ORDER BY id`,
+        `SELECT id, path, size, SOPInstanceUID, SOPClassUID, sent_stamp AS stamp FROM send_instances si
+         WHERE job_id = ? AND state IN ('success', 'warning') AND SOPInstanceUID IS NOT NULL AND SOPClassUID IS NOT NULL
+           AND (? = 0 OR NOT EXISTS (SELECT 1 FROM commit_instances c WHERE c.send_instance_id = si.id)) ORDER BY id`,
       )
-      .all(jobId) as unknown as { id: number; path: string; size: number; SOPInstanceUID: string; SOPClassUID: string; stamp: string | null }[];
+      .all(jobId, opts.notRequested ? 1 : 0) as unknown as { id: number; path: string; size: number; SOPInstanceUID: string; SOPClassUID: string; stamp: string | null }[];
   }
 
   /**
@@ -258,9 +263,9 @@ export class SendStore {
     return r ? this.withCounts(r) : null;
   }
 
-  /** The most recent jobs first. */
+  /** The most recent jobs first (not those removed from the list). */
   jobs(limit = 100): SendJobRow[] {
-    return (this.db.prepare('SELECT * FROM send_jobs ORDER BY id DESC LIMIT ?').all(limit) as unknown as JobDbRow[]).map((r) => this.withCounts(r));
+    return (this.db.prepare('SELECT * FROM send_jobs WHERE removed_at IS NULL ORDER BY id DESC LIMIT ?').all(limit) as unknown as JobDbRow[]).map((r) => this.withCounts(r));
   }
 
   private withCounts(r: JobDbRow): SendJobRow {
@@ -482,9 +487,14 @@ export class SendStore {
 
   /** Puts a job's failed instances back in the queue; returns how many. */
   requeueFailed(jobId: number): number {
-    return Number(
-      this.db.prepare(`UPDATE send_instances SET state = 'queued', status = NULL, message = NULL, updated_at = ? WHERE job_id = ? AND state = 'failed'`).run(now(), jobId).changes,
-    );
+    return transaction(this.db, () => {
+      const n = Number(
+        this.db.prepare(`UPDATE send_instances SET state = 'queued', status = NULL, message = NULL, updated_at = ? WHERE job_id = ? AND state = 'failed'`).run(now(), jobId).changes,
+      );
+      // A job that asks for commitment asks again for what the retry stores, once its stores end (workflow/sendCommit.ts).
+      if (n) this.db.prepare(`UPDATE send_jobs SET commit_state = 'waiting', commit_message = NULL WHERE id = ? AND commit_request = 1`).run(jobId);
+      return n;
+    });
   }
 
   /** Jobs that were running or waiting when the app last stopped (to resume). */
@@ -492,9 +502,23 @@ export class SendStore {
     return (this.db.prepare(`SELECT id FROM send_jobs WHERE state IN ('queued', 'running') ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
   }
 
-  /** Removes a job that is not running, with its instances. */
+  /**
+   * Takes a job off the list: one that is not running and whose commitment is not being asked for.
+   * Its rows stay (hidden): what it stored where still counts when a file of the same SOP Instance UID
+   * is to be deleted (commit/sameUid.ts), its transactions keep pointing at it, and its id is never
+   * given to a new job (a reused id showed the old job's commitment under the new one).
+   */
   remove(jobId: number): boolean {
-    return Number(this.db.prepare(`DELETE FROM send_jobs WHERE id = ? AND state <> 'running'`).run(jobId).changes) > 0;
+    return (
+      Number(
+        this.db
+          .prepare(
+            `UPDATE send_jobs SET removed_at = ? WHERE id = ? AND removed_at IS NULL AND state <> 'running'
+               AND NOT (commit_request = 1 AND commit_state IN ('requesting', 'pending'))`,
+          )
+          .run(now(), jobId).changes,
+      ) > 0
+    );
   }
 }
 

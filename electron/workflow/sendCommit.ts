@@ -89,17 +89,18 @@ export class SendCommitWorkflow {
     const job = this.send.store.job(jobId);
     const commitment = this.send.store.commitment(jobId);
     if (!job || !commitment) return [];
-    // Recorded before: a crash after the transactions were created must not ask twice.
-    const existing = this.send.store.transactionIds(jobId);
-    if (existing.length && !fresh) {
+    // Each stored instance is asked about once: a crash after the transactions were recorded must not
+    // ask again, and "Retry failed" asks only about what the retry stored (the rest is in `existing`).
+    const existing = fresh ? [] : this.send.store.transactionIds(jobId);
+    const stored = this.send.store.stored(jobId, { notRequested: !fresh });
+    if (existing.length && !stored.length) {
       this.setState(jobId, 'pending');
       return existing;
     }
-    if (job.state === 'cancelled') {
+    if (job.state === 'cancelled' && !existing.length) {
       this.setState(jobId, 'failed', 'the send was cancelled, so commitment was not requested (ask for it from the Commitment tab)');
       return [];
     }
-    const stored = this.send.store.stored(jobId);
     if (!stored.length) {
       this.setState(jobId, 'failed', job.error ? `nothing was stored, so nothing can be committed: ${job.error}` : 'nothing was stored, so nothing can be committed');
       return [];
@@ -130,7 +131,7 @@ export class SendCommitWorkflow {
       maxAttempts: commitment.attempts,
     });
     this.setState(jobId, 'pending');
-    return txns.map((t) => t.id);
+    return [...existing, ...txns.map((t) => t.id)];
   }
 
   private setState(jobId: number, state: 'requesting' | 'pending' | 'done' | 'failed', message: string | null = null): void {

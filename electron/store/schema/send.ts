@@ -112,4 +112,12 @@ export const sendMigrations: Migration[] = [
       CREATE INDEX send_instances_sop ON send_instances(SOPInstanceUID);
     `,
   },
+  {
+    id: '2026-12-08-send-jobs-removed',
+    sql: `
+      -- a job taken off the list is hidden, never deleted: its id is not reused, and what it stored
+      -- still counts before a file of the same SOP Instance UID is deleted (commit/sameUid.ts)
+      ALTER TABLE send_jobs ADD COLUMN removed_at TEXT;
+    `,
+  },
 ];

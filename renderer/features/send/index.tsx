@@ -33,6 +33,9 @@ const COMMIT_STATE_TEXT = {
   failed: 'could not be requested',
 } as const;
 
+/** The job's storage commitment is being asked for: its files may still be deleted, so it stays on the list. */
+const commitAsked = (j: SendJobRow) => j.commit?.state === 'requesting' || j.commit?.state === 'pending';
+
 /** A finished job sent without commitment, that stored something: it can ask for commitment now. */
 const canRequest = (j: SendJobRow) => j.state === 'done' && !j.commit?.request && j.success + j.warning > 0;
 
@@ -161,8 +164,27 @@ export default function SendPanel(props: {
                       Request storage commitment…
                     </button>
                   ) : null}
-                  {j.failed > 0 && j.state !== 'running' ? <button onClick={() => void act(() => invoke('send.retryFailed', { sendJobId: j.id }))}>Retry failed</button> : null}
-                  {j.state !== 'running' ? <button onClick={() => void act(() => invoke('send.remove', { sendJobId: j.id }))}>Remove</button> : null}
+                  {j.failed > 0 && j.state !== 'running' ? (
+                    <button
+                      disabled={commitAsked(j)}
+                      title={commitAsked(j) ? 'Once the PACS has reported on what this job stored' : j.commit?.request ? 'Sends the failed images again, then asks the PACS to commit them' : undefined}
+                      onClick={() => void act(() => invoke('send.retryFailed', { sendJobId: j.id }))}
+                    >
+                      Retry failed
+                    </button>
+                  ) : null}
+                  {j.state !== 'running' && !commitAsked(j) ? (
+                    <button
+                      onClick={() =>
+                        void act(async () => {
+                          await invoke('send.remove', { sendJobId: j.id });
+                          if (open === j.id) setOpen(null);
+                        })
+                      }
+                    >
+                      Remove
+                    </button>
+                  ) : null}
                 </span>
               </div>
               <StackBar
