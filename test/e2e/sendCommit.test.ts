@@ -450,6 +450,14 @@ test(
         if (!(await audit.evaluate((d) => (d as HTMLDetailsElement).open))) await audit.locator('summary').click();
         for (const f of study) await audit.getByText(join(original, f.name)).waitFor({ timeout: TIMEOUT });
         assert.deepEqual(list(pacsDir), study.map((f) => `${f.sopInstanceUid}.dcm`).sort());
+        // Its commitment settled, the job can be taken off the list (and only then: Remove is not offered while it is asked for).
+        await page.getByRole('tab', { name: 'Send queue' }).click();
+        const id = await job.getAttribute('data-job-id');
+        const jobs = await page.getByTestId('send-job').count();
+        await page.locator(`[data-testid="send-job"][data-job-id="${id}"]`).getByRole('button', { name: 'Remove' }).click();
+        await page.locator(`[data-testid="send-job"][data-job-id="${id}"]`).waitFor({ state: 'detached' });
+        assert.equal(await page.getByTestId('send-job').count(), jobs - 1);
+        assert.equal(await page.locator('.panel.send .banner.error').count(), 0);
       } finally {
         await pacs.stop();
       }
