@@ -2,10 +2,11 @@
  * The library panel in Chromium, driven as a person drives it: open a folder by path, then read what
  * indexing could not take (each file with its reason), open the Unfiled group of files without a
  * Study Instance UID and see its image, and see that a study and an instance are claimed twice
- * (another patient; another content), with which file holds which.
+ * (another patient; another content), with which file holds which. A selected patient whose files
+ * are all gone (deleted after a commitment, say) leaves the selection, not a "hidden by the filter" notice.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PYDICOM_TEST_FILES, python, tempDir } from '../helpers.ts';
@@ -78,4 +79,40 @@ print('null')`,
   assert.deepEqual(Object.values(byVersion).sort(), ['1', '2'], 'two contents, told apart');
   assert.deepEqual(app.pageErrors, []);
   assert.deepEqual(app.consoleErrors, []);
+});
+
+test('a selected patient whose files are all gone leaves the selection; one the filter hides stays', async (t) => {
+  const folder = tempDir();
+  t.after(folder.cleanup);
+  mkdirSync(join(folder.path, 'gone'));
+  copyFileSync(CT, join(folder.path, 'ct.dcm'));
+  python([
+    '-c',
+    `import pydicom
+ds = pydicom.dcmread(${JSON.stringify(CT)})
+ds.PatientID, ds.PatientName = 'GONE-1', 'Gone^Patient'
+ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID = '1.2.826.0.1.3680043.8.498.91', '1.2.826.0.1.3680043.8.498.92', '1.2.826.0.1.3680043.8.498.93'
+ds.save_as(${JSON.stringify(join(folder.path, 'gone', 'ct.dcm'))})
+print('null')`,
+  ]);
+  const app = await openApp({ open: folder.path });
+  t.after(() => app.close());
+  const { page } = app;
+  const summary = page.getByTestId('selection-summary');
+  await page.getByRole('checkbox', { name: /^Select patient Gone, Patient/ }).check();
+  await page.getByRole('checkbox', { name: /^Select patient CompressedSamples/ }).check();
+  await summary.filter({ hasText: /^Selected: 2 patients · 2 studies · 2 images/ }).waitFor();
+  // Hidden by the filter: still selected, and said so.
+  await page.getByTestId('library-filter').fill('CompressedSamples');
+  await page.getByTestId('selection-hidden').filter({ hasText: '1 selected patient is hidden by the filter' }).waitFor();
+  await page.getByTestId('library-filter').fill('');
+  await page.getByTestId('selection-hidden').waitFor({ state: 'detached' });
+  // Its files deleted, and the folder read again: the patient leaves the library and the selection.
+  rmSync(join(folder.path, 'gone'), { recursive: true });
+  await page.getByTestId('open-path').fill(folder.path);
+  await page.getByTestId('open-button').click();
+  await page.getByRole('checkbox', { name: /^Select patient Gone, Patient/ }).waitFor({ state: 'detached' });
+  await summary.filter({ hasText: /^Selected: 1 patient · 1 study · 1 image/ }).waitFor();
+  assert.equal(await page.getByTestId('selection-hidden').count(), 0);
+  assert.deepEqual(app.pageErrors, []);
 });

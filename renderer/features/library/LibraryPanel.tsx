@@ -8,6 +8,7 @@ import type { PatientRow, SeriesRow, StudyRow } from '../../../shared/contract/i
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
 import { EMPTY_SELECTION, isEmptySelection, patientsTouched, tickState, toggle as toggleTick, withoutPatients, type LibrarySelection, type TreeChildren, type TreeNode } from '../selection.ts';
 import { formatDate, formatName } from '../format.ts';
+import { plural } from '../../../shared/words.ts';
 import { Conflicts } from './Conflicts.tsx';
 import { SeriesThumbnail } from './SeriesThumbnail.tsx';
 
@@ -61,6 +62,8 @@ export function pathFromDrop(data: DataTransfer): string | null {
 export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries, selectionSummary, selectionActions }: Props) {
   const [filter, setFilter] = useState('');
   const [patients, setPatients] = useState<PatientRow[]>([]);
+  /** The filter `patients` was loaded with ('': the whole library; null: not loaded yet). */
+  const [patientsFilter, setPatientsFilter] = useState<string | null>(null);
   const [studies, setStudies] = useState<Map<number, StudyRow[]>>(new Map());
   const [series, setSeries] = useState<Map<number, SeriesRow[]>>(new Map());
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
@@ -98,6 +101,7 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
         }
         if (!live) return;
         setPatients(rows);
+        setPatientsFilter(filter);
         setStudies(st);
         setSeries(se);
         setExpanded(open);
@@ -173,6 +177,14 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
     [studies, series],
   );
   const tick = (node: TreeNode, on: boolean) => onSelectionChange(toggleTick(selection, node, on, children));
+  // A selected patient the library no longer holds (every file deleted, e.g. after a commitment) is no longer selected:
+  // known only from an unfiltered list, so one the filter merely hides stays selected.
+  useEffect(() => {
+    if (filter || patientsFilter !== '') return;
+    const held = new Set(patients.map((p) => p.id));
+    const gone = [...patientsTouched(selection)].filter((id) => !held.has(id));
+    if (gone.length) onSelectionChange(withoutPatients(selection, gone));
+  }, [patients, patientsFilter, filter, selection, onSelectionChange]);
   // Selected patients the filter hides are still selected: say so, never send them silently.
   const hidden = useMemo(() => {
     const shown = new Set(patients.map((p) => p.id));
@@ -267,7 +279,7 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
                     )}
                     <span className="meta">
                       {s.unfiled ? 'no Study Instance UID · not sent or exported · ' : `${s.modalities} ${s.StudyDescription} · `}
-                      {s.seriesCount} series, {s.instanceCount} images
+                      {plural(s.seriesCount, 'series', 'series')}, {plural(s.instanceCount, 'object')}
                     </span>
                   </div>
                   {(s.otherPatients > 0 || s.contentConflicts > 0) && (
@@ -309,7 +321,7 @@ export function LibraryPanel({ host, selection, onSelectionChange, onOpenSeries,
                               {se.SeriesNumber ?? ''} {se.Modality} {se.SeriesDescription}
                             </span>
                             <span className="meta">
-                              {se.instanceCount} object{se.instanceCount === 1 ? '' : 's'}
+                              {plural(se.instanceCount, 'object')}
                             </span>
                             {se.contentConflicts > 0 && (
                               <span className="badge warn" data-testid="series-content-conflict">
