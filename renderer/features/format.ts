@@ -4,7 +4,8 @@
 
 /** "20040119" → "2004-01-19"; anything else unchanged. */
 export function formatDate(da: string | undefined): string {
-  const m = /^(\d{4})(\d{2})(\d{2})$/.exec((da ?? '').trim());
+  // YYYYMMDD (PS3.5 §6.2 DA), or the YYYY.MM.DD of ACR-NEMA files that older objects still carry.
+  const m = /^(\d{4})\.?(\d{2})\.?(\d{2})$/.exec((da ?? '').trim());
   return m ? `${m[1]}-${m[2]}-${m[3]}` : (da ?? '').trim();
 }
 

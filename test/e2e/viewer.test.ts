@@ -2,7 +2,8 @@
  * The viewer driven like a user would: open a folder by path, pick series, scroll by wheel, keys
  * and scrollbar, drag window/level, presets and view tools, cine, layouts with a dragged series,
  * a length measurement, the tag browser (search, sequences, a non-image object). No page errors.
- * A library file replaced after indexing (nested too deeply, a symbolic link that loops) says why.
+ * A library file replaced after indexing (nested too deeply, a symbolic link that loops) says why;
+ * files deleted while their series is open leave its stack.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -213,5 +214,50 @@ test('a library file replaced after indexing says why in the viewer: sequences n
   await open('sound.dcm');
   assert.equal((await app.waitForImage()).state, 'shown');
   assert.equal(await error.count(), 0);
+  assert.deepEqual(app.pageErrors, []);
+});
+
+test('the viewer follows the library: images whose files are gone leave the stack; a series with none left says so', async (t) => {
+  const folder = tempDir();
+  t.after(folder.cleanup);
+  // Series "three" (3 instances) and series "lonely" (1), written by pydicom.
+  python([
+    '-c',
+    `import pydicom, os
+from pydicom.uid import generate_uid
+for name, n in (('three', 3), ('lonely', 1)):
+    series = generate_uid()
+    for i in range(n):
+        ds = pydicom.dcmread(${JSON.stringify(join(PYDICOM_TEST_FILES, 'CT_small.dcm'))})
+        ds.SeriesInstanceUID, ds.SeriesDescription, ds.InstanceNumber = series, name, i + 1
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.save_as(os.path.join(${JSON.stringify(folder.path)}, '%s%d.dcm' % (name, i + 1)))
+print('null')`,
+  ]);
+  const app = await openApp({ open: folder.path });
+  t.after(() => app.close());
+  const { page } = app;
+  const viewport = page.getByTestId('viewport').first();
+  const open = (name: string) => page.getByTestId('series-row').filter({ hasText: name }).locator('.series-open').click();
+  const reindex = async () => {
+    await page.getByTestId('open-path').fill(folder.path);
+    await page.getByTestId('open-button').click();
+  };
+  await open('three');
+  await page.waitForFunction(() => document.querySelector('[data-testid="viewport"]')?.getAttribute('data-count') === '3');
+  assert.equal((await app.waitForImage()).state, 'shown');
+  // Two of its files deleted, and the folder read again: the stack holds the one left, and shows it.
+  rmSync(join(folder.path, 'three2.dcm'));
+  rmSync(join(folder.path, 'three3.dcm'));
+  await reindex();
+  await page.waitForFunction(() => document.querySelector('[data-testid="viewport"]')?.getAttribute('data-count') === '1');
+  assert.equal(await viewport.getAttribute('data-state'), 'shown');
+  // A series whose every file is gone says so, with no image left under the words.
+  await open('lonely');
+  await page.waitForFunction(() => document.querySelector('[data-testid="viewport"]')?.getAttribute('data-count') === '1' && document.querySelector('[data-testid="viewport"]')?.getAttribute('data-state') === 'shown');
+  rmSync(join(folder.path, 'lonely1.dcm'));
+  await reindex();
+  await page.getByTestId('viewport-error').filter({ hasText: 'the files of this series are no longer in the library (deleted or moved)' }).waitFor();
+  assert.equal(await page.locator('[data-testid="viewport"] canvas').isVisible(), false);
   assert.deepEqual(app.pageErrors, []);
 });

@@ -5,6 +5,7 @@
  * `commit.changed` events; Re-request and Re-send for what is not committed (the detail follows
  * the new transaction); and the deletion audit log, also live.
  */
+import { formatName } from '../format.ts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CommitDeletionRow, CommitInstanceRow, CommitStudySummary, CommitTransactionRow, ResponseOf } from '../../../shared/contract/index.ts';
 import { courier, errorMessage, invoke } from '../../api/courier.ts';
@@ -218,7 +219,7 @@ export default function CommitPanel({ initialTransaction = null }: { initialTran
               <tbody>
                 {rows?.studies.map((s) => (
                   <tr key={s.StudyInstanceUID ?? 'unknown'} className={s.counts.failed + s.counts.timedOut ? 'row-fail' : undefined}>
-                    <td>{s.PatientName ?? '—'}</td>
+                    <td>{s.PatientName ? formatName(s.PatientName) : '—'}</td>
                     <td title={s.StudyInstanceUID ?? ''}>{s.StudyDescription || s.StudyInstanceUID || 'not in the library'}</td>
                     <td>
                       <CommitCountsView counts={s.counts} />

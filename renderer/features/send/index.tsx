@@ -6,6 +6,7 @@
  * ask for it, keeping the files or deleting each once committed (RequestCommitment.tsx). New sends
  * start from the Send dialog.
  */
+import { formatName } from '../format.ts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SendInstanceRow, SendJobRow, SendJobStudy, SendProgress } from '../../../shared/contract/index.ts';
 import { instanceStage, jobOutcome, transcodeNote } from './stages.ts';
@@ -215,7 +216,8 @@ export default function SendPanel(props: {
               {j.commit?.request ? (
                 <div className="job-commit" data-testid="job-commit" data-commit-state={j.commit.state} style={{ marginTop: 4 }}>
                   Storage commitment {COMMIT_STATE_TEXT[j.commit.state]}
-                  {j.commit.deleteAfterCommit ? ' (committed files are deleted)' : ' (files kept)'}
+                  {/* 'failed': nothing could be asked, so nothing was deleted (not "committed files are deleted"). */}
+                  {j.commit.state === 'failed' ? ' (nothing deleted)' : j.commit.deleteAfterCommit ? ' (committed files are deleted)' : ' (files kept)'}
                   {j.commit.counts.total ? (
                     <>
                       : <CommitCountsView counts={j.commit.counts} />
@@ -249,7 +251,7 @@ export default function SendPanel(props: {
                     <tbody>
                       {rows?.studies.map((s) => (
                         <tr key={s.StudyInstanceUID ?? 'unknown'} className={s.failed || (s.commit && s.commit.failed + s.commit.timedOut) ? 'row-fail' : undefined}>
-                          <td>{s.PatientName ?? '—'}</td>
+                          <td>{s.PatientName ? formatName(s.PatientName) : '—'}</td>
                           <td title={s.StudyInstanceUID ?? ''}>{s.StudyDescription || s.StudyInstanceUID || '—'}</td>
                           <td>
                             {s.stored}/{s.total}

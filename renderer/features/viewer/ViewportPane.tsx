@@ -213,6 +213,33 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
     })();
   }, [seriesId]);
 
+  // Files deleted (after a commitment, say) or gone at a re-index while the series is open: the stack
+  // follows the library, so no image whose file is gone is shown as if it were still there.
+  useEffect(() => {
+    if (seriesId === null) return;
+    return courier.on('library.changed', () => {
+      const gen = generation.current;
+      invoke('library.instances', { seriesId }).then(
+        (instances) => {
+          if (gen !== generation.current) return;
+          const held = new Set(instances.map((i) => i.id));
+          setOthers((old) => (old.every((i) => held.has(i.id)) ? old : old.filter((i) => held.has(i.id))));
+          setStack((old) => {
+            if (old.every((e) => held.has(e.instanceId))) return old;
+            const kept = old.filter((e) => held.has(e.instanceId));
+            setIndex((i) => Math.max(0, Math.min(i, kept.length - 1)));
+            if (!kept.length && !instances.length) {
+              setState('error');
+              setError('the files of this series are no longer in the library (deleted or moved)');
+            }
+            return kept;
+          });
+        },
+        () => undefined,
+      );
+    });
+  }, [seriesId]);
+
   // Show stack[index].
   useEffect(() => {
     const entry = stack[index];

@@ -42,6 +42,8 @@ test('CT presets are the usual windows', () => {
 
 test('names for people', () => {
   assert.equal(formatDate('20040119'), '2004-01-19');
+  assert.equal(formatDate('1997.04.24'), '1997-04-24', 'the ACR-NEMA form older files carry');
+  assert.equal(formatDate('19970424-'), '19970424-', 'anything else as it is');
   assert.equal(formatDate(''), '');
   assert.equal(formatName('Doe^John^^Dr'), 'Doe, John Dr');
   assert.equal(formatName('Yamada^Tarou=山田^太郎'), 'Yamada, Tarou');
