@@ -3,17 +3,19 @@
  * the send queue: a job that stored nothing has failed; an instance goes stored → commitment
  * requested → committed / failed / pending → deleted (or kept, and why).
  */
-import type { SendInstanceRow, SendJobRow } from '../../../shared/contract/index.ts';
+import type { SendInstanceRow, SendJobCommit, SendJobRow } from '../../../shared/contract/index.ts';
 import { transferSyntaxInfo } from '../../../shared/dicom/transferSyntax.ts';
 
 /** How a state shows: green, amber, red or grey. */
 export type Tone = 'ok' | 'warn' | 'fail' | 'wait';
 
 /** What a job's state means for a person: a job that stored nothing has failed, whatever the row says. */
-export function jobOutcome(j: Pick<SendJobRow, 'state' | 'success' | 'warning' | 'failed' | 'error'>): { label: string; tone: Tone } {
+export function jobOutcome(j: Pick<SendJobRow, 'state' | 'success' | 'warning' | 'failed' | 'error'> & { commit?: Pick<SendJobCommit, 'counts'> | null }): { label: string; tone: Tone } {
   const stored = j.success + j.warning;
   if (j.state === 'failed' || (j.state === 'done' && j.failed > 0 && stored === 0)) return { label: 'failed', tone: 'fail' };
-  if (j.state === 'done') return j.failed ? { label: `done, ${j.failed} failed`, tone: 'warn' } : { label: 'done', tone: 'ok' };
+  if (j.state === 'done' && j.failed) return { label: `done, ${j.failed} failed`, tone: 'warn' };
+  // Every store done, but an image the PACS would not commit (or never reported on) is not a green "done".
+  if (j.state === 'done') return { label: 'done', tone: j.commit && j.commit.counts.failed + j.commit.counts.timedOut ? 'warn' : 'ok' };
   if (j.state === 'paused' && j.error) return { label: 'stopped', tone: 'fail' };
   return { label: j.state, tone: j.state === 'running' ? 'ok' : 'wait' };
 }

@@ -20,6 +20,10 @@ test('a job that stored nothing has failed, one with some failures is done with 
   assert.deepEqual(jobOutcome({ state: 'failed', success: 0, warning: 0, failed: 4, error: 'could not connect' }), { label: 'failed', tone: 'fail' });
   assert.deepEqual(jobOutcome({ state: 'done', success: 3, warning: 0, failed: 1, error: null }), { label: 'done, 1 failed', tone: 'warn' });
   assert.deepEqual(jobOutcome({ state: 'done', success: 4, warning: 0, failed: 0, error: null }), { label: 'done', tone: 'ok' });
+  // Stored, but one image's commitment failed: done, not green.
+  const counts = { total: 4, pending: 0, committed: 3, failed: 1, timedOut: 0, deleted: 3, kept: 1 };
+  assert.deepEqual(jobOutcome({ state: 'done', success: 4, warning: 0, failed: 0, error: null, commit: { counts } }), { label: 'done', tone: 'warn' });
+  assert.deepEqual(jobOutcome({ state: 'done', success: 4, warning: 0, failed: 0, error: null, commit: { counts: { ...counts, committed: 4, failed: 0 } } }), { label: 'done', tone: 'ok' });
 });
 
 test('an instance reads from stored through committed to deleted, or where it stopped', () => {
