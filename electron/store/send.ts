@@ -210,7 +210,9 @@ export class SendStore {
   commitDue(): number[] {
     return (
       this.db
-        .prepare(`SELECT id FROM send_jobs WHERE commit_request = 1 AND commit_state IN ('waiting', 'requesting') AND state IN ('done', 'failed', 'cancelled') ORDER BY id`)
+        .prepare(
+          `SELECT id FROM send_jobs WHERE commit_request = 1 AND commit_state IN ('waiting', 'requesting') AND state IN ('done', 'failed', 'cancelled') AND removed_at IS NULL ORDER BY id`,
+        )
         .all() as { id: number }[]
     ).map((r) => r.id);
   }
@@ -499,7 +501,8 @@ export class SendStore {
 
   /** Jobs that were running or waiting when the app last stopped (to resume). */
   unfinished(): number[] {
-    return (this.db.prepare(`SELECT id FROM send_jobs WHERE state IN ('queued', 'running') ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
+    // A job removed from the list (queued, never started) is never started behind the user's back.
+    return (this.db.prepare(`SELECT id FROM send_jobs WHERE state IN ('queued', 'running') AND removed_at IS NULL ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
   }
 
   /**

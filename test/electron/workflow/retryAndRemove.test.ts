@@ -123,3 +123,15 @@ test('Remove_HidesTheJob_ItsIdIsNeverReused_AndWhatItStoredStillKeepsALaterCopy;
   );
   assert.deepEqual(await api['send.remove']({ sendJobId: jobId }), { removed: true });
 });
+
+test('Remove_AQueuedJobNeverStarted_IsNotStartedAtTheNextStart', async (t) => {
+  const { services, files, dest, api } = await setup(t, 1);
+  const jobId = services.send.queueFiles(dest, 'COURIER', 'queued', [{ path: files[0].path }], WITH_DELETION);
+  assert.deepEqual(services.send.store.unfinished(), [jobId]);
+  assert.deepEqual(await api['send.remove']({ sendJobId: jobId }), { removed: true });
+  // What the app does at start: resume what was queued or running, and ask for what is due.
+  assert.deepEqual(services.send.resumeInterrupted(), []);
+  assert.deepEqual(services.send.store.commitDue(), []);
+  assert.equal(services.send.store.job(jobId)!.state, 'queued');
+  assert.ok(existsSync(files[0].path));
+});
