@@ -126,6 +126,9 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
   const [index, setIndex] = useState(0);
   // The stack index of the image on screen (index is the one asked for, which may still be loading).
   const [shownIndex, setShownIndex] = useState<number | null>(null);
+  // The stack index last handed to cornerstone: it is drawn on the next animation frame, and only then
+  // (IMAGE_RENDERED) is it the shown index (data-shown-index: what the canvas holds, for tests and tools).
+  const displayedIndex = useRef<number | null>(null);
   const [state, setState] = useState<State>('empty');
   // The series `state` is about (the prop changes one render before the load effect resets state).
   const [stateSeries, setStateSeries] = useState<number | null>(null);
@@ -146,6 +149,7 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
     const el = element.current!;
     cornerstone.enable(el);
     const onRendered = () => {
+      setShownIndex(displayedIndex.current);
       const vp = cornerstone.getViewport(el);
       const image = cornerstone.getImage(el) as CourierImage | undefined;
       if (vp) setOverlay({ ww: vp.voi.windowWidth, wc: vp.voi.windowCenter, scale: vp.scale, voiLut: vp.voiLUT ? (vp.voiLUT.explanation ?? 'VOI LUT') : null, overlays: image?.courier?.overlays.length ?? 0, rows: image?.rows ?? 0, columns: image?.columns ?? 0 });
@@ -184,6 +188,7 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
     setOverlay(null);
     setStateSeries(seriesId);
     setShownIndex(null);
+    displayedIndex.current = null;
     if (seriesId === null) {
       setState('empty');
       return;
@@ -267,8 +272,8 @@ export function ViewportPane({ seriesId, active, cine, showOverlays, onActivate,
             imageVoi.current = voiOf(viewport);
           }
         }
+        displayedIndex.current = index;
         cornerstone.displayImage(el, image, viewport);
-        setShownIndex(index);
         setState('shown');
         setError(null);
       },
