@@ -95,6 +95,8 @@ async function shoot(app: App, name: string, path: string, opts: { block: number
     },
     { id: seriesId, frame: opts.frame ?? 0 },
   );
+  // cornerstone draws in its animation-frame loop: let a redraw asked for just now (a toggle, a window) happen first.
+  await app.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(null)))));
   const d = await paneData(app.page);
   const overlays = (await app.page.getByTestId('overlays-toggle').getAttribute('aria-pressed')) === 'true';
   const spec: Spec = { path, frame: opts.frame ?? 0, wc: Number(d.wc), ww: Number(d.ww), voiLut: d.voiLut !== '', overlays, block: opts.block };
