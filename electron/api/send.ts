@@ -3,6 +3,7 @@
  * pause, resume, cancel, retry failed, remove.
  */
 import { CourierError } from '../../shared/errors.ts';
+import { commitmentAsked } from '../../shared/contract/send.ts';
 import type { Services } from '../services.ts';
 import { foldersOf } from '../send/plan.ts';
 import type { Handlers } from './handlers.ts';
@@ -47,8 +48,7 @@ export function sendHandlers(
     },
     'send.remove': ({ sendJobId }) => {
       known(sendJobId);
-      const commit = send.store.job(sendJobId)?.commit;
-      if (commit?.state === 'requesting' || commit?.state === 'pending') {
+      if (commitmentAsked(send.store.job(sendJobId)?.commit)) {
         throw new CourierError('CONFLICT', 'Storage commitment of this job is still being asked for (its files are deleted as they are committed): remove it once the PACS has reported');
       }
       return { removed: send.store.remove(sendJobId) };

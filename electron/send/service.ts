@@ -3,6 +3,7 @@
  * events. Pause, cancel, resume, retry failed; jobs left running by a quit or crash resume through
  * `resumeInterrupted()` at the next start.
  */
+import { commitmentAsked } from '../../shared/contract/send.ts';
 import { statSync } from 'node:fs';
 import type { FileChoice, SendPlan, SendSelection, SendJobRow } from '../../shared/contract/send.ts';
 import { CourierError } from '../../shared/errors.ts';
@@ -218,8 +219,7 @@ export class SendService {
   /** Puts failed instances back in the queue and starts the job. */
   retryFailed(sendJobId: number, opts: RunOptions = {}): number {
     if (this.running.has(sendJobId)) throw new CourierError('CONFLICT', 'The job is running; pause it first or wait until it ends');
-    const commit = this.store.job(sendJobId)?.commit;
-    if (commit?.state === 'requesting' || commit?.state === 'pending') {
+    if (commitmentAsked(this.store.job(sendJobId)?.commit)) {
       throw new CourierError('CONFLICT', "The job's storage commitment is still being asked for: retry the failed images once the PACS has reported (or the wait has ended)");
     }
     const n = this.store.requeueFailed(sendJobId);

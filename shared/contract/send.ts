@@ -96,6 +96,11 @@ export type SendCommitState =
   /** Nothing could be requested (nothing stored, or the request could not be recorded): `message` says why. */
   | 'failed';
 
+/** True while a job's commitment is being asked for (its files may still be deleted): such a job is neither removed nor retried. */
+export function commitmentAsked(commit: { state: SendCommitState } | null | undefined): boolean {
+  return commit?.state === 'requesting' || commit?.state === 'pending';
+}
+
 /** A job's storage commitment. */
 export interface SendJobCommit extends SendCommitOptions {
   state: SendCommitState;

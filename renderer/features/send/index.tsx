@@ -7,6 +7,7 @@
  * start from the Send dialog.
  */
 import { formatName } from '../format.ts';
+import { commitmentAsked } from '../../../shared/contract/send.ts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SendInstanceRow, SendJobRow, SendJobStudy, SendProgress } from '../../../shared/contract/index.ts';
 import { instanceStage, jobOutcome, transcodeNote } from './stages.ts';
@@ -35,7 +36,7 @@ const COMMIT_STATE_TEXT = {
 } as const;
 
 /** The job's storage commitment is being asked for: its files may still be deleted, so it stays on the list. */
-const commitAsked = (j: SendJobRow) => j.commit?.state === 'requesting' || j.commit?.state === 'pending';
+const commitAsked = (j: SendJobRow) => commitmentAsked(j.commit);
 
 /** A finished job sent without commitment, that stored something: it can ask for commitment now. */
 const canRequest = (j: SendJobRow) => j.state === 'done' && !j.commit?.request && j.success + j.warning > 0;
